@@ -1,0 +1,45 @@
+/*
+ * Hypervisor.h - umbrella header of hvmodel's Hypervisor.framework.
+ *
+ * Include this exactly as on macOS: #include <Hypervisor/Hypervisor.h>. It
+ * declares the API of one flavour, chosen by a define that the build adds:
+ *   HVMODEL_FLAVOR_ARM64  the Apple silicon API (hv_vcpu_run exits, GIC, ...),
+ *                         added by the CMake target hvmodel::arm64 and by
+ *                         pkg-config hvmodel-arm64;
+ *   HVMODEL_FLAVOR_X86    the Intel (VMX) API.
+ * hvmodel's own extensions are in <hvmodel.h>, not here.
+ */
+#ifndef HVMODEL_HYPERVISOR_HYPERVISOR_H
+#define HVMODEL_HYPERVISOR_HYPERVISOR_H
+
+/* clang-format off */
+#if defined(HVMODEL_FLAVOR_X86) && !defined(HVMODEL_FLAVOR_ARM64)
+#error "hvmodel: the x86 (Intel VMX) flavour headers are not available yet; only the arm64 flavour (HVMODEL_FLAVOR_ARM64, hvmodel::arm64) can be used."
+#elif !defined(HVMODEL_FLAVOR_ARM64) && !defined(HVMODEL_FLAVOR_X86)
+#error "hvmodel: no Hypervisor.framework flavour selected. Link the CMake target hvmodel::arm64, use 'pkg-config --cflags hvmodel-arm64', or define HVMODEL_FLAVOR_ARM64=1."
+#else
+/* clang-format on */
+
+#include <Hypervisor/hv_base.h>
+
+#include <Hypervisor/hv_error.h>
+#include <Hypervisor/hv_kern_types.h>
+#include <Hypervisor/hv_vm_types.h>
+#include <Hypervisor/hv_vcpu_types.h>
+#include <Hypervisor/hv_gic_types.h>
+
+#include <Hypervisor/hv_vm_config.h>
+#include <Hypervisor/hv_vcpu_config.h>
+#include <Hypervisor/hv_sme_config.h>
+#include <Hypervisor/hv_gic_config.h>
+#include <Hypervisor/hv_gic_parameters.h>
+#include <Hypervisor/hv_gic_state.h>
+
+#include <Hypervisor/hv_vm.h>
+#include <Hypervisor/hv_vm_allocate.h>
+#include <Hypervisor/hv_vcpu.h>
+#include <Hypervisor/hv_gic.h>
+
+#endif /* flavour */
+
+#endif /* HVMODEL_HYPERVISOR_HYPERVISOR_H */

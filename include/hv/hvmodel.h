@@ -1,0 +1,59 @@
+/*
+ * hvmodel.h — hvmodel's own extensions to the Hypervisor.framework API.
+ *
+ * Everything here is prefixed hvm_ and exists only in the model: the virtual
+ * clock, model configuration, and introspection a VMM test may want. A VMM
+ * that only uses Apple's API never needs this header.
+ */
+#ifndef HVMODEL_H
+#define HVMODEL_H
+
+#include <stdint.h>
+
+#include <Hypervisor/Hypervisor.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HVM_EXPORT __attribute__((visibility("default")))
+
+/* Frequency of the virtual clock (mach_absolute_time, CNTVCT_EL0), in Hz. */
+#define HVM_CLOCK_FREQUENCY 24000000u
+
+/* Default number of retired guest instructions per virtual clock tick. */
+#define HVM_DEFAULT_INSNS_PER_TICK 40u
+
+/* The name of an hv_return_t ("HV_BAD_ARGUMENT", ...); never NULL. */
+HVM_EXPORT const char *hvm_strerror(hv_return_t ret);
+
+/* The model's version string, e.g. "0.1.0 (unicorn 2.1.4)". */
+HVM_EXPORT const char *hvm_version(void);
+
+/*
+ * Virtual clock. There is no host time in a run: time advances only as guest
+ * instructions retire (insns_per_tick of them make one 24 MHz tick) and when
+ * the VMM skips idle time with hvm_clock_advance().
+ *
+ * hvm_clock_now() is what the model's mach_absolute_time() returns: on a
+ * thread that owns a vCPU, that vCPU's time; elsewhere the latest time of any
+ * vCPU; 0 before the VM exists.
+ */
+HVM_EXPORT uint64_t hvm_clock_now(void);
+
+/* Moves the VM's clock forward by `ticks` (for example to the vtimer deadline
+ * while the guest waits in WFI). HV_NO_DEVICE without a VM. */
+HVM_EXPORT hv_return_t hvm_clock_advance(uint64_t ticks);
+
+/* Sets the instructions-per-tick ratio of the next VM (1..1000000).
+ * HV_BUSY while a VM exists, HV_BAD_ARGUMENT out of range. */
+HVM_EXPORT hv_return_t hvm_set_insns_per_tick(uint32_t insns_per_tick);
+
+/* Guest instructions the vCPU has retired (owner thread only). */
+HVM_EXPORT hv_return_t hvm_vcpu_get_instruction_count(hv_vcpu_t vcpu, uint64_t *count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,321 @@
+/*
+ * exit.c — every exit an arm64 vCPU makes to the VMM is built here, and every
+ * synchronous event the engine reports is classified here as either an exit
+ * (as Hypervisor.framework reports it, ESR_EL2 layout) or an exception the
+ * guest takes at its own EL1 (except.c).
+ *
+ * Events reach the model two ways:
+ *  - UC_HOOK_INTR with the engine's exception number and PC: HVC (PC after
+ *    it), SMC trapped by HCR_EL2.TSC (PC at it), SVC, BRK, and "undefined"
+ *    instructions, which include every access the EL2 trap controls set up in
+ *    vcpu.c stop (WFI, CNTPCT, PMU, OS lock, debug registers, unallocated ID
+ *    registers, ICC_* without a GIC), and the guest's own stage-1 aborts.
+ *  - UC_HOOK_MEM_*_UNMAPPED / *_PROT with the guest-physical address: a
+ *    stage-2 fault, i.e. a data or instruction abort exit.
+ * In both, the engine's PC is exact (Unicorn >= 2.1.4 restores it first).
+ */
+#include <string.h>
+
+#include "arm64.h"
+#include "decode.h"
+#include "mmu.h"
+
+extern pthread_mutex_t vm_lock;
+
+/* Engine exception numbers (the values UC_HOOK_INTR reports for AArch64). */
+enum {
+    EXCP_UDEF = 1,
+    EXCP_SWI = 2,
+    EXCP_PREFETCH_ABORT = 3,
+    EXCP_DATA_ABORT = 4,
+    EXCP_BKPT = 7,
+    EXCP_HVC = 11,
+    EXCP_HYP_TRAP = 12,
+    EXCP_SMC = 13,
+};
+
+void a64_exit(struct a64_vcpu *v, hv_exit_reason_t reason, uint64_t syndrome, uint64_t va,
+              uint64_t ipa)
+{
+    v->exit.reason = reason;
+    v->exit.exception.syndrome = syndrome;
+    v->exit.exception.virtual_address = va;
+    v->exit.exception.physical_address = ipa;
+    v->pend = A64_PEND_EXIT;
+    uc_emu_stop(v->base.uc);
+}
+
+static void read_gprs(struct a64_vcpu *v, struct a64_gprs *r, uint64_t pc)
+{
+    static const int ids[32] = {
+        UC_ARM64_REG_X0,  UC_ARM64_REG_X1,  UC_ARM64_REG_X2,  UC_ARM64_REG_X3,  UC_ARM64_REG_X4,
+        UC_ARM64_REG_X5,  UC_ARM64_REG_X6,  UC_ARM64_REG_X7,  UC_ARM64_REG_X8,  UC_ARM64_REG_X9,
+        UC_ARM64_REG_X10, UC_ARM64_REG_X11, UC_ARM64_REG_X12, UC_ARM64_REG_X13, UC_ARM64_REG_X14,
+        UC_ARM64_REG_X15, UC_ARM64_REG_X16, UC_ARM64_REG_X17, UC_ARM64_REG_X18, UC_ARM64_REG_X19,
+        UC_ARM64_REG_X20, UC_ARM64_REG_X21, UC_ARM64_REG_X22, UC_ARM64_REG_X23, UC_ARM64_REG_X24,
+        UC_ARM64_REG_X25, UC_ARM64_REG_X26, UC_ARM64_REG_X27, UC_ARM64_REG_X28, UC_ARM64_REG_X29,
+        UC_ARM64_REG_X30, UC_ARM64_REG_SP,
+    };
+    uint64_t vals[32];
+    void *ptrs[32];
+    for (int i = 0; i < 32; i++)
+        ptrs[i] = &vals[i];
+    uc_reg_read_batch(v->base.uc, (int *)ids, ptrs, 32);
+    memcpy(r->x, vals, sizeof(r->x));
+    r->sp = vals[31];
+    r->pc = pc;
+}
+
+/* ---- stage-1 walks the model does itself (fault details) ---- */
+
+static bool read_desc(void *opaque, uint64_t pa, uint64_t *val)
+{
+    struct a64_vcpu *v = opaque;
+    const uint8_t *p = stage2_host(&v->base.vm->s2, pa, 8);
+    if (!p)
+        return false;
+    uint64_t d = 0;
+    for (int i = 7; i >= 0; i--)
+        d = d << 8 | p[i];
+    *val = d;
+    return true;
+}
+
+static enum a64_walk_status walk(struct a64_vcpu *v, uint64_t va, enum a64_acc acc, bool unpriv,
+                                 struct a64_walk *out)
+{
+    struct a64_mmu_ctx c = {.el = PSTATE_EL(a64_pstate(v)),
+                            .unpriv = unpriv,
+                            .pa_bits = v->base.vm->params.ipa_bits,
+                            .read_desc = read_desc,
+                            .opaque = v};
+    a64_cp_read(v, HV_SYS_REG_SCTLR_EL1, &c.sctlr);
+    a64_cp_read(v, HV_SYS_REG_TCR_EL1, &c.tcr);
+    a64_cp_read(v, HV_SYS_REG_TTBR0_EL1, &c.ttbr0);
+    a64_cp_read(v, HV_SYS_REG_TTBR1_EL1, &c.ttbr1);
+    pthread_mutex_lock(&vm_lock);
+    enum a64_walk_status st = a64_mmu_translate(&c, va, acc, out);
+    pthread_mutex_unlock(&vm_lock);
+    return st;
+}
+
+static bool mmu_on(struct a64_vcpu *v)
+{
+    uint64_t sctlr = 0;
+    a64_cp_read(v, HV_SYS_REG_SCTLR_EL1, &sctlr);
+    return sctlr & 1;
+}
+
+/* ---- stage-2 faults: data and instruction abort exits ---- */
+
+/* Fault status for a guest-physical address under the stage-2 table:
+ * permission fault at the leaf if mapped, else a translation fault at the
+ * level where the walk stops. Caller holds vm_lock. */
+static uint32_t s2_fsc(struct a64_vcpu *v, uint64_t ipa)
+{
+    const struct stage2 *s = &v->base.vm->s2;
+    if (stage2_lookup(s, ipa))
+        return 0x0c + 3;
+    return 0x04 + stage2_fault_level(s, ipa);
+}
+
+bool a64_mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+                        void *user)
+{
+    struct a64_vcpu *v = user;
+    uint64_t pc = a64_pc(v);
+    a64_commit(v, pc);
+
+    /* The VMM changed the table while we ran: resync and retry at pc. */
+    if (atomic_load(&v->base.s2_dirty)) {
+        v->pend = A64_PEND_CHECK;
+        return false;
+    }
+
+    pthread_mutex_lock(&vm_lock);
+    uint32_t fsc = s2_fsc(v, addr);
+    pthread_mutex_unlock(&vm_lock);
+
+    if (type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT) {
+        /* Instruction abort from a lower EL: FAR = the fetch's VA (the PC). */
+        a64_exit(v, HV_EXIT_REASON_EXCEPTION, ESR(EC_IABT_LOW, fsc), pc, addr);
+        return false;
+    }
+
+    bool write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
+    uint64_t far = addr, ipa = addr;
+    uint32_t iss = (write ? 1u << 6 : 0) | fsc;
+    uint32_t insn;
+    struct a64_gprs r;
+    struct a64_ldst d;
+    if (a64_fetch_insn(v, pc, &insn)) {
+        read_gprs(v, &r, pc);
+        if (a64_decode_ldst(insn, &r, &d)) {
+            iss = a64_ldst_iss(&d) | fsc;
+            if (mmu_on(v)) {
+                /* FAR is the VA of the faulting byte: the start of the access,
+                 * or of its second page if that is where the fault is. */
+                far = d.va;
+                uint64_t last = d.va + d.size - 1;
+                if ((d.va >> 12) != (last >> 12) && (addr & 0xfff) != (d.va & 0xfff))
+                    far = (last & ~0xfffull) | (addr & 0xfff);
+                /* A stage-2 fault on the stage-1 walk itself (S1PTW). */
+                struct a64_walk w;
+                if (walk(v, far, d.wnr ? A64_ACC_WRITE : A64_ACC_READ, d.unpriv, &w) ==
+                    A64_WALK_S2_PTW) {
+                    pthread_mutex_lock(&vm_lock);
+                    iss = (1u << 7) | s2_fsc(v, w.ptw_ipa);
+                    pthread_mutex_unlock(&vm_lock);
+                    ipa = w.ptw_ipa;
+                }
+            }
+        }
+    }
+    a64_exit(v, HV_EXIT_REASON_EXCEPTION, ESR(EC_DABT_LOW, iss), far, ipa);
+    return false;
+}
+
+/* ---- synchronous exceptions the engine reports by number ---- */
+
+static bool is_fp_insn(uint32_t insn)
+{
+    /* Data processing - SIMD and FP (op0 x111), and loads/stores with V set
+     * (Arm ARM C4.1, top-level encoding table). */
+    return ((insn >> 25) & 7) == 7 || (((insn >> 25) & 5) == 4 && (insn & (1u << 26)));
+}
+
+static bool fp_trapped(struct a64_vcpu *v, unsigned el)
+{
+    uint64_t cpacr = 0;
+    a64_cp_read(v, HV_SYS_REG_CPACR_EL1, &cpacr);
+    unsigned fpen = (cpacr >> 20) & 3;
+    return fpen == 0 || fpen == 2 || (fpen == 1 && el == 0);
+}
+
+/* An "undefined instruction" from the engine at pc: a trap to the VMM set up
+ * by the EL2 controls, or an exception for the guest's own EL1. */
+static void classify_undef(struct a64_vcpu *v, uint64_t pc)
+{
+    uint32_t pstate = a64_pstate(v), insn = 0;
+    unsigned el = PSTATE_EL(pstate);
+    if (pc & 3) {
+        a64_take_exception(v, A64_VEC_SYNC, ESR(EC_PC_ALIGN, 0), true, pc, pc);
+        return;
+    }
+    if (!a64_fetch_insn(v, pc, &insn)) {
+        a64_take_exception(v, A64_VEC_SYNC, ESR(EC_UNKNOWN, 0), false, 0, pc);
+        return;
+    }
+    if (el == 1 && (insn & ~0x20u) == 0xd503205fu) {
+        /* WFI (0xd503207f) / WFE (0xd503205f), HCR_EL2.TWI/TWE: CV=1,
+         * COND=0xE, TI = 0 for WFI, 1 for WFE (Arm ARM D17.2.37 ISS for EC 0x01). */
+        uint32_t ti = (insn & 0x20u) ? 0 : 1;
+        a64_exit(v, HV_EXIT_REASON_EXCEPTION, ESR(EC_WFX, 0x01e00000u | ti), 0, 0);
+        return;
+    }
+    if ((insn & 0xffc00000u) == 0xd5000000u && ((insn >> 19) & 3) != 0 && el == 1) {
+        unsigned op0 = (insn >> 19) & 3, op1 = (insn >> 16) & 7, crn = (insn >> 12) & 15;
+        unsigned crm = (insn >> 8) & 15, op2 = (insn >> 5) & 7, rt = insn & 31;
+        bool read = insn & (1u << 21);
+        if (op1 < 4) {
+            /* MSR/MRS/SYS trapped to EL2: EC 0x18 with Op0[21:20] Op2[19:17]
+             * Op1[16:14] CRn[13:10] Rt[9:5] CRm[4:1] Direction[0] (D17.2.37). */
+            uint32_t iss = op0 << 20 | op2 << 17 | op1 << 14 | crn << 10 | rt << 5 | crm << 1 |
+                           (read ? 1u : 0u);
+            a64_exit(v, HV_EXIT_REASON_EXCEPTION, ESR(EC_SYSREG, iss), 0, 0);
+            return;
+        }
+        /* EL2/EL3 registers from EL1: undefined at EL1 (no guest EL2). */
+    }
+    if (is_fp_insn(insn) && fp_trapped(v, el)) {
+        /* SIMD&FP access trapped by CPACR_EL1.FPEN: EC 0x07, CV=1, COND=0xE. */
+        a64_take_exception(v, A64_VEC_SYNC, ESR(EC_FP_ACCESS, 0x01e00000u), false, 0, pc);
+        return;
+    }
+    a64_take_exception(v, A64_VEC_SYNC, ESR(EC_UNKNOWN, 0), false, 0, pc);
+}
+
+static void guest_abort(struct a64_vcpu *v, uint64_t pc, bool fetch)
+{
+    unsigned el = PSTATE_EL(a64_pstate(v));
+    struct a64_walk w;
+    if (fetch) {
+        enum a64_walk_status st = walk(v, pc, A64_ACC_FETCH, false, &w);
+        uint32_t fsc = st == A64_WALK_OK ? 0x0f : w.fsc;
+        a64_take_exception(v, A64_VEC_SYNC, ESR(el == 0 ? EC_IABT_LOW : EC_IABT_CUR, fsc), true,
+                           pc, pc);
+        return;
+    }
+    uint32_t insn = 0;
+    struct a64_gprs r;
+    struct a64_ldst d;
+    if (!a64_fetch_insn(v, pc, &insn) || (read_gprs(v, &r, pc), !a64_decode_ldst(insn, &r, &d))) {
+        /* Not a load/store the model knows: report a level-3 translation
+         * fault without a valid FAR (FnV, bit 10). */
+        a64_take_exception(v, A64_VEC_SYNC,
+                           ESR(el == 0 ? EC_DABT_LOW : EC_DABT_CUR, (1u << 10) | 0x07), false, 0,
+                           pc);
+        return;
+    }
+    /* The first page of the access that faults decides FAR and the status;
+     * if the walk finds none, the engine faulted on alignment (DFSC 0x21). */
+    enum a64_acc acc = d.wnr ? A64_ACC_WRITE : A64_ACC_READ;
+    uint64_t far = d.va, last = d.va + (d.size ? d.size - 1 : 0);
+    enum a64_walk_status st = walk(v, d.va, acc, d.unpriv, &w);
+    if (st == A64_WALK_OK && (last >> 12) != (d.va >> 12)) {
+        far = last & ~0xfffull;
+        st = walk(v, far, acc, d.unpriv, &w);
+    }
+    uint32_t fsc = st == A64_WALK_OK ? 0x21 : st == A64_WALK_FAULT ? w.fsc : 0x07;
+    if (st == A64_WALK_OK)
+        far = d.va;
+    uint32_t iss = (d.cm ? 1u << 8 : 0) | (d.wnr ? 1u << 6 : 0) | fsc;
+    a64_take_exception(v, A64_VEC_SYNC, ESR(el == 0 ? EC_DABT_LOW : EC_DABT_CUR, iss), true, far,
+                       pc);
+}
+
+static uint32_t insn_at(struct a64_vcpu *v, uint64_t pc)
+{
+    uint32_t insn = 0;
+    a64_fetch_insn(v, pc, &insn);
+    return insn;
+}
+
+void a64_intr_hook(uc_engine *uc, uint32_t intno, void *user)
+{
+    struct a64_vcpu *v = user;
+    uint64_t pc = a64_pc(v);
+    a64_commit(v, pc);
+    switch (intno) {
+    case EXCP_HVC: /* PC is the preferred return address: after the HVC. */
+        a64_exit(v, HV_EXIT_REASON_EXCEPTION, ESR(EC_HVC64, insn_at(v, pc - 4) >> 5 & 0xffff), 0,
+                 0);
+        return;
+    case EXCP_SMC: /* not trapped: PC after; report it at the SMC */
+        pc -= 4;
+        a64_set_pc(v, pc);
+        /* fall through */
+    case EXCP_HYP_TRAP: /* SMC trapped by HCR_EL2.TSC: PC at the SMC */
+        a64_exit(v, HV_EXIT_REASON_EXCEPTION, ESR(EC_SMC64, insn_at(v, pc) >> 5 & 0xffff), 0, 0);
+        return;
+    case EXCP_SWI: /* SVC: taken at EL1, return address after it */
+        a64_take_exception(v, A64_VEC_SYNC, ESR(EC_SVC64, insn_at(v, pc - 4) >> 5 & 0xffff),
+                           false, 0, pc);
+        return;
+    case EXCP_BKPT: {
+        uint64_t esr = ESR(EC_BRK, insn_at(v, pc) >> 5 & 0xffff);
+        if (v->trap_debug_exceptions)
+            a64_exit(v, HV_EXIT_REASON_EXCEPTION, esr, 0, 0);
+        else
+            a64_take_exception(v, A64_VEC_SYNC, esr, false, 0, pc);
+        return;
+    }
+    case EXCP_UDEF: classify_undef(v, pc); return;
+    case EXCP_PREFETCH_ABORT: guest_abort(v, pc, true); return;
+    case EXCP_DATA_ABORT: guest_abort(v, pc, false); return;
+    default:
+        /* Nothing else is expected from an AArch64 EL1 guest. */
+        a64_exit(v, HV_EXIT_REASON_UNKNOWN, 0, 0, 0);
+        return;
+    }
+}

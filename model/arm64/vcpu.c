@@ -1,0 +1,166 @@
+/*
+ * vcpu.c — the arm64 vCPU: engine set-up, its hooks, and the run loop behind
+ * hv_vcpu_run.
+ *
+ * Counting without a per-instruction hook: the block hook runs before every
+ * translated block (Unicorn emits it ahead of the block's exit check, so a
+ * stop requested there takes effect before any of the block's instructions).
+ * It credits the previous block in full and remembers the current one; a hook
+ * that ends the run mid-block credits the instructions before the exiting one
+ * (a64_commit). A64 instructions are 4 bytes and blocks are straight-line, so
+ * the count is exact at every exit. The same hook compares the count with
+ * stop_at — the vtimer deadline, or 0 after a kick or a stage-2 change — and
+ * takes a pending IRQ/FIQ when PSTATE allows it.
+ */
+#include <string.h>
+
+#include "arm64.h"
+
+/* EL2/EL3 configuration of the emulated CPU. The guest runs at EL1
+ * non-secure; EL2 exists so that the controls below trap to it, and the
+ * engine reports each trap to the model instead of entering EL2. */
+#define SCR_EL3_VALUE   ((1u << 0) | (1u << 8) | (1u << 10)) /* NS, HCE, RW */
+#define HCR_EL2_RW      (1ull << 31)
+#define HCR_EL2_TSC     (1ull << 19)
+#define HCR_EL2_TID3    (1ull << 18)
+#define HCR_EL2_TWE     (1ull << 14)
+#define HCR_EL2_TWI     (1ull << 13)
+#define HCR_EL2_VALUE   (HCR_EL2_RW | HCR_EL2_TSC | HCR_EL2_TID3 | HCR_EL2_TWE | HCR_EL2_TWI)
+#define ENC(o0, o1, n, m, o2) (uint16_t)((o0) << 14 | (o1) << 11 | (n) << 7 | (m) << 3 | (o2))
+
+static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+    struct a64_vcpu *v = user;
+    uint64_t n = v->base.icount + v->blk_len;
+    __atomic_store_n(&v->base.icount, n, __ATOMIC_RELAXED);
+    v->blk_pc = addr;
+    v->blk_len = 0;
+    if (n >= atomic_load_explicit(&v->base.stop_at, memory_order_relaxed)) {
+        v->pend = A64_PEND_CHECK;
+        uc_emu_stop(uc);
+        return;
+    }
+    if ((v->irq_line || v->fiq_line) && a64_try_interrupt(v))
+        return;
+    v->blk_len = size >> 2;
+}
+
+/* The transfer register of a hooked MRS/MSR as a register number (31: XZR). */
+static unsigned rt_number(uc_arm64_reg reg)
+{
+    if (reg >= UC_ARM64_REG_X0 && reg <= UC_ARM64_REG_X28)
+        return (unsigned)(reg - UC_ARM64_REG_X0);
+    if (reg == UC_ARM64_REG_X29 || reg == UC_ARM64_REG_X30)
+        return 29u + (unsigned)(reg - UC_ARM64_REG_X29);
+    return 31;
+}
+
+/* Returning 1 makes the engine skip the instruction (the model served it). */
+static uint32_t mrs_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *user)
+{
+    uint16_t enc = ENC(cp->op0, cp->op1, cp->crn, cp->crm, cp->op2);
+    return a64_sysreg_guest_access(user, enc, true, rt_number(reg));
+}
+
+static uint32_t msr_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *user)
+{
+    uint16_t enc = ENC(cp->op0, cp->op1, cp->crn, cp->crm, cp->op2);
+    return a64_sysreg_guest_access(user, enc, false, rt_number(reg));
+}
+
+static hv_return_t a64_vcpu_init(struct hvm_vcpu *base)
+{
+    struct a64_vcpu *v = a64(base);
+    uc_engine *uc = base->uc;
+    uc_hook h;
+    if (uc_ctl_set_cpu_model(uc, UC_CPU_ARM64_A72) != UC_ERR_OK)
+        return HV_ERROR;
+    /* Never stop at an address: runs end only through the model's hooks. */
+    uc_ctl_exits_enable(uc);
+    uc_ctl_set_exits(uc, NULL, 0);
+
+    bool ok = a64_cp_write(v, ENC(3, 6, 1, 1, 0), SCR_EL3_VALUE) &&
+              a64_cp_write(v, ENC(3, 4, 1, 1, 0), HCR_EL2_VALUE) &&
+              a64_cp_write(v, ENC(3, 4, 14, 1, 0), 0); /* CNTHCTL_EL2: CNTPCT/CNTP_* trap */
+    if (!ok)
+        return HV_ERROR;
+    a64_update_debug_traps(v);
+
+    ok = uc_hook_add(uc, &h, UC_HOOK_BLOCK, (void *)block_hook, v, 1, 0) == UC_ERR_OK &&
+         uc_hook_add(uc, &h, UC_HOOK_INTR, (void *)a64_intr_hook, v, 1, 0) == UC_ERR_OK &&
+         uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT, (void *)a64_mem_fault_hook,
+                     v, 1, 0) == UC_ERR_OK &&
+         uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)mrs_hook, v, 1, 0, UC_ARM64_INS_MRS) ==
+             UC_ERR_OK &&
+         uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)msr_hook, v, 1, 0, UC_ARM64_INS_MSR) ==
+             UC_ERR_OK;
+    if (!ok)
+        return HV_ERROR;
+
+    /* Reset state: EL1h with DAIF masked (the reference's choice for an
+     * undocumented reset value), everything else zero, as a fresh vCPU on the
+     * real framework reads (SCTLR_EL1 = 0). */
+    uint64_t zero = 0;
+    a64_cp_write(v, HV_SYS_REG_SCTLR_EL1, 0);
+    uc_reg_write(uc, UC_ARM64_REG_PC, &zero);
+    a64_set_pstate(v, 0x3c5);
+    a64_sysreg_reset(v);
+    v->exit.reason = HV_EXIT_REASON_UNKNOWN;
+    return HV_SUCCESS;
+}
+
+static void a64_vcpu_fini(struct hvm_vcpu *base) { (void)base; }
+
+const struct hvm_arch_ops a64_ops = {
+    .name = "arm64",
+    .uc_arch = UC_ARCH_ARM64,
+    .uc_mode = UC_MODE_ARM,
+    .vcpu_size = sizeof(struct a64_vcpu),
+    .vcpu_init = a64_vcpu_init,
+    .vcpu_fini = a64_vcpu_fini,
+};
+
+hv_return_t a64_run(struct a64_vcpu *v)
+{
+    struct hvm_vcpu *b = &v->base;
+    memset(&v->exit, 0, sizeof(v->exit));
+    atomic_store(&b->state, HVM_VCPU_RUNNING);
+    for (;;) {
+        if (atomic_exchange(&b->cancel, false)) {
+            a64_exit(v, HV_EXIT_REASON_CANCELED, 0, 0, 0);
+            break;
+        }
+        if (atomic_load(&b->s2_dirty) && vcpu_sync_memory(b) != HV_SUCCESS) {
+            a64_exit(v, HV_EXIT_REASON_UNKNOWN, 0, 0, 0);
+            break;
+        }
+        /* The vtimer asserted while unmasked: exit, and mask it (the
+         * framework's auto-mask) until the VMM clears the mask. */
+        if (!v->vtimer_masked && a64_vtimer_line(v)) {
+            v->vtimer_masked = true;
+            a64_exit(v, HV_EXIT_REASON_VTIMER_ACTIVATED, 0, 0, 0);
+            break;
+        }
+        a64_vtimer_update(v); /* arms stop_at */
+        v->pend = A64_PEND_NONE;
+        v->blk_len = 0;
+        uint64_t pc = a64_pc(v);
+        v->blk_pc = pc;
+        uc_err err = uc_emu_start(b->uc, pc, 0, 0, 0);
+        if (v->pend == A64_PEND_EXIT)
+            break;
+        if (v->pend == A64_PEND_CHECK)
+            continue;
+        /* The engine ended the run without a hook: nothing the model set up
+         * does that, so report it as the framework's "should not happen". */
+        a64_commit(v, a64_pc(v));
+        (void)err;
+        a64_exit(v, HV_EXIT_REASON_UNKNOWN, 0, 0, 0);
+        break;
+    }
+    atomic_store(&b->stop_at, UINT64_MAX);
+    atomic_store(&b->state, HVM_VCPU_IDLE);
+    /* hv_vcpu_set_pending_interrupt holds for one run only. */
+    v->irq_line = v->fiq_line = false;
+    return HV_SUCCESS;
+}

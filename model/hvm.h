@@ -1,0 +1,122 @@
+/*
+ * hvm.h — the arch-neutral core of the model: the VM singleton, vCPU slots and
+ * ownership, the stage-2/EPT table handle, the virtual clock and the arch ops
+ * table each flavour exports. Internal: never included by public headers.
+ */
+#ifndef HVMODEL_HVM_H
+#define HVMODEL_HVM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <unicorn/unicorn.h>
+
+#include <Hypervisor/Hypervisor.h>
+
+#include "stage2.h"
+
+/* One assert for internal invariants; on in every build. It never fires on
+ * anything a caller or a guest can cause — those are error codes. */
+#define HVM_ASSERT(cond)                                                                           \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            hvm_assert_fail(#cond, __FILE__, __LINE__, __func__);                                  \
+    } while (0)
+void hvm_assert_fail(const char *cond, const char *file, int line, const char *func)
+    __attribute__((noreturn));
+
+#define HVM_MAX_VCPUS 64u
+
+/* Virtual time: CNTVCT/mach_absolute_time tick at 24 MHz as on Apple silicon,
+ * and one tick is HVM_INSNS_PER_TICK retired guest instructions (a 960 MHz
+ * virtual CPU retiring one instruction per cycle). */
+#define HVM_CLOCK_HZ           24000000ull
+#define HVM_INSNS_PER_TICK_DEF 40u
+
+struct hvm_vcpu;
+struct hvm_vm;
+
+/* The one table each flavour exports (model/<arch>/vcpu.c). */
+struct hvm_arch_ops {
+    const char *name;
+    uc_arch uc_arch;
+    uc_mode uc_mode;
+    size_t vcpu_size; /* the flavour's vCPU struct embeds struct hvm_vcpu first */
+    /* Engine is open, guest memory mapped; install hooks, reset state. */
+    hv_return_t (*vcpu_init)(struct hvm_vcpu *vcpu);
+    void (*vcpu_fini)(struct hvm_vcpu *vcpu);
+};
+
+enum hvm_vcpu_state { HVM_VCPU_IDLE, HVM_VCPU_RUNNING };
+
+struct hvm_vcpu {
+    struct hvm_vm *vm;
+    uint32_t id;
+    pthread_t owner;
+    uc_engine *uc;
+
+    /* Retired guest instructions; virtual time of this vCPU derives from it. */
+    uint64_t icount;
+    /* The block hook stops the engine when icount reaches stop_at. Other
+     * threads store 0 here to kick (hv_vcpus_exit); see vcpu_kick(). */
+    _Atomic uint64_t stop_at;
+    atomic_bool cancel;   /* a CANCELED exit is owed (sticky until delivered) */
+    atomic_int state;     /* enum hvm_vcpu_state */
+    atomic_bool s2_dirty; /* the stage-2 table changed since this engine synced */
+    uint64_t s2_gen;      /* stage-2 generation this engine reflects */
+};
+
+struct hvm_vm_params {
+    unsigned ipa_bits;
+    uint64_t granule; /* bytes: 4096 or 16384 */
+};
+
+struct hvm_vm {
+    pthread_mutex_t lock; /* vCPU table, stage-2 table, clock advance */
+    const struct hvm_arch_ops *ops;
+    struct hvm_vm_params params;
+    struct stage2 s2;
+    struct hvm_vcpu *vcpus[HVM_MAX_VCPUS];
+    uint32_t nvcpus;
+    uint32_t insns_per_tick;
+    uint64_t advanced_ticks; /* idle time the VMM skipped with hvm_clock_advance */
+};
+
+/* ---- vm.c ---- */
+/* The process's VM, or NULL. Stable while the caller owns a vCPU. */
+struct hvm_vm *vm_current(void);
+hv_return_t vm_create(const struct hvm_arch_ops *ops, const struct hvm_vm_params *p);
+hv_return_t vm_destroy(void);
+hv_return_t vm_map(void *host, uint64_t gpa, uint64_t size, uint32_t prot);
+hv_return_t vm_unmap(uint64_t gpa, uint64_t size);
+hv_return_t vm_protect(uint64_t gpa, uint64_t size, uint32_t prot);
+
+/* ---- vcpu.c ---- */
+/* Creates a vCPU owned by the calling thread; *out receives it. */
+hv_return_t vcpu_create(struct hvm_vcpu **out);
+hv_return_t vcpu_destroy(uint64_t id);
+/* The vCPU `id` if the calling thread owns it; else NULL and *err says why. */
+struct hvm_vcpu *vcpu_owned(uint64_t id, hv_return_t *err);
+/* Requests CANCELED exits for the listed vCPUs (any thread). */
+hv_return_t vcpu_kick(const uint64_t *ids, uint32_t count);
+/* Brings the engine's memory map in line with the stage-2 table. Owner only,
+ * never while the engine runs except from inside one of its hooks. */
+hv_return_t vcpu_sync_memory(struct hvm_vcpu *vcpu);
+/* Recomputes stop_at from `deadline` without losing a concurrent kick. */
+void vcpu_arm_stop(struct hvm_vcpu *vcpu, uint64_t deadline);
+
+/* ---- clock.c ---- */
+/* Virtual time of a vCPU in ticks. */
+uint64_t clock_vcpu_ticks(const struct hvm_vcpu *vcpu);
+/* First icount at which this vCPU's clock reads >= ticks (UINT64_MAX: never). */
+uint64_t clock_icount_at(const struct hvm_vcpu *vcpu, uint64_t ticks);
+/* The VM clock as the VMM reads it (mach_absolute_time). */
+uint64_t clock_now(void);
+
+/* ---- error.c ---- */
+const char *hvm_error_name(hv_return_t ret);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * harness.c — see harness.h.
+ */
+#include "harness.h"
+
+#include <string.h>
+
+void guest_create(struct guest *g, const unsigned char *image, unsigned len)
+{
+    memset(g, 0, sizeof(*g));
+    assert_int_equal(hv_vm_create(NULL), HV_SUCCESS);
+    void *ram = NULL;
+    assert_int_equal(hv_vm_allocate(&ram, GUEST_RAM_SIZE, HV_ALLOCATE_DEFAULT), HV_SUCCESS);
+    g->ram = ram;
+    assert_true(len <= GUEST_RAM_SIZE - 0x10000);
+    memcpy(g->ram + 0x10000, image, len);
+    assert_int_equal(hv_vm_map(g->ram, GUEST_RAM_IPA, GUEST_RAM_SIZE,
+                               HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC),
+                     HV_SUCCESS);
+    assert_int_equal(hv_vcpu_create(&g->vcpu, &g->exit, NULL), HV_SUCCESS);
+    set_reg(g, HV_REG_CPSR, 0x3c5);
+    set_sysreg(g, HV_SYS_REG_SP_EL1, GUEST_STACK);
+}
+
+void guest_destroy(struct guest *g)
+{
+    assert_int_equal(hv_vcpu_destroy(g->vcpu), HV_SUCCESS);
+    assert_int_equal(hv_vm_unmap(GUEST_RAM_IPA, GUEST_RAM_SIZE), HV_SUCCESS);
+    assert_int_equal(hv_vm_destroy(), HV_SUCCESS);
+    assert_int_equal(hv_vm_deallocate(g->ram, GUEST_RAM_SIZE), HV_SUCCESS);
+}
+
+uint64_t reg(struct guest *g, hv_reg_t r)
+{
+    uint64_t v = 0;
+    assert_int_equal(hv_vcpu_get_reg(g->vcpu, r, &v), HV_SUCCESS);
+    return v;
+}
+
+void set_reg(struct guest *g, hv_reg_t r, uint64_t value)
+{
+    assert_int_equal(hv_vcpu_set_reg(g->vcpu, r, value), HV_SUCCESS);
+}
+
+uint64_t sysreg(struct guest *g, hv_sys_reg_t r)
+{
+    uint64_t v = 0;
+    assert_int_equal(hv_vcpu_get_sys_reg(g->vcpu, r, &v), HV_SUCCESS);
+    return v;
+}
+
+void set_sysreg(struct guest *g, hv_sys_reg_t r, uint64_t value)
+{
+    assert_int_equal(hv_vcpu_set_sys_reg(g->vcpu, r, value), HV_SUCCESS);
+}
+
+hv_exit_reason_t run(struct guest *g)
+{
+    assert_int_equal(hv_vcpu_run(g->vcpu), HV_SUCCESS);
+    return g->exit->reason;
+}
+
+void run_expect_exception(struct guest *g, uint64_t syndrome)
+{
+    assert_int_equal(run(g), HV_EXIT_REASON_EXCEPTION);
+    assert_int_equal(g->exit->exception.syndrome, syndrome);
+}
