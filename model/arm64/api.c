@@ -180,10 +180,13 @@ static struct alloc {
 } *allocs;
 static size_t nallocs, allocs_cap;
 
+/* Apple silicon's page is 16 KiB: sizes are multiples of it and the memory
+ * is 16 KiB aligned, so it can be mapped with either IPA granule. */
+#define ALLOC_PAGE 16384u
+
 HVM_API hv_return_t hv_vm_allocate(void **uvap, size_t size, hv_allocate_flags_t flags)
 {
-    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-    if (!uvap || flags != HV_ALLOCATE_DEFAULT || size == 0 || size % pg)
+    if (!uvap || flags != HV_ALLOCATE_DEFAULT || size == 0 || size % ALLOC_PAGE)
         return HV_BAD_ARGUMENT;
     hv_return_t ret = HV_SUCCESS;
     pthread_mutex_lock(&alloc_lock);
@@ -197,13 +200,20 @@ HVM_API hv_return_t hv_vm_allocate(void **uvap, size_t size, hv_allocate_flags_t
         allocs = a;
         allocs_cap = cap;
     }
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* Over-allocate by one page and trim to get the alignment. */
+    uint8_t *p = mmap(NULL, size + ALLOC_PAGE, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
         ret = HV_NO_RESOURCES;
         goto out;
     }
-    allocs[nallocs++] = (struct alloc){p, size};
-    *uvap = p;
+    size_t lead = (ALLOC_PAGE - ((uintptr_t)p & (ALLOC_PAGE - 1))) & (ALLOC_PAGE - 1);
+    if (lead)
+        munmap(p, lead);
+    if (ALLOC_PAGE - lead)
+        munmap(p + lead + size, ALLOC_PAGE - lead);
+    allocs[nallocs++] = (struct alloc){p + lead, size};
+    *uvap = p + lead;
 out:
     pthread_mutex_unlock(&alloc_lock);
     return ret;

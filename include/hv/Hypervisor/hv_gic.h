@@ -18,6 +18,12 @@
  *                    thread does not own vcpu (hvmodel's choice).
  * Where Apple names no code, the one hvmodel returns is its own choice and
  * unconfirmed on hardware. A failed call changes nothing.
+ *
+ * NOT MODELLED YET: hvmodel does not implement the in-framework GIC. Every
+ * hv_gic_* call currently answers HV_UNSUPPORTED and the object constructors
+ * return NULL, as on a host without the feature, so a VMM falls back to its
+ * own interrupt controller. The error codes described here are the planned
+ * behaviour.
  */
 #ifndef HVMODEL_HYPERVISOR_HV_GIC_H
 #define HVMODEL_HYPERVISOR_HV_GIC_H

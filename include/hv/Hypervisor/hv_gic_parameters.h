@@ -7,6 +7,12 @@
  * implementation: they need no VM and no GIC, may be called from any thread,
  * and return the same values every time. Each returns HV_SUCCESS, or
  * HV_BAD_ARGUMENT if an output pointer is NULL.
+ *
+ * NOT MODELLED YET: hvmodel does not implement the in-framework GIC. Every
+ * hv_gic_* call currently answers HV_UNSUPPORTED and the object constructors
+ * return NULL, as on a host without the feature, so a VMM falls back to its
+ * own interrupt controller. The error codes described here are the planned
+ * behaviour.
  */
 #ifndef HVMODEL_HYPERVISOR_HV_GIC_PARAMETERS_H
 #define HVMODEL_HYPERVISOR_HV_GIC_PARAMETERS_H

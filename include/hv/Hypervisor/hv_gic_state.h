@@ -7,6 +7,12 @@
  * registers are not part of it: save them with hv_gic_get_icc_reg(). Restore
  * a blob with hv_gic_set_state() (hv_gic.h). These functions may be called
  * from any thread. Release the object with os_release().
+ *
+ * NOT MODELLED YET: hvmodel does not implement the in-framework GIC. Every
+ * hv_gic_* call currently answers HV_UNSUPPORTED and the object constructors
+ * return NULL, as on a host without the feature, so a VMM falls back to its
+ * own interrupt controller. The error codes described here are the planned
+ * behaviour.
  */
 #ifndef HVMODEL_HYPERVISOR_HV_GIC_STATE_H
 #define HVMODEL_HYPERVISOR_HV_GIC_STATE_H

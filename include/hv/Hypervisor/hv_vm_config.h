@@ -61,8 +61,8 @@ HV_API hv_return_t hv_vm_config_get_default_ipa_size(uint32_t *ipa_bit_length);
  *                  [0, 2^ipa_bit_length). Must not exceed
  *                  hv_vm_config_get_max_ipa_size().
  *
- * Returns HV_SUCCESS, or HV_BAD_ARGUMENT if config is NULL or the width is 0
- * or above the maximum. Whether the real framework rejects a bad width here or
+ * Returns HV_SUCCESS, or HV_BAD_ARGUMENT if config is NULL or the width is
+ * below 32 or above the maximum (hvmodel's lower bound). Whether the real framework rejects a bad width here or
  * only in hv_vm_create() is unconfirmed; hvmodel rejects it here and leaves
  * config unchanged.
  */

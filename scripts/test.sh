@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The test suite, as README.md gives it and as CI runs it (.ci/run):
+#   1. installs what is missing (scripts/setup.sh, Debian packages only);
+#   2. builds with -Werror and runs every CTest test (unit, guest, demo,
+#      install);
+#   3. rebuilds with ASan+UBSan (-Werror) and runs the suite again;
+#   4. rebuilds with coverage and prints the lcov line/branch figures for
+#      model/ (HTML report in build-cov/coverage-html).
+# Build trees go to build-test/, build-asan/ and build-cov/ in the checkout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+
+bash scripts/setup.sh
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "release build + tests"
+cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHVMODEL_WERROR=ON
+cmake --build build-test -j "$jobs"
+(cd build-test && ctest --output-on-failure -j "$jobs")
+
+step "ASan + UBSan build + tests"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHVMODEL_SANITIZE=ON -DHVMODEL_WERROR=ON
+cmake --build build-asan -j "$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+   ctest --output-on-failure -j "$jobs" -LE install)
+
+step "coverage"
+cmake -S . -B build-cov -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHVMODEL_COVERAGE=ON -DHVMODEL_WERROR=ON
+cmake --build build-cov -j "$jobs"
+lcov --quiet --zerocounters --directory build-cov
+(cd build-cov && ctest -j "$jobs" -LE install >/dev/null)
+lcov --quiet --rc lcov_branch_coverage=1 --capture --directory build-cov \
+     --output-file build-cov/all.info 2>/dev/null
+lcov --quiet --rc lcov_branch_coverage=1 --extract build-cov/all.info "$top/model/*" \
+     --output-file build-cov/model.info
+genhtml --quiet --branch-coverage --output-directory build-cov/coverage-html build-cov/model.info
+echo "coverage of model/ (HTML: build-cov/coverage-html/index.html):"
+lcov --rc lcov_branch_coverage=1 --summary build-cov/model.info 2>&1 | grep -E "lines|functions|branches"
