@@ -48,7 +48,11 @@ struct hvm_arch_ops {
     /* Engine is open, guest memory mapped; install hooks, reset state. */
     hv_return_t (*vcpu_init)(struct hvm_vcpu *vcpu);
     void (*vcpu_fini)(struct hvm_vcpu *vcpu);
+    /* Drops translated code for guest-physical pages (all: everything). */
+    void (*flush_code)(struct hvm_vcpu *vcpu, const uint64_t *gpas, unsigned n, bool all);
 };
+
+#define HVM_INVAL_MAX 64
 
 enum hvm_vcpu_state { HVM_VCPU_IDLE, HVM_VCPU_RUNNING };
 
@@ -67,6 +71,12 @@ struct hvm_vcpu {
     atomic_int state;     /* enum hvm_vcpu_state */
     atomic_bool s2_dirty; /* the stage-2 table changed since this engine synced */
     uint64_t s2_gen;      /* stage-2 generation this engine reflects */
+
+    /* Guest pages the VMM wrote: translated code for them must go (vm_lock). */
+    atomic_bool code_dirty;
+    uint64_t inval[HVM_INVAL_MAX];
+    unsigned inval_n;
+    bool inval_all;
 };
 
 struct hvm_vm_params {
@@ -93,6 +103,10 @@ hv_return_t vm_destroy(void);
 hv_return_t vm_map(void *host, uint64_t gpa, uint64_t size, uint32_t prot);
 hv_return_t vm_unmap(uint64_t gpa, uint64_t size);
 hv_return_t vm_protect(uint64_t gpa, uint64_t size, uint32_t prot);
+/* Run entry: picks up guest pages the VMM wrote since the last run (records
+ * them when tracing) and queues their translated code for invalidation on
+ * every vCPU; then drops this vCPU's queued code. Owner thread only. */
+void vm_sync_vmm_writes(struct hvm_vcpu *vcpu);
 
 /* ---- vcpu.c ---- */
 /* Creates a vCPU owned by the calling thread; *out receives it. */

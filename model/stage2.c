@@ -110,7 +110,7 @@ static enum s2_err reserve(struct stage2 *s, size_t extra)
 }
 
 static enum s2_err log_push(struct stage2 *s, enum s2_op_kind kind, uint64_t gpa, uint64_t size,
-                            uint8_t *host, uint32_t prot)
+                            uint8_t *engine, uint32_t prot)
 {
     if (s->log_n == s->log_cap) {
         size_t cap = s->log_cap ? s->log_cap * 2 : 16;
@@ -120,7 +120,7 @@ static enum s2_err log_push(struct stage2 *s, enum s2_op_kind kind, uint64_t gpa
         s->log = l;
         s->log_cap = cap;
     }
-    s->log[s->log_n++] = (struct s2_op){kind, gpa, size, host, prot};
+    s->log[s->log_n++] = (struct s2_op){kind, gpa, size, engine, prot};
     return S2_OK;
 }
 
@@ -131,7 +131,8 @@ static void split_at(struct stage2 *s, uint64_t at)
     if (i >= s->n || s->e[i].gpa >= at)
         return;
     struct s2_entry *e = &s->e[i];
-    struct s2_entry tail = {at, entry_end(e) - at, e->host + (at - e->gpa), e->prot};
+    struct s2_entry tail = {at, entry_end(e) - at, e->host + (at - e->gpa),
+                            e->engine + (at - e->gpa), e->prot};
     e->size = at - e->gpa;
     memmove(&s->e[i + 2], &s->e[i + 1], (s->n - i - 1) * sizeof(*e));
     s->e[i + 1] = tail;
@@ -149,7 +150,8 @@ static bool host_range_backed(void *host, uint64_t size)
     return msync(host, size, MS_ASYNC) == 0 || errno != ENOMEM;
 }
 
-enum s2_err stage2_map(struct stage2 *s, void *host, uint64_t gpa, uint64_t size, uint32_t prot)
+enum s2_err stage2_check_map(const struct stage2 *s, void *host, uint64_t gpa, uint64_t size,
+                             uint32_t prot)
 {
     enum s2_err err = check_range(s, gpa, size);
     if (err)
@@ -160,11 +162,20 @@ enum s2_err stage2_map(struct stage2 *s, void *host, uint64_t gpa, uint64_t size
         return S2_EHOST;
     if (range_intersects(s, gpa, gpa + size))
         return S2_EOVERLAP;
-    if ((err = reserve(s, 1)) || (err = log_push(s, S2_OP_MAP, gpa, size, host, prot)))
+    return S2_OK;
+}
+
+enum s2_err stage2_map(struct stage2 *s, void *host, void *engine, uint64_t gpa, uint64_t size,
+                       uint32_t prot)
+{
+    enum s2_err err = stage2_check_map(s, host, gpa, size, prot);
+    if (err)
+        return err;
+    if ((err = reserve(s, 1)) || (err = log_push(s, S2_OP_MAP, gpa, size, engine, prot)))
         return err;
     size_t i = find_first_above(s, gpa);
     memmove(&s->e[i + 1], &s->e[i], (s->n - i) * sizeof(s->e[0]));
-    s->e[i] = (struct s2_entry){gpa, size, host, prot};
+    s->e[i] = (struct s2_entry){gpa, size, host, engine, prot};
     s->n++;
     return S2_OK;
 }

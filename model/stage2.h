@@ -19,7 +19,8 @@
 struct s2_entry {
     uint64_t gpa;
     uint64_t size;
-    uint8_t *host;
+    uint8_t *host;   /* the VMM's pointer */
+    uint8_t *engine; /* what the engines map: an alias of host (memtrack.h) or host */
     uint32_t prot;
 };
 
@@ -28,7 +29,7 @@ enum s2_op_kind { S2_OP_MAP, S2_OP_UNMAP, S2_OP_PROTECT };
 struct s2_op {
     enum s2_op_kind kind;
     uint64_t gpa, size;
-    uint8_t *host;
+    uint8_t *engine;
     uint32_t prot;
 };
 
@@ -62,7 +63,11 @@ int stage2_init(struct stage2 *s, uint64_t granule, unsigned ipa_bits);
 void stage2_fini(struct stage2 *s);
 uint64_t stage2_gen(const struct stage2 *s);
 
-enum s2_err stage2_map(struct stage2 *s, void *host, uint64_t gpa, uint64_t size, uint32_t prot);
+/* Checks a map without changing anything (S2_OK if stage2_map would succeed). */
+enum s2_err stage2_check_map(const struct stage2 *s, void *host, uint64_t gpa, uint64_t size,
+                             uint32_t prot);
+enum s2_err stage2_map(struct stage2 *s, void *host, void *engine, uint64_t gpa, uint64_t size,
+                       uint32_t prot);
 enum s2_err stage2_unmap(struct stage2 *s, uint64_t gpa, uint64_t size);
 enum s2_err stage2_protect(struct stage2 *s, uint64_t gpa, uint64_t size, uint32_t prot);
 

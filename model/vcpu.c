@@ -22,7 +22,7 @@ static hv_return_t map_all(struct hvm_vcpu *v)
     const struct stage2 *s = &v->vm->s2;
     for (size_t i = 0; i < s->n; i++) {
         const struct s2_entry *e = &s->e[i];
-        if (uc_mem_map_ptr(v->uc, e->gpa, e->size, e->prot, e->host) != UC_ERR_OK)
+        if (uc_mem_map_ptr(v->uc, e->gpa, e->size, e->prot, e->engine) != UC_ERR_OK)
             return HV_ERROR;
     }
     v->s2_gen = stage2_gen(s);
@@ -115,7 +115,7 @@ void vcpu_arm_stop(struct hvm_vcpu *v, uint64_t deadline)
     /* A kicker stores cancel, then stop_at = 0. Storing our deadline and then
      * re-reading cancel means either we see the cancel or its 0 lands after. */
     atomic_store(&v->stop_at, deadline);
-    if (atomic_load(&v->cancel) || atomic_load(&v->s2_dirty))
+    if (atomic_load(&v->cancel) || atomic_load(&v->s2_dirty) || atomic_load(&v->code_dirty))
         atomic_store(&v->stop_at, 0);
 }
 
@@ -152,7 +152,7 @@ out:
 static uc_err apply_op(uc_engine *uc, const struct s2_op *op)
 {
     switch (op->kind) {
-    case S2_OP_MAP: return uc_mem_map_ptr(uc, op->gpa, op->size, op->prot, op->host);
+    case S2_OP_MAP: return uc_mem_map_ptr(uc, op->gpa, op->size, op->prot, op->engine);
     case S2_OP_UNMAP: return uc_mem_unmap(uc, op->gpa, op->size);
     case S2_OP_PROTECT: return uc_mem_protect(uc, op->gpa, op->size, op->prot);
     }

@@ -9,6 +9,7 @@
 
 #include "hvm.h"
 #include "hvmodel.h"
+#include "memtrack.h"
 
 pthread_mutex_t vm_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hvm_vm *_Atomic the_vm;
@@ -50,6 +51,7 @@ hv_return_t vm_destroy(void)
         ret = HV_BUSY;
     else {
         atomic_store_explicit(&the_vm, NULL, memory_order_release);
+        memtrack_reset();
         stage2_fini(&vm->s2);
         free(vm);
     }
@@ -80,31 +82,23 @@ static void mark_vcpus_stale(struct hvm_vm *vm)
     }
 }
 
-typedef enum s2_err (*s2_change_fn)(struct stage2 *, void *, uint64_t, uint64_t, uint32_t);
-
-static enum s2_err do_map(struct stage2 *s, void *h, uint64_t g, uint64_t n, uint32_t p)
-{
-    return stage2_map(s, h, g, n, p);
-}
-static enum s2_err do_unmap(struct stage2 *s, void *h, uint64_t g, uint64_t n, uint32_t p)
-{
-    return stage2_unmap(s, g, n);
-}
-static enum s2_err do_protect(struct stage2 *s, void *h, uint64_t g, uint64_t n, uint32_t p)
-{
-    return stage2_protect(s, g, n, p);
-}
-
-static hv_return_t vm_change(s2_change_fn fn, void *host, uint64_t gpa, uint64_t size,
-                             uint32_t prot)
+hv_return_t vm_map(void *host, uint64_t gpa, uint64_t size, uint32_t prot)
 {
     hv_return_t ret;
     pthread_mutex_lock(&vm_lock);
     struct hvm_vm *vm = vm_current();
     if (!vm) {
         ret = HV_NO_DEVICE;
-    } else {
-        ret = s2_status(fn(&vm->s2, host, gpa, size, prot));
+    } else if ((ret = s2_status(stage2_check_map(&vm->s2, host, gpa, size, prot))) ==
+               HV_SUCCESS) {
+        /* The engines get an alias of the VMM's memory so that the VMM's
+         * writes can be tracked (memtrack.h); without one they use host. */
+        uint8_t *engine = host;
+        uint32_t region;
+        uint64_t offset;
+        if (!memtrack_add(host, size, &engine, &region, &offset))
+            engine = host;
+        ret = s2_status(stage2_map(&vm->s2, host, engine, gpa, size, prot));
         if (ret == HV_SUCCESS)
             mark_vcpus_stale(vm);
     }
@@ -112,19 +106,70 @@ static hv_return_t vm_change(s2_change_fn fn, void *host, uint64_t gpa, uint64_t
     return ret;
 }
 
-hv_return_t vm_map(void *host, uint64_t gpa, uint64_t size, uint32_t prot)
+static hv_return_t vm_change(bool unmap, uint64_t gpa, uint64_t size, uint32_t prot)
 {
-    return vm_change(do_map, host, gpa, size, prot);
+    hv_return_t ret;
+    pthread_mutex_lock(&vm_lock);
+    struct hvm_vm *vm = vm_current();
+    if (!vm) {
+        ret = HV_NO_DEVICE;
+    } else {
+        ret = s2_status(unmap ? stage2_unmap(&vm->s2, gpa, size)
+                              : stage2_protect(&vm->s2, gpa, size, prot));
+        if (ret == HV_SUCCESS)
+            mark_vcpus_stale(vm);
+    }
+    pthread_mutex_unlock(&vm_lock);
+    return ret;
 }
 
-hv_return_t vm_unmap(uint64_t gpa, uint64_t size)
-{
-    return vm_change(do_unmap, NULL, gpa, size, 0);
-}
+hv_return_t vm_unmap(uint64_t gpa, uint64_t size) { return vm_change(true, gpa, size, 0); }
 
 hv_return_t vm_protect(uint64_t gpa, uint64_t size, uint32_t prot)
 {
-    return vm_change(do_protect, NULL, gpa, size, prot);
+    return vm_change(false, gpa, size, prot);
+}
+
+/* A VMM-written host page: every guest-physical page mapping it loses its
+ * translated code on every vCPU. */
+static void queue_code_invalidation(void *opaque, uint32_t region, uint64_t offset,
+                                    const uint8_t *data)
+{
+    struct hvm_vm *vm = opaque;
+    const struct stage2 *s = &vm->s2;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct s2_entry *e = &s->e[i];
+        if (data < e->host || data >= e->host + e->size)
+            continue;
+        uint64_t gpa = e->gpa + (uint64_t)(data - e->host);
+        for (uint32_t c = 0; c < HVM_MAX_VCPUS; c++) {
+            struct hvm_vcpu *v = vm->vcpus[c];
+            if (!v)
+                continue;
+            if (v->inval_n < HVM_INVAL_MAX)
+                v->inval[v->inval_n++] = gpa;
+            else
+                v->inval_all = true;
+            atomic_store(&v->code_dirty, true);
+            if (atomic_load(&v->state) == HVM_VCPU_RUNNING)
+                atomic_store(&v->stop_at, 0);
+        }
+    }
+}
+
+void vm_sync_vmm_writes(struct hvm_vcpu *vcpu)
+{
+    struct hvm_vm *vm = vcpu->vm;
+    if (!memtrack_any_dirty() && !atomic_load(&vcpu->code_dirty))
+        return;
+    pthread_mutex_lock(&vm_lock);
+    memtrack_collect(queue_code_invalidation, vm);
+    if (atomic_exchange(&vcpu->code_dirty, false)) {
+        vm->ops->flush_code(vcpu, vcpu->inval, vcpu->inval_n, vcpu->inval_all);
+        vcpu->inval_n = 0;
+        vcpu->inval_all = false;
+    }
+    pthread_mutex_unlock(&vm_lock);
 }
 
 HVM_EXPORT hv_return_t hvm_set_insns_per_tick(uint32_t insns_per_tick)

@@ -11,6 +11,7 @@
 
 #include "arm64.h"
 #include "hvmodel.h"
+#include "memtrack.h"
 #include "object.h"
 
 #define HVM_API        __attribute__((visibility("default")))
@@ -201,8 +202,10 @@ HVM_API hv_return_t hv_vm_allocate(void **uvap, size_t size, hv_allocate_flags_t
         allocs_cap = cap;
     }
     /* Over-allocate by one page and trim to get the alignment. */
+    /* Shared anonymous memory, so the model can alias it for the engines
+     * without copying (memtrack.h). */
     uint8_t *p = mmap(NULL, size + ALLOC_PAGE, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+                      MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
         ret = HV_NO_RESOURCES;
         goto out;
@@ -225,6 +228,7 @@ HVM_API hv_return_t hv_vm_deallocate(void *uva, size_t size)
     pthread_mutex_lock(&alloc_lock);
     for (size_t i = 0; i < nallocs; i++) {
         if (allocs[i].p == uva && allocs[i].size == size) {
+            memtrack_forget(uva, size);
             munmap(uva, size);
             allocs[i] = allocs[--nallocs];
             ret = HV_SUCCESS;

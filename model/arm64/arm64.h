@@ -18,6 +18,7 @@ enum a64_pending {
     A64_PEND_NONE,  /* the engine stopped on its own (WFI halt, error) */
     A64_PEND_EXIT,  /* an exit record is ready in v->exit */
     A64_PEND_CHECK, /* the block hook stopped: re-check cancel, timer, memory */
+    A64_PEND_GUEST, /* a hook asked for a guest exception (v->gexc) the run loop takes */
 };
 
 struct a64_vcpu {
@@ -29,6 +30,11 @@ struct a64_vcpu {
     uint64_t blk_pc;
     uint32_t blk_len;
     enum a64_pending pend;
+    uint64_t exit_pc; /* PC to report with the exit (UINT64_MAX: the engine's) */
+    struct {
+        uint64_t esr, far, elr;
+        bool far_valid;
+    } gexc;
 
     /* Interrupt lines set by hv_vcpu_set_pending_interrupt for one run. */
     bool irq_line, fiq_line;
@@ -106,6 +112,7 @@ hv_return_t a64_set_sys_reg(struct a64_vcpu *v, hv_sys_reg_t reg, uint64_t value
 /* Serves a guest MRS/MSR the model owns. Returns true when handled (the
  * engine must skip the instruction), false to let the engine execute it. */
 bool a64_sysreg_guest_access(struct a64_vcpu *v, uint16_t enc, bool read, unsigned rt);
+
 /* Initial values of the model-owned registers for a vCPU. */
 void a64_sysreg_reset(struct a64_vcpu *v);
 /* Feature register value presented to guests (hv_vcpu_config_get_feature_reg). */

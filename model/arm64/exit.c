@@ -22,6 +22,9 @@
 
 extern pthread_mutex_t vm_lock;
 
+static bool is_dc_zva(uint32_t insn);
+static bool dc_zva(struct a64_vcpu *v, uint64_t pc, uint32_t insn);
+
 /* Engine exception numbers (the values UC_HOOK_INTR reports for AArch64). */
 enum {
     EXCP_UDEF = 1,
@@ -152,6 +155,20 @@ bool a64_mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
         read_gprs(v, &r, pc);
         if (a64_decode_ldst(insn, &r, &d)) {
             iss = a64_ldst_iss(&d) | fsc;
+            if (!mmu_on(v) && (d.va & ((1u << d.sas) - 1))) {
+                /* MMU off: Device memory, where an unaligned access is an
+                 * alignment fault taken in the guest before any stage-2
+                 * check (Arm ARM B2.5.2). The engine does not check it
+                 * itself; the model does where the access reaches stage 2. */
+                unsigned el = PSTATE_EL(a64_pstate(v));
+                v->gexc.esr = ESR(el == 0 ? EC_DABT_LOW : EC_DABT_CUR,
+                                  (d.wnr ? 1u << 6 : 0) | 0x21);
+                v->gexc.far = d.va;
+                v->gexc.far_valid = true;
+                v->gexc.elr = pc;
+                v->pend = A64_PEND_GUEST;
+                return false;
+            }
             if (mmu_on(v)) {
                 /* FAR is the VA of the faulting byte: the start of the access,
                  * or of its second page if that is where the fault is. */
@@ -213,6 +230,8 @@ static void classify_undef(struct a64_vcpu *v, uint64_t pc)
         a64_exit(v, HV_EXIT_REASON_EXCEPTION, ESR(EC_WFX, 0x01e00000u | ti), 0, 0);
         return;
     }
+    if (is_dc_zva(insn) && dc_zva(v, pc, insn))
+        return;
     if ((insn & 0xffc00000u) == 0xd5000000u && ((insn >> 19) & 3) != 0 && el == 1) {
         unsigned op0 = (insn >> 19) & 3, op1 = (insn >> 16) & 7, crn = (insn >> 12) & 15;
         unsigned crm = (insn >> 8) & 15, op2 = (insn >> 5) & 7, rt = insn & 31;
@@ -318,4 +337,57 @@ void a64_intr_hook(uc_engine *uc, uint32_t intno, void *user)
         a64_exit(v, HV_EXIT_REASON_UNKNOWN, 0, 0, 0);
         return;
     }
+}
+
+/* ---- DC ZVA (Arm ARM C6.2.76). HCR_EL2.TDZ makes the engine trap it at the
+ * instruction; the model performs it, checking stage 1 and stage 2 itself
+ * because the engine's own zeroing ignores unmapped guest-physical memory. */
+
+static bool is_dc_zva(uint32_t insn) { return (insn & 0xffffffe0u) == 0xd50b7420u; }
+
+/* Returns true when the DC ZVA was handled (performed, a guest exception or
+ * an exit); false when it must be treated as undefined. */
+static bool dc_zva(struct a64_vcpu *v, uint64_t pc, uint32_t insn)
+{
+    unsigned el = PSTATE_EL(a64_pstate(v)), rt = insn & 31;
+    uint64_t xt = a64_xreg(v, rt), sctlr = 0;
+    uint64_t va = xt & ~(uint64_t)(A64_DECODE_DCZVA_BYTES - 1);
+    uint32_t ec = el == 0 ? EC_DABT_LOW : EC_DABT_CUR;
+    a64_cp_read(v, HV_SYS_REG_SCTLR_EL1, &sctlr);
+    if (el == 0 && !(sctlr & (1u << 14))) {
+        /* SCTLR_EL1.DZE = 0: trapped to EL1 as a system instruction. */
+        uint32_t iss = 1u << 20 | 1u << 17 | 3u << 14 | 7u << 10 | rt << 5 | 4u << 1;
+        a64_take_exception(v, A64_VEC_SYNC, ESR(EC_SYSREG, iss), false, 0, pc);
+        return true;
+    }
+    if (!(sctlr & 1)) {
+        /* MMU off: Device memory, where DC ZVA is an alignment fault. */
+        a64_take_exception(v, A64_VEC_SYNC, ESR(ec, (1u << 6) | 0x21), true, xt, pc);
+        return true;
+    }
+    struct a64_walk w;
+    enum a64_walk_status st = walk(v, va, A64_ACC_WRITE, false, &w);
+    if (st == A64_WALK_FAULT) {
+        a64_take_exception(v, A64_VEC_SYNC, ESR(ec, (1u << 6) | w.fsc), true, xt, pc);
+        return true;
+    }
+    uint64_t ipa = st == A64_WALK_OK ? w.pa : w.ptw_ipa;
+    pthread_mutex_lock(&vm_lock);
+    const struct s2_entry *e = stage2_lookup(&v->base.vm->s2, ipa);
+    bool ok = st == A64_WALK_OK && e && (e->prot & S2_PROT_W) &&
+              ipa + A64_DECODE_DCZVA_BYTES <= e->gpa + e->size;
+    uint32_t fsc = ok ? 0 : s2_fsc(v, ipa);
+    if (ok)
+        memset(e->engine + (ipa - e->gpa), 0, A64_DECODE_DCZVA_BYTES);
+    pthread_mutex_unlock(&vm_lock);
+    if (!ok) {
+        /* Stage-2 fault: a write of the whole block, ISV 0, CM 0 (DC ZVA is
+         * not cache maintenance), WnR 1; S1PTW if the walk faulted. */
+        uint32_t iss = st == A64_WALK_OK ? (1u << 6) | fsc : (1u << 7) | fsc;
+        a64_exit(v, HV_EXIT_REASON_EXCEPTION, ESR(EC_DABT_LOW, iss), va, ipa);
+        return true;
+    }
+    a64_commit(v, pc + 4);
+    a64_set_pc(v, pc + 4);
+    return true;
 }

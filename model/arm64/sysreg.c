@@ -22,7 +22,9 @@
 #define E(op0, op1, crn, crm, op2)                                                                 \
     (uint16_t)((op0) << 14 | (op1) << 11 | (crn) << 7 | (crm) << 3 | (op2))
 
-enum kind { K_ENGINE, K_SP0, K_SP1, K_CTL, K_CVAL, K_MIDR, K_MPIDR, K_ID, K_SHADOW, K_ACTLR, K_NO };
+enum kind {
+    K_ENGINE, K_SP0, K_SP1, K_CTL, K_CVAL, K_MIDR, K_MPIDR, K_ID, K_SHADOW, K_ACTLR, K_NO
+};
 
 struct sysreg {
     uint16_t enc;
@@ -323,6 +325,9 @@ static bool guest_read(struct a64_vcpu *v, uint16_t enc, uint64_t *val)
         return true;
     case E(3, 3, 14, 0, 0): /* CNTFRQ_EL0 */
         *val = HVM_CLOCK_HZ;
+        return true;
+    case E(3, 3, 0, 0, 7): /* DCZID_EL0: the engine would show DZP=1 under HCR_EL2.TDZ */
+        *val = v->id[HV_FEATURE_REG_DCZID_EL0];
         return true;
     case E(3, 3, 14, 3, 1): /* CNTV_CTL_EL0 */
         *val = v->cntv_ctl | (a64_vtimer_istatus(v) ? 4u : 0u);

@@ -21,16 +21,20 @@
  * engine reports each trap to the model instead of entering EL2. */
 #define SCR_EL3_VALUE   ((1u << 0) | (1u << 8) | (1u << 10)) /* NS, HCE, RW */
 #define HCR_EL2_RW      (1ull << 31)
+#define HCR_EL2_TDZ     (1ull << 28)
 #define HCR_EL2_TSC     (1ull << 19)
 #define HCR_EL2_TID3    (1ull << 18)
 #define HCR_EL2_TWE     (1ull << 14)
 #define HCR_EL2_TWI     (1ull << 13)
-#define HCR_EL2_VALUE   (HCR_EL2_RW | HCR_EL2_TSC | HCR_EL2_TID3 | HCR_EL2_TWE | HCR_EL2_TWI)
+#define HCR_EL2_VALUE                                                                              \
+    (HCR_EL2_RW | HCR_EL2_TDZ | HCR_EL2_TSC | HCR_EL2_TID3 | HCR_EL2_TWE | HCR_EL2_TWI)
 #define ENC(o0, o1, n, m, o2) (uint16_t)((o0) << 14 | (o1) << 11 | (n) << 7 | (m) << 3 | (o2))
 
 static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
     struct a64_vcpu *v = user;
+    if (v->pend != A64_PEND_NONE)
+        return; /* a hook already ended the run; the engine stops here */
     uint64_t n = v->base.icount + v->blk_len;
     __atomic_store_n(&v->base.icount, n, __ATOMIC_RELAXED);
     v->blk_pc = addr;
@@ -111,6 +115,26 @@ static hv_return_t a64_vcpu_init(struct hvm_vcpu *base)
 
 static void a64_vcpu_fini(struct hvm_vcpu *base) { (void)base; }
 
+/* Unicorn drops translations by guest *virtual* address, looked up through
+ * the current stage 1. With the MMU briefly off, VA = IPA, so the engine's
+ * own lookup finds exactly the guest-physical pages the VMM wrote. */
+static void a64_flush_code(struct hvm_vcpu *base, const uint64_t *gpas, unsigned n, bool all)
+{
+    struct a64_vcpu *v = a64(base);
+    if (all) {
+        uc_ctl_flush_tb(base->uc);
+        return;
+    }
+    uint64_t sctlr = 0;
+    a64_cp_read(v, HV_SYS_REG_SCTLR_EL1, &sctlr);
+    if (sctlr & 1)
+        a64_cp_write(v, HV_SYS_REG_SCTLR_EL1, sctlr & ~1ull);
+    for (unsigned i = 0; i < n; i++)
+        uc_ctl_remove_cache(base->uc, gpas[i], gpas[i] + 4096);
+    if (sctlr & 1)
+        a64_cp_write(v, HV_SYS_REG_SCTLR_EL1, sctlr);
+}
+
 const struct hvm_arch_ops a64_ops = {
     .name = "arm64",
     .uc_arch = UC_ARCH_ARM64,
@@ -118,6 +142,7 @@ const struct hvm_arch_ops a64_ops = {
     .vcpu_size = sizeof(struct a64_vcpu),
     .vcpu_init = a64_vcpu_init,
     .vcpu_fini = a64_vcpu_fini,
+    .flush_code = a64_flush_code,
 };
 
 hv_return_t a64_run(struct a64_vcpu *v)
@@ -134,6 +159,7 @@ hv_return_t a64_run(struct a64_vcpu *v)
             a64_exit(v, HV_EXIT_REASON_UNKNOWN, 0, 0, 0);
             break;
         }
+        vm_sync_vmm_writes(b);
         /* The vtimer asserted while unmasked: exit, and mask it (the
          * framework's auto-mask) until the VMM clears the mask. */
         if (!v->vtimer_masked && a64_vtimer_line(v)) {
@@ -143,14 +169,23 @@ hv_return_t a64_run(struct a64_vcpu *v)
         }
         a64_vtimer_update(v); /* arms stop_at */
         v->pend = A64_PEND_NONE;
+        v->exit_pc = UINT64_MAX;
         v->blk_len = 0;
         uint64_t pc = a64_pc(v);
         v->blk_pc = pc;
         uc_err err = uc_emu_start(b->uc, pc, 0, 0, 0);
-        if (v->pend == A64_PEND_EXIT)
+        if (v->pend == A64_PEND_EXIT) {
+            if (v->exit_pc != UINT64_MAX)
+                a64_set_pc(v, v->exit_pc);
             break;
+        }
         if (v->pend == A64_PEND_CHECK)
             continue;
+        if (v->pend == A64_PEND_GUEST) {
+            a64_take_exception(v, A64_VEC_SYNC, v->gexc.esr, v->gexc.far_valid, v->gexc.far,
+                               v->gexc.elr);
+            continue;
+        }
         /* The engine ended the run without a hook: nothing the model set up
          * does that, so report it as the framework's "should not happen". */
         a64_commit(v, a64_pc(v));

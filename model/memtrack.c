@@ -1,0 +1,277 @@
+/*
+ * memtrack.c — see memtrack.h.
+ *
+ * Aliasing: memory that is already a shared mapping is aliased with
+ * mremap(old_size = 0). Private memory (the VMM's own mmap) is moved, in
+ * place and with its contents, onto a memfd mapped MAP_SHARED at the same
+ * address, then aliased; the VMM's pointer and data do not change.
+ *
+ * The fault handler is async-signal-safe: it looks regions up in a fixed
+ * array published with release stores, sets a bit with an atomic OR and
+ * calls mprotect. Faults it does not own go to the previous handler.
+ */
+#define _GNU_SOURCE
+#include "memtrack.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define MT_MAX_REGIONS 256
+
+struct mt_region {
+    uint8_t *vmm, *alias;
+    size_t size, pages;
+    uint32_t id;
+    int refs;
+    atomic_bool live;        /* the handler may act on faults in vmm */
+    _Atomic uint64_t *dirty; /* one bit per host page */
+};
+
+static struct mt_region *_Atomic regions[MT_MAX_REGIONS];
+static uint32_t nregions;
+static pthread_mutex_t mt_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool any_dirty;
+static atomic_bool enabled;
+static struct sigaction old_segv;
+
+static size_t page_size(void)
+{
+    static size_t pg;
+    if (!pg)
+        pg = (size_t)sysconf(_SC_PAGESIZE);
+    return pg;
+}
+
+static void chain(int sig, siginfo_t *si, void *ctx)
+{
+    if (old_segv.sa_flags & SA_SIGINFO) {
+        if (old_segv.sa_sigaction) {
+            old_segv.sa_sigaction(sig, si, ctx);
+            return;
+        }
+    } else if (old_segv.sa_handler != SIG_DFL && old_segv.sa_handler != SIG_IGN) {
+        old_segv.sa_handler(sig);
+        return;
+    }
+    /* Default action: reinstate it and let the access fault again. */
+    signal(sig, SIG_DFL);
+}
+
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+    uintptr_t a = (uintptr_t)si->si_addr;
+    if (si->si_code == SEGV_ACCERR) {
+        for (uint32_t i = 0; i < MT_MAX_REGIONS; i++) {
+            struct mt_region *r = atomic_load_explicit(&regions[i], memory_order_acquire);
+            if (!r || !atomic_load(&r->live) || a < (uintptr_t)r->vmm ||
+                a >= (uintptr_t)r->vmm + r->size)
+                continue;
+            size_t page = (a - (uintptr_t)r->vmm) / page_size();
+            atomic_fetch_or(&r->dirty[page / 64], 1ull << (page % 64));
+            atomic_store(&any_dirty, true);
+            if (mprotect(r->vmm + page * page_size(), page_size(), PROT_READ | PROT_WRITE) == 0)
+                return;
+            break;
+        }
+    }
+    chain(sig, si, ctx);
+}
+
+void memtrack_enable(bool on) { atomic_store(&enabled, on); }
+bool memtrack_enabled(void) { return atomic_load(&enabled); }
+
+/* (Re)installs the handler unless it is already the current one: test
+ * frameworks and VMMs may swap SIGSEGV handlers between our calls. */
+static bool install_handler(void)
+{
+    struct sigaction cur;
+    if (sigaction(SIGSEGV, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
+        cur.sa_sigaction == on_segv)
+        return true;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGSEGV, &sa, &old_segv) != 0)
+        return false;
+    return true;
+}
+
+static bool page_is_zero(const uint8_t *p, size_t n)
+{
+    static const uint8_t zero[256];
+    for (size_t i = 0; i < n; i += sizeof(zero))
+        if (memcmp(p + i, zero, sizeof(zero)))
+            return false;
+    return true;
+}
+
+/* Moves private memory onto a shared memfd at the same address. */
+static uint8_t *make_alias(uint8_t *vmm, size_t size)
+{
+    void *a = mremap(vmm, 0, size, MREMAP_MAYMOVE);
+    if (a != MAP_FAILED)
+        return a;
+    int fd = memfd_create("hvmodel-guest-ram", MFD_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    if (ftruncate(fd, (off_t)size) != 0)
+        goto fail;
+    /* Copy the VMM's data; zero pages stay holes in the memfd. */
+    for (size_t off = 0; off < size; off += page_size()) {
+        if (page_is_zero(vmm + off, page_size()))
+            continue;
+        if (pwrite(fd, vmm + off, page_size(), (off_t)off) != (ssize_t)page_size())
+            goto fail;
+    }
+    if (mmap(vmm, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
+        goto fail;
+    a = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    return a == MAP_FAILED ? NULL : a;
+fail:
+    close(fd);
+    return NULL;
+}
+
+bool memtrack_add(uint8_t *vmm, size_t size, uint8_t **alias, uint32_t *id, uint64_t *offset)
+{
+    bool ok = false;
+    if (!memtrack_enabled())
+        return false;
+    pthread_mutex_lock(&mt_lock);
+    for (uint32_t i = 0; i < nregions; i++) {
+        struct mt_region *r = regions[i];
+        if (!r || !r->refs)
+            continue;
+        if (vmm >= r->vmm && vmm + size <= r->vmm + r->size) {
+            r->refs++;
+            *alias = r->alias + (vmm - r->vmm);
+            *id = r->id;
+            *offset = (uint64_t)(vmm - r->vmm);
+            ok = true;
+            goto out;
+        }
+        if (vmm < r->vmm + r->size && r->vmm < vmm + size)
+            goto out; /* overlaps a region without lying inside it: untracked */
+    }
+    if (nregions == MT_MAX_REGIONS || !install_handler())
+        goto out;
+    struct mt_region *r = calloc(1, sizeof(*r));
+    if (!r)
+        goto out;
+    r->pages = size / page_size();
+    r->dirty = calloc((r->pages + 63) / 64, sizeof(uint64_t));
+    r->alias = r->dirty ? make_alias(vmm, size) : NULL;
+    if (!r->alias) {
+        free((void *)r->dirty);
+        free(r);
+        goto out;
+    }
+    r->vmm = vmm;
+    r->size = size;
+    r->id = nregions;
+    r->refs = 1;
+    atomic_store(&r->live, true);
+    mprotect(vmm, size, PROT_READ);
+    atomic_store_explicit(&regions[nregions], r, memory_order_release);
+    nregions++;
+    *alias = r->alias;
+    *id = r->id;
+    *offset = 0;
+    ok = true;
+out:
+    pthread_mutex_unlock(&mt_lock);
+    return ok;
+}
+
+/* Stops tracking a region. The alias stays until memtrack_reset: an engine
+ * may still map it if the VMM freed memory the guest still has mapped. */
+static void region_drop(struct mt_region *r)
+{
+    atomic_store(&r->live, false);
+    mprotect(r->vmm, r->size, PROT_READ | PROT_WRITE);
+    r->refs = 0;
+}
+
+void memtrack_forget(uint8_t *vmm, size_t size)
+{
+    pthread_mutex_lock(&mt_lock);
+    for (uint32_t i = 0; i < nregions; i++) {
+        struct mt_region *r = regions[i];
+        if (r && r->refs && r->vmm < vmm + size && vmm < r->vmm + r->size)
+            region_drop(r);
+    }
+    pthread_mutex_unlock(&mt_lock);
+}
+
+void memtrack_reset(void)
+{
+    pthread_mutex_lock(&mt_lock);
+    for (uint32_t i = 0; i < nregions; i++) {
+        struct mt_region *r = regions[i];
+        if (!r)
+            continue;
+        if (r->refs)
+            region_drop(r);
+        if (r->alias)
+            munmap(r->alias, r->size);
+        atomic_store_explicit(&regions[i], NULL, memory_order_release);
+        free((void *)r->dirty);
+        free(r);
+    }
+    nregions = 0; /* a new VM numbers its regions from 0 again */
+    atomic_store(&any_dirty, false);
+    pthread_mutex_unlock(&mt_lock);
+}
+
+bool memtrack_any_dirty(void) { return atomic_load_explicit(&any_dirty, memory_order_relaxed); }
+
+size_t memtrack_collect(memtrack_fn fn, void *opaque)
+{
+    size_t n = 0;
+    if (!atomic_exchange(&any_dirty, false))
+        return 0;
+    pthread_mutex_lock(&mt_lock);
+    for (uint32_t i = 0; i < nregions; i++) {
+        struct mt_region *r = regions[i];
+        if (!r || !r->refs)
+            continue;
+        for (size_t w = 0; w < (r->pages + 63) / 64; w++) {
+            uint64_t bits = atomic_exchange(&r->dirty[w], 0);
+            while (bits) {
+                size_t page = w * 64 + (size_t)__builtin_ctzll(bits);
+                bits &= bits - 1;
+                uint8_t *p = r->vmm + page * page_size();
+                /* Protect first, then read: a write racing with us either
+                 * lands before the read (and is seen) or faults again. */
+                mprotect(p, page_size(), PROT_READ);
+                if (fn)
+                    fn(opaque, r->id, (uint64_t)page * page_size(), p);
+                n++;
+            }
+        }
+    }
+    pthread_mutex_unlock(&mt_lock);
+    return n;
+}
+
+bool memtrack_region(uint32_t id, uint8_t **vmm, size_t *size)
+{
+    bool ok = false;
+    pthread_mutex_lock(&mt_lock);
+    if (id < nregions && regions[id]) {
+        *vmm = regions[id]->vmm;
+        *size = regions[id]->size;
+        ok = true;
+    }
+    pthread_mutex_unlock(&mt_lock);
+    return ok;
+}
