@@ -208,12 +208,18 @@ enum s2_err stage2_protect(struct stage2 *s, uint64_t gpa, uint64_t size, uint32
         return S2_EFLAGS;
     if (!range_covered(s, gpa, size))
         return S2_EHOLE;
-    if ((err = reserve(s, 2)) || (err = log_push(s, S2_OP_PROTECT, gpa, size, NULL, prot)))
+    if ((err = reserve(s, 2)))
         return err;
     split_at(s, gpa);
     split_at(s, gpa + size);
-    for (size_t i = find_first_above(s, gpa); i < s->n && s->e[i].gpa < gpa + size; i++)
-        s->e[i].prot = prot;
+    /* One log op per entry, carrying its engine pointer: engines re-map each
+     * piece with the new rights (see vcpu.c, apply_op). */
+    for (size_t i = find_first_above(s, gpa); i < s->n && s->e[i].gpa < gpa + size; i++) {
+        struct s2_entry *e = &s->e[i];
+        if ((err = log_push(s, S2_OP_PROTECT, e->gpa, e->size, e->engine, prot)))
+            return err;
+        e->prot = prot;
+    }
     return S2_OK;
 }
 

@@ -154,7 +154,12 @@ static uc_err apply_op(uc_engine *uc, const struct s2_op *op)
     switch (op->kind) {
     case S2_OP_MAP: return uc_mem_map_ptr(uc, op->gpa, op->size, op->prot, op->engine);
     case S2_OP_UNMAP: return uc_mem_unmap(uc, op->gpa, op->size);
-    case S2_OP_PROTECT: return uc_mem_protect(uc, op->gpa, op->size, op->prot);
+    case S2_OP_PROTECT: {
+        /* The engine keeps read and execute rights in cached translations
+         * that uc_mem_protect does not drop; re-mapping the range does. */
+        uc_err err = uc_mem_unmap(uc, op->gpa, op->size);
+        return err ? err : uc_mem_map_ptr(uc, op->gpa, op->size, op->prot, op->engine);
+    }
     }
     return UC_ERR_ARG;
 }

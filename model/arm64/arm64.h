@@ -19,6 +19,7 @@ enum a64_pending {
     A64_PEND_EXIT,  /* an exit record is ready in v->exit */
     A64_PEND_CHECK, /* the block hook stopped: re-check cancel, timer, memory */
     A64_PEND_GUEST, /* a hook asked for a guest exception (v->gexc) the run loop takes */
+    A64_PEND_FP,    /* plant a one-shot code hook at fp.addr (SIMD&FP access trap) */
 };
 
 struct a64_vcpu {
@@ -45,6 +46,15 @@ struct a64_vcpu {
     uint64_t vtimer_deadline; /* icount at which the timer condition holds */
 
     bool trap_debug_exceptions, trap_debug_reg_accesses;
+
+    /* SIMD&FP access traps (CPACR_EL1.FPEN), which the engine never raises:
+     * cpacr mirrors the engine's register; see fp.c. */
+    uint64_t cpacr;
+    struct {
+        uc_hook hook;
+        uint64_t addr, block, block_size;
+        bool armed;
+    } fp;
 
     /* Model-owned system registers (sysreg.c). */
     uint64_t midr, mpidr;
@@ -154,6 +164,16 @@ static inline void a64_commit(struct a64_vcpu *v, uint64_t pc)
     v->blk_pc = pc;
     v->blk_len = 0;
 }
+
+/* ---- fp.c: SIMD&FP access traps ---- */
+/* Block hook: if SIMD&FP is trapped at the current EL and the block holds a
+ * SIMD&FP instruction, arrange the trap; true when the block must not run. */
+bool a64_fp_block(struct a64_vcpu *v, uint64_t addr, uint32_t size);
+/* Run loop: plant the one-shot code hook (A64_PEND_FP) / drop it. */
+void a64_fp_arm(struct a64_vcpu *v);
+void a64_fp_disarm(struct a64_vcpu *v);
+bool a64_is_fp_insn(uint32_t insn);
+bool a64_fp_trapped(struct a64_vcpu *v, unsigned el);
 
 /* ---- vcpu.c ---- */
 hv_return_t a64_run(struct a64_vcpu *v);

@@ -194,21 +194,6 @@ bool a64_mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
 
 /* ---- synchronous exceptions the engine reports by number ---- */
 
-static bool is_fp_insn(uint32_t insn)
-{
-    /* Data processing - SIMD and FP (op0 x111), and loads/stores with V set
-     * (Arm ARM C4.1, top-level encoding table). */
-    return ((insn >> 25) & 7) == 7 || (((insn >> 25) & 5) == 4 && (insn & (1u << 26)));
-}
-
-static bool fp_trapped(struct a64_vcpu *v, unsigned el)
-{
-    uint64_t cpacr = 0;
-    a64_cp_read(v, HV_SYS_REG_CPACR_EL1, &cpacr);
-    unsigned fpen = (cpacr >> 20) & 3;
-    return fpen == 0 || fpen == 2 || (fpen == 1 && el == 0);
-}
-
 /* An "undefined instruction" from the engine at pc: a trap to the VMM set up
  * by the EL2 controls, or an exception for the guest's own EL1. */
 static void classify_undef(struct a64_vcpu *v, uint64_t pc)
@@ -246,7 +231,7 @@ static void classify_undef(struct a64_vcpu *v, uint64_t pc)
         }
         /* EL2/EL3 registers from EL1: undefined at EL1 (no guest EL2). */
     }
-    if (is_fp_insn(insn) && fp_trapped(v, el)) {
+    if (a64_is_fp_insn(insn) && a64_fp_trapped(v, el)) {
         /* SIMD&FP access trapped by CPACR_EL1.FPEN: EC 0x07, CV=1, COND=0xE. */
         a64_take_exception(v, A64_VEC_SYNC, ESR(EC_FP_ACCESS, 0x01e00000u), false, 0, pc);
         return;

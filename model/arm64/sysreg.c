@@ -6,8 +6,9 @@
  * Every hv_sys_reg_t of the reference is in `sysregs` with how it is backed:
  *  - ENGINE: the engine implements it; get/set go to the engine's register, so
  *    a VMM write really drives the guest (SCTLR, TTBRx, TCR, MAIR, VBAR ...).
- *    Registers the engine's CPU lacks (debug banks beyond its breakpoints,
- *    feature registers it has no backing for) fall back to model storage.
+ *  - SHADOW: model storage, for registers the engine's CPU lacks or keeps no
+ *    value for (debug banks beyond its 6 breakpoints and 4 watchpoints,
+ *    MDCCINT, AFSR0/1, AMAIR, pointer-auth keys, SCXTNUM).
  *  - SP0/SP1: the stack pointer banks, live or banked depending on PSTATE.
  *  - model-owned: the virtual timer, MIDR/MPIDR and the ID registers (what a
  *    VMM sets is what the guest reads, as with VPIDR/VMPIDR and the ID traps
@@ -32,14 +33,20 @@ struct sysreg {
     uint8_t arg; /* K_ID: hv_feature_reg_t */
 };
 
+/* Debug register n: breakpoints (BVR, BCR) and watchpoints (WVR, WCR). The
+ * engine has as many as its ID_AA64DFR0_EL1 says (A72: 6 and 4); the rest
+ * live in model storage, decided here rather than by probing the engine,
+ * which answers success for registers it does not have. */
 #define DBG4(n)                                                                                    \
-    {E(2, 0, 0, n, 4), K_ENGINE, 0}, {E(2, 0, 0, n, 5), K_ENGINE, 0},                               \
-        {E(2, 0, 0, n, 6), K_ENGINE, 0}, {E(2, 0, 0, n, 7), K_ENGINE, 0}
+    {E(2, 0, 0, n, 4), (n) < 6 ? K_ENGINE : K_SHADOW, 0},                                          \
+        {E(2, 0, 0, n, 5), (n) < 6 ? K_ENGINE : K_SHADOW, 0},                                      \
+        {E(2, 0, 0, n, 6), (n) < 4 ? K_ENGINE : K_SHADOW, 0},                                      \
+        {E(2, 0, 0, n, 7), (n) < 4 ? K_ENGINE : K_SHADOW, 0}
 
 static const struct sysreg sysregs[] = {
     DBG4(0), DBG4(1), DBG4(2), DBG4(3), DBG4(4), DBG4(5), DBG4(6), DBG4(7),
     DBG4(8), DBG4(9), DBG4(10), DBG4(11), DBG4(12), DBG4(13), DBG4(14), DBG4(15),
-    {E(2, 0, 0, 2, 0), K_ENGINE, 0}, /* MDCCINT_EL1 */
+    {E(2, 0, 0, 2, 0), K_SHADOW, 0}, /* MDCCINT_EL1: the engine has no storage for it */
     {E(2, 0, 0, 2, 2), K_ENGINE, 0}, /* MDSCR_EL1 */
     {E(3, 0, 0, 0, 0), K_MIDR, 0},
     {E(3, 0, 0, 0, 5), K_MPIDR, 0},
@@ -75,13 +82,13 @@ static const struct sysreg sysregs[] = {
     {E(3, 0, 4, 0, 0), K_ENGINE, 0}, /* SPSR_EL1 */
     {E(3, 0, 4, 0, 1), K_ENGINE, 0}, /* ELR_EL1 */
     {E(3, 0, 4, 1, 0), K_SP0, 0},    /* SP_EL0 */
-    {E(3, 0, 5, 1, 0), K_ENGINE, 0}, /* AFSR0_EL1 */
-    {E(3, 0, 5, 1, 1), K_ENGINE, 0}, /* AFSR1_EL1 */
+    {E(3, 0, 5, 1, 0), K_SHADOW, 0}, /* AFSR0_EL1: constant 0 in the engine */
+    {E(3, 0, 5, 1, 1), K_SHADOW, 0}, /* AFSR1_EL1 */
     {E(3, 0, 5, 2, 0), K_ENGINE, 0}, /* ESR_EL1 */
     {E(3, 0, 6, 0, 0), K_ENGINE, 0}, /* FAR_EL1 */
     {E(3, 0, 7, 4, 0), K_ENGINE, 0}, /* PAR_EL1 */
     {E(3, 0, 10, 2, 0), K_ENGINE, 0}, /* MAIR_EL1 */
-    {E(3, 0, 10, 3, 0), K_ENGINE, 0}, /* AMAIR_EL1 */
+    {E(3, 0, 10, 3, 0), K_SHADOW, 0}, /* AMAIR_EL1: constant 0 in the engine */
     {E(3, 0, 12, 0, 0), K_ENGINE, 0}, /* VBAR_EL1 */
     {E(3, 0, 13, 0, 1), K_ENGINE, 0}, /* CONTEXTIDR_EL1 */
     {E(3, 0, 13, 0, 4), K_ENGINE, 0}, /* TPIDR_EL1 */
@@ -253,10 +260,7 @@ hv_return_t a64_get_sys_reg(struct a64_vcpu *v, hv_sys_reg_t reg, uint64_t *valu
     if (i < 0 || !value)
         return HV_BAD_ARGUMENT;
     switch (sysregs[i].kind) {
-    case K_ENGINE:
-        if (!a64_cp_read(v, reg, value))
-            *value = v->shadow[i];
-        return HV_SUCCESS;
+    case K_ENGINE: return a64_cp_read(v, reg, value) ? HV_SUCCESS : HV_ERROR;
     case K_SP0: *value = a64_sp_bank(v, 0); return HV_SUCCESS;
     case K_SP1: *value = a64_sp_bank(v, 1); return HV_SUCCESS;
     case K_CTL:
@@ -279,9 +283,9 @@ hv_return_t a64_set_sys_reg(struct a64_vcpu *v, hv_sys_reg_t reg, uint64_t value
         return HV_BAD_ARGUMENT;
     switch (sysregs[i].kind) {
     case K_ENGINE:
-        if (!a64_cp_write(v, reg, value))
-            v->shadow[i] = value;
-        return HV_SUCCESS;
+        if (reg == HV_SYS_REG_CPACR_EL1)
+            v->cpacr = value; /* mirrored for the SIMD&FP trap (fp.c) */
+        return a64_cp_write(v, reg, value) ? HV_SUCCESS : HV_ERROR;
     case K_SP0: a64_set_sp_bank(v, 0, value); return HV_SUCCESS;
     case K_SP1: a64_set_sp_bank(v, 1, value); return HV_SUCCESS;
     case K_CTL:

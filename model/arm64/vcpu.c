@@ -46,6 +46,8 @@ static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
     }
     if ((v->irq_line || v->fiq_line) && a64_try_interrupt(v))
         return;
+    if ((v->cpacr & (3u << 20)) != (3u << 20) && a64_fp_block(v, addr, size))
+        return;
     v->blk_len = size >> 2;
 }
 
@@ -59,17 +61,34 @@ static unsigned rt_number(uc_arm64_reg reg)
     return 31;
 }
 
+/* The engine sets PC before calling the MRS/MSR hooks: credit the block's
+ * instructions before this one so that the clock the guest reads is exact. */
+static void sync_icount(struct a64_vcpu *v)
+{
+    uint64_t pc = a64_pc(v), done = (pc - v->blk_pc) >> 2;
+    if (done && done <= v->blk_len) {
+        __atomic_store_n(&v->base.icount, v->base.icount + done, __ATOMIC_RELAXED);
+        v->blk_pc = pc;
+        v->blk_len -= (uint32_t)done;
+    }
+}
+
 /* Returning 1 makes the engine skip the instruction (the model served it). */
 static uint32_t mrs_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *user)
 {
     uint16_t enc = ENC(cp->op0, cp->op1, cp->crn, cp->crm, cp->op2);
+    sync_icount(user);
     return a64_sysreg_guest_access(user, enc, true, rt_number(reg));
 }
 
 static uint32_t msr_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *user)
 {
+    struct a64_vcpu *v = user;
     uint16_t enc = ENC(cp->op0, cp->op1, cp->crn, cp->crm, cp->op2);
-    return a64_sysreg_guest_access(user, enc, false, rt_number(reg));
+    sync_icount(v);
+    if (enc == HV_SYS_REG_CPACR_EL1)
+        v->cpacr = cp->val; /* mirrored for the SIMD&FP trap; the engine writes it */
+    return a64_sysreg_guest_access(v, enc, false, rt_number(reg));
 }
 
 static hv_return_t a64_vcpu_init(struct hvm_vcpu *base)
@@ -182,8 +201,13 @@ hv_return_t a64_run(struct a64_vcpu *v)
         if (v->pend == A64_PEND_CHECK)
             continue;
         if (v->pend == A64_PEND_GUEST) {
+            a64_fp_disarm(v);
             a64_take_exception(v, A64_VEC_SYNC, v->gexc.esr, v->gexc.far_valid, v->gexc.far,
                                v->gexc.elr);
+            continue;
+        }
+        if (v->pend == A64_PEND_FP) {
+            a64_fp_arm(v);
             continue;
         }
         /* The engine ended the run without a hook: nothing the model set up

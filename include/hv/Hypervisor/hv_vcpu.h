@@ -504,7 +504,8 @@ HV_API hv_return_t hv_vcpu_set_sme_zt0_reg(hv_vcpu_t vcpu, const hv_sme_zt0_ucha
  * @vcpu:    the vCPU to query.
  * @pending: receives the state.
  *
- * Owning thread only. Returns HV_SUCCESS or one of the common errors.
+ * Owning thread only. macOS 27 (beta): not modelled yet, hvmodel returns
+ * HV_UNSUPPORTED for the owner (or one of the common errors).
  */
 HV_API hv_return_t hv_vcpu_get_serror(hv_vcpu_t vcpu, bool *pending);
 
@@ -514,7 +515,8 @@ HV_API hv_return_t hv_vcpu_get_serror(hv_vcpu_t vcpu, bool *pending);
  * @vcpu:    the vCPU to change.
  * @pending: true to make an SError pending, false to clear it.
  *
- * Owning thread only. Returns HV_SUCCESS or one of the common errors.
+ * Owning thread only. macOS 27 (beta): not modelled yet, hvmodel returns
+ * HV_UNSUPPORTED for the owner (or one of the common errors).
  */
 HV_API hv_return_t hv_vcpu_set_serror(hv_vcpu_t vcpu, bool pending);
 
@@ -524,8 +526,8 @@ HV_API hv_return_t hv_vcpu_set_serror(hv_vcpu_t vcpu, bool pending);
  * @vcpu: the vCPU to query.
  * @time: receives the cumulative time in mach_absolute_time() units.
  *
- * Owning thread only. Returns HV_SUCCESS, HV_UNSUPPORTED if the VM has no
- * GIC, or one of the common errors.
+ * Owning thread only. Returns HV_UNSUPPORTED if the VM has no GIC — in
+ * hvmodel, which has no GIC yet, always — or one of the common errors.
  */
 HV_API hv_return_t hv_vcpu_get_wait_for_interrupt_time(hv_vcpu_t vcpu, uint64_t *time);
 
@@ -537,8 +539,8 @@ HV_API hv_return_t hv_vcpu_get_wait_for_interrupt_time(hv_vcpu_t vcpu, uint64_t 
  * @param: the operand of the matching TLBI instruction (address, ASID or
  *         range encoding); ignored by HV_TLBI_OP_VMALLE1IS.
  *
- * Owning thread only. Returns HV_SUCCESS or one of the common errors
- * (HV_BAD_ARGUMENT for an unknown op).
+ * Owning thread only. macOS 27 (beta): not modelled yet, hvmodel returns
+ * HV_UNSUPPORTED for the owner (or one of the common errors).
  */
 HV_API hv_return_t hv_vcpu_invalidate_tlb(hv_vcpu_t vcpu, hv_tlbi_op_t op, uint64_t param);
 

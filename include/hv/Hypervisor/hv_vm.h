@@ -76,8 +76,9 @@ HV_API hv_return_t hv_vm_destroy(void);
  * It must stay valid until unmapped; as on macOS, take it from mmap() or
  * hv_vm_allocate() rather than malloc().
  *
- * @addr:  host address; a multiple of the VM's granule (16 KiB unless the
- *         config chose HV_IPA_GRANULE_4KB).
+ * @addr:  host address; aligned to the host's page size (hvmodel needs no
+ *         more: guest addresses and sizes follow the VM's granule, host
+ *         pointers only the host page).
  * @ipa:   guest physical address; a multiple of the granule.
  * @size:  bytes; a non-zero multiple of the granule. [ipa, ipa + size) must
  *         lie below 2^(IPA width) and must not overlap an existing mapping.
