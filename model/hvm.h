@@ -45,6 +45,7 @@ struct hvm_arch_ops {
     uc_arch uc_arch;
     uc_mode uc_mode;
     size_t vcpu_size; /* the flavour's vCPU struct embeds struct hvm_vcpu first */
+    uint32_t trace_flavour; /* trace/FORMAT.md flavour number */
     /* Engine is open, guest memory mapped; install hooks, reset state. */
     hv_return_t (*vcpu_init)(struct hvm_vcpu *vcpu);
     void (*vcpu_fini)(struct hvm_vcpu *vcpu);
@@ -67,6 +68,7 @@ struct hvm_vcpu {
     /* The block hook stops the engine when icount reaches stop_at. Other
      * threads store 0 here to kick (hv_vcpus_exit); see vcpu_kick(). */
     _Atomic uint64_t stop_at;
+    uint64_t cancel_at;   /* replay: a CANCELED exit is due at this icount */
     atomic_bool cancel;   /* a CANCELED exit is owed (sticky until delivered) */
     atomic_int state;     /* enum hvm_vcpu_state */
     atomic_bool s2_dirty; /* the stage-2 table changed since this engine synced */
@@ -121,6 +123,10 @@ hv_return_t vcpu_kick(const uint64_t *ids, uint32_t count);
 hv_return_t vcpu_sync_memory(struct hvm_vcpu *vcpu);
 /* Recomputes stop_at from `deadline` without losing a concurrent kick. */
 void vcpu_arm_stop(struct hvm_vcpu *vcpu, uint64_t deadline);
+
+/* Tells the model the VMM wrote guest memory at [host, host+len) outside a
+ * recording (replay): translated code for it is dropped on every vCPU. */
+void vm_note_vmm_write(const void *host, size_t len);
 
 /* ---- clock.c ---- */
 /* Virtual time of a vCPU in ticks. */

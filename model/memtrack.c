@@ -6,16 +6,29 @@
  * place and with its contents, onto a memfd mapped MAP_SHARED at the same
  * address, then aliased; the VMM's pointer and data do not change.
  *
- * The fault handler is async-signal-safe: it looks regions up in a fixed
- * array published with release stores, sets a bit with an atomic OR and
- * calls mprotect. Faults it does not own go to the previous handler.
+ * Write-protection, two ways:
+ *  - userfaultfd write-protect (Linux >= 5.19 for shared memory): the VMM's
+ *    first write to a page blocks in the kernel and a model thread is told;
+ *    it lifts the protection of that page, then marks it dirty. No signal
+ *    handler is involved, so VMMs and test frameworks keep theirs.
+ *  - otherwise mprotect() and a SIGSEGV handler that does the same and
+ *    chains faults it does not own to the previous handler. The handler is
+ *    async-signal-safe: regions are found in a fixed array published with
+ *    release stores, bits are set with an atomic OR, then mprotect.
+ * Either way, the order "lift protection, then mark" means a collection that
+ * races with a write either sees the mark or the write faults again.
  */
 #define _GNU_SOURCE
 #include "memtrack.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +51,8 @@ static uint32_t nregions;
 static pthread_mutex_t mt_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool any_dirty;
 static atomic_bool enabled;
+static int uffd = -1;  /* the userfaultfd backend, when the kernel offers it */
+static bool backend_chosen;
 static struct sigaction old_segv;
 
 static size_t page_size(void)
@@ -63,27 +78,123 @@ static void chain(int sig, siginfo_t *si, void *ctx)
     signal(sig, SIG_DFL);
 }
 
+static struct mt_region *region_at(uintptr_t a)
+{
+    for (uint32_t i = 0; i < MT_MAX_REGIONS; i++) {
+        struct mt_region *r = atomic_load_explicit(&regions[i], memory_order_acquire);
+        if (r && atomic_load(&r->live) && a >= (uintptr_t)r->vmm &&
+            a < (uintptr_t)r->vmm + r->size)
+            return r;
+    }
+    return NULL;
+}
+
+static void mark_dirty(uintptr_t a)
+{
+    struct mt_region *r = region_at(a);
+    if (!r)
+        return;
+    size_t page = (a - (uintptr_t)r->vmm) / page_size();
+    atomic_fetch_or(&r->dirty[page / 64], 1ull << (page % 64));
+    atomic_store(&any_dirty, true);
+}
+
 static void on_segv(int sig, siginfo_t *si, void *ctx)
 {
-    uintptr_t a = (uintptr_t)si->si_addr;
-    if (si->si_code == SEGV_ACCERR) {
-        for (uint32_t i = 0; i < MT_MAX_REGIONS; i++) {
-            struct mt_region *r = atomic_load_explicit(&regions[i], memory_order_acquire);
-            if (!r || !atomic_load(&r->live) || a < (uintptr_t)r->vmm ||
-                a >= (uintptr_t)r->vmm + r->size)
-                continue;
-            size_t page = (a - (uintptr_t)r->vmm) / page_size();
-            atomic_fetch_or(&r->dirty[page / 64], 1ull << (page % 64));
-            atomic_store(&any_dirty, true);
-            if (mprotect(r->vmm + page * page_size(), page_size(), PROT_READ | PROT_WRITE) == 0)
-                return;
-            break;
-        }
+    uintptr_t a = (uintptr_t)si->si_addr & ~(uintptr_t)(page_size() - 1);
+    if (si->si_code == SEGV_ACCERR && region_at(a) &&
+        mprotect((void *)a, page_size(), PROT_READ | PROT_WRITE) == 0) {
+        mark_dirty(a);
+        return;
     }
     chain(sig, si, ctx);
 }
 
 void memtrack_enable(bool on) { atomic_store(&enabled, on); }
+
+/* ---- the userfaultfd backend ---- */
+
+#ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM
+#define UFFD_FEATURE_WP_HUGETLBFS_SHMEM (1 << 12)
+#endif
+#ifndef UFFD_USER_MODE_ONLY
+#define UFFD_USER_MODE_ONLY 1
+#endif
+
+static bool uffd_protect(uint8_t *p, size_t len, bool on)
+{
+    struct uffdio_writeprotect wp = {.range = {(uintptr_t)p, len},
+                                     .mode = on ? UFFDIO_WRITEPROTECT_MODE_WP : 0};
+    return ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) == 0;
+}
+
+static void mark_dirty(uintptr_t a);
+
+static void *uffd_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct pollfd pfd = {uffd, POLLIN, 0};
+        if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+            return NULL;
+        struct uffd_msg m;
+        if (read(uffd, &m, sizeof(m)) != (ssize_t)sizeof(m) || m.event != UFFD_EVENT_PAGEFAULT)
+            continue;
+        uintptr_t a = (uintptr_t)m.arg.pagefault.address & ~(uintptr_t)(page_size() - 1);
+        uffd_protect((uint8_t *)a, page_size(), false); /* also wakes the writer */
+        mark_dirty(a);
+    }
+}
+
+/* Picks the backend once: userfaultfd write-protect if the kernel has it. */
+static void choose_backend(void)
+{
+    if (backend_chosen)
+        return;
+    backend_chosen = true;
+    int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+    if (fd < 0)
+        return;
+    struct uffdio_api api = {.api = UFFD_API, .features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM};
+    pthread_t t;
+    pthread_attr_t attr;
+    if (ioctl(fd, UFFDIO_API, &api) != 0 || pthread_attr_init(&attr) != 0) {
+        close(fd);
+        return;
+    }
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    uffd = fd;
+    if (pthread_create(&t, &attr, uffd_thread, NULL) != 0) {
+        close(fd);
+        uffd = -1;
+    }
+    pthread_attr_destroy(&attr);
+}
+
+/* Write-protects the VMM's view of [p, p+len); registers it first if new. */
+static bool protect(uint8_t *p, size_t len, bool on, bool first)
+{
+    if (uffd >= 0) {
+        if (first) {
+            struct uffdio_register reg = {.range = {(uintptr_t)p, len},
+                                          .mode = UFFDIO_REGISTER_MODE_WP};
+            if (ioctl(uffd, UFFDIO_REGISTER, &reg) != 0)
+                return false;
+        }
+        return uffd_protect(p, len, on);
+    }
+    return mprotect(p, len, on ? PROT_READ : PROT_READ | PROT_WRITE) == 0;
+}
+
+static void unregister(uint8_t *p, size_t len)
+{
+    if (uffd >= 0) {
+        struct uffdio_range range = {(uintptr_t)p, len};
+        ioctl(uffd, UFFDIO_UNREGISTER, &range);
+    } else {
+        mprotect(p, len, PROT_READ | PROT_WRITE);
+    }
+}
 bool memtrack_enabled(void) { return atomic_load(&enabled); }
 
 /* (Re)installs the handler unless it is already the current one: test
@@ -141,9 +252,11 @@ fail:
     return NULL;
 }
 
-bool memtrack_add(uint8_t *vmm, size_t size, uint8_t **alias, uint32_t *id, uint64_t *offset)
+bool memtrack_add(uint8_t *vmm, size_t size, uint8_t **alias, uint32_t *id, uint64_t *offset,
+                  bool *created)
 {
     bool ok = false;
+    *created = false;
     if (!memtrack_enabled())
         return false;
     pthread_mutex_lock(&mt_lock);
@@ -162,7 +275,8 @@ bool memtrack_add(uint8_t *vmm, size_t size, uint8_t **alias, uint32_t *id, uint
         if (vmm < r->vmm + r->size && r->vmm < vmm + size)
             goto out; /* overlaps a region without lying inside it: untracked */
     }
-    if (nregions == MT_MAX_REGIONS || !install_handler())
+    choose_backend();
+    if (nregions == MT_MAX_REGIONS || (uffd < 0 && !install_handler()))
         goto out;
     struct mt_region *r = calloc(1, sizeof(*r));
     if (!r)
@@ -180,12 +294,20 @@ bool memtrack_add(uint8_t *vmm, size_t size, uint8_t **alias, uint32_t *id, uint
     r->id = nregions;
     r->refs = 1;
     atomic_store(&r->live, true);
-    mprotect(vmm, size, PROT_READ);
     atomic_store_explicit(&regions[nregions], r, memory_order_release);
+    if (!protect(vmm, size, true, true)) {
+        atomic_store(&r->live, false);
+        atomic_store_explicit(&regions[nregions], NULL, memory_order_release);
+        munmap(r->alias, size);
+        free((void *)r->dirty);
+        free(r);
+        goto out;
+    }
     nregions++;
     *alias = r->alias;
     *id = r->id;
     *offset = 0;
+    *created = true;
     ok = true;
 out:
     pthread_mutex_unlock(&mt_lock);
@@ -197,7 +319,7 @@ out:
 static void region_drop(struct mt_region *r)
 {
     atomic_store(&r->live, false);
-    mprotect(r->vmm, r->size, PROT_READ | PROT_WRITE);
+    unregister(r->vmm, r->size);
     r->refs = 0;
 }
 
@@ -252,7 +374,7 @@ size_t memtrack_collect(memtrack_fn fn, void *opaque)
                 uint8_t *p = r->vmm + page * page_size();
                 /* Protect first, then read: a write racing with us either
                  * lands before the read (and is seen) or faults again. */
-                mprotect(p, page_size(), PROT_READ);
+                protect(p, page_size(), true, false);
                 if (fn)
                     fn(opaque, r->id, (uint64_t)page * page_size(), p);
                 n++;

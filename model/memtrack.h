@@ -33,7 +33,8 @@ bool memtrack_enabled(void);
  * reuses it and *offset is its place in that region). Returns false when the
  * memory cannot be aliased; the caller then uses the VMM pointer directly
  * and the range is not tracked. */
-bool memtrack_add(uint8_t *vmm, size_t size, uint8_t **alias, uint32_t *id, uint64_t *offset);
+bool memtrack_add(uint8_t *vmm, size_t size, uint8_t **alias, uint32_t *id, uint64_t *offset,
+                  bool *created);
 /* The VMM frees memory that overlaps regions (hv_vm_deallocate): stop
  * tracking them and drop their aliases. */
 void memtrack_forget(uint8_t *vmm, size_t size);

@@ -13,6 +13,8 @@
 
 #include "hvm.h"
 #include "hvmodel.h"
+#include "record.h"
+#include "../trace/format.h"
 
 extern pthread_mutex_t vm_lock;
 static _Thread_local struct hvm_vcpu *this_thread_vcpu;
@@ -59,6 +61,7 @@ hv_return_t vcpu_create(struct hvm_vcpu **out)
     v->id = slot;
     v->owner = pthread_self();
     atomic_store(&v->stop_at, UINT64_MAX);
+    v->cancel_at = UINT64_MAX;
     if (uc_open(vm->ops->uc_arch, vm->ops->uc_mode, &v->uc) != UC_ERR_OK) {
         ret = HV_NO_RESOURCES;
         goto fail;
@@ -73,6 +76,7 @@ hv_return_t vcpu_create(struct hvm_vcpu **out)
     vm->nvcpus++;
     this_thread_vcpu = v;
     *out = v;
+    rec_vcpu(HVT_VCPU_CREATE, slot);
     goto out;
 fail:
     if (v->uc)
@@ -105,6 +109,7 @@ hv_return_t vcpu_destroy(uint64_t id)
     vm->ops->vcpu_fini(v);
     uc_close(v->uc);
     this_thread_vcpu = NULL;
+    rec_vcpu(HVT_VCPU_DESTROY, (uint32_t)id);
     free(v);
     pthread_mutex_unlock(&vm_lock);
     return HV_SUCCESS;
@@ -114,6 +119,8 @@ void vcpu_arm_stop(struct hvm_vcpu *v, uint64_t deadline)
 {
     /* A kicker stores cancel, then stop_at = 0. Storing our deadline and then
      * re-reading cancel means either we see the cancel or its 0 lands after. */
+    if (v->cancel_at < deadline)
+        deadline = v->cancel_at;
     atomic_store(&v->stop_at, deadline);
     if (atomic_load(&v->cancel) || atomic_load(&v->s2_dirty) || atomic_load(&v->code_dirty))
         atomic_store(&v->stop_at, 0);
@@ -143,6 +150,7 @@ hv_return_t vcpu_kick(const uint64_t *ids, uint32_t count)
         struct hvm_vcpu *v = vm->vcpus[ids[i]];
         atomic_store(&v->cancel, true);
         atomic_store(&v->stop_at, 0);
+        rec_vcpu(HVT_KICK, (uint32_t)ids[i]);
     }
 out:
     pthread_mutex_unlock(&vm_lock);
@@ -222,6 +230,16 @@ uint64_t clock_now(void)
 }
 
 HVM_EXPORT uint64_t hvm_clock_now(void) { return clock_now(); }
+
+HVM_EXPORT hv_return_t hvm_replay_cancel_at(hv_vcpu_t vcpu, uint64_t icount)
+{
+    hv_return_t err;
+    struct hvm_vcpu *v = vcpu_owned(vcpu, &err);
+    if (!v)
+        return err;
+    v->cancel_at = icount;
+    return HV_SUCCESS;
+}
 
 HVM_EXPORT hv_return_t hvm_vcpu_get_instruction_count(hv_vcpu_t vcpu, uint64_t *count)
 {

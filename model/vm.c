@@ -10,6 +10,8 @@
 #include "hvm.h"
 #include "hvmodel.h"
 #include "memtrack.h"
+#include "record.h"
+#include "../trace/format.h"
 
 pthread_mutex_t vm_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hvm_vm *_Atomic the_vm;
@@ -35,6 +37,7 @@ hv_return_t vm_create(const struct hvm_arch_ops *ops, const struct hvm_vm_params
     vm->insns_per_tick = next_insns_per_tick;
     stage2_init(&vm->s2, p->granule, p->ipa_bits);
     atomic_store_explicit(&the_vm, vm, memory_order_release);
+    rec_vm_created(vm, ops->trace_flavour);
 out:
     pthread_mutex_unlock(&vm_lock);
     return ret;
@@ -51,6 +54,7 @@ hv_return_t vm_destroy(void)
         ret = HV_BUSY;
     else {
         atomic_store_explicit(&the_vm, NULL, memory_order_release);
+        rec_vm_destroyed();
         memtrack_reset();
         stage2_fini(&vm->s2);
         free(vm);
@@ -93,14 +97,23 @@ hv_return_t vm_map(void *host, uint64_t gpa, uint64_t size, uint32_t prot)
                HV_SUCCESS) {
         /* The engines get an alias of the VMM's memory so that the VMM's
          * writes can be tracked (memtrack.h); without one they use host. */
-        uint8_t *engine = host;
-        uint32_t region;
-        uint64_t offset;
-        if (!memtrack_add(host, size, &engine, &region, &offset))
+        uint8_t *engine = host, *base;
+        uint32_t region = 0;
+        uint64_t offset = 0;
+        size_t region_size = 0;
+        bool created = false, tracked = memtrack_add(host, size, &engine, &region, &offset,
+                                                     &created);
+        if (!tracked) {
             engine = host;
+            if (rec_active())
+                rec_abandon("guest memory the model cannot track was mapped");
+        }
         ret = s2_status(stage2_map(&vm->s2, host, engine, gpa, size, prot));
-        if (ret == HV_SUCCESS)
+        if (ret == HV_SUCCESS) {
             mark_vcpus_stale(vm);
+            if (tracked && memtrack_region(region, &base, &region_size))
+                rec_map(gpa, size, prot, region, offset, created, base, region_size);
+        }
     }
     pthread_mutex_unlock(&vm_lock);
     return ret;
@@ -116,8 +129,13 @@ static hv_return_t vm_change(bool unmap, uint64_t gpa, uint64_t size, uint32_t p
     } else {
         ret = s2_status(unmap ? stage2_unmap(&vm->s2, gpa, size)
                               : stage2_protect(&vm->s2, gpa, size, prot));
-        if (ret == HV_SUCCESS)
+        if (ret == HV_SUCCESS) {
             mark_vcpus_stale(vm);
+            if (unmap)
+                rec_unmap(gpa, size);
+            else
+                rec_protect(gpa, size, prot);
+        }
     }
     pthread_mutex_unlock(&vm_lock);
     return ret;
@@ -132,10 +150,8 @@ hv_return_t vm_protect(uint64_t gpa, uint64_t size, uint32_t prot)
 
 /* A VMM-written host page: every guest-physical page mapping it loses its
  * translated code on every vCPU. */
-static void queue_code_invalidation(void *opaque, uint32_t region, uint64_t offset,
-                                    const uint8_t *data)
+static void queue_code_invalidation_only(struct hvm_vm *vm, const uint8_t *data)
 {
-    struct hvm_vm *vm = opaque;
     const struct stage2 *s = &vm->s2;
     for (size_t i = 0; i < s->n; i++) {
         const struct s2_entry *e = &s->e[i];
@@ -155,6 +171,25 @@ static void queue_code_invalidation(void *opaque, uint32_t region, uint64_t offs
                 atomic_store(&v->stop_at, 0);
         }
     }
+}
+
+static void queue_code_invalidation(void *opaque, uint32_t region, uint64_t offset,
+                                    const uint8_t *data)
+{
+    rec_mem(region, offset, data, MT_PAGE);
+    queue_code_invalidation_only(opaque, data);
+}
+
+void vm_note_vmm_write(const void *host, size_t len)
+{
+    pthread_mutex_lock(&vm_lock);
+    struct hvm_vm *vm = vm_current();
+    if (vm) {
+        const uint8_t *p = (const uint8_t *)((uintptr_t)host & ~(uintptr_t)(MT_PAGE - 1));
+        for (; p < (const uint8_t *)host + len; p += MT_PAGE)
+            queue_code_invalidation_only(vm, p);
+    }
+    pthread_mutex_unlock(&vm_lock);
 }
 
 void vm_sync_vmm_writes(struct hvm_vcpu *vcpu)
@@ -195,11 +230,23 @@ HVM_EXPORT hv_return_t hvm_clock_advance(uint64_t ticks)
         ret = HV_NO_DEVICE;
     } else {
         uint64_t now = __atomic_load_n(&vm->advanced_ticks, __ATOMIC_RELAXED);
-        if (now + ticks < now)
+        if (now + ticks < now) {
             ret = HV_BAD_ARGUMENT;
-        else
+        } else {
             __atomic_store_n(&vm->advanced_ticks, now + ticks, __ATOMIC_RELAXED);
+            rec_u64(HVT_CLOCK_ADVANCE, ticks);
+        }
     }
     pthread_mutex_unlock(&vm_lock);
     return ret;
+}
+
+HVM_EXPORT hv_return_t hvm_notify_vmm_write(const void *host, size_t len)
+{
+    if (!host && len)
+        return HV_BAD_ARGUMENT;
+    if (!vm_current())
+        return HV_NO_DEVICE;
+    vm_note_vmm_write(host, len);
+    return HV_SUCCESS;
 }

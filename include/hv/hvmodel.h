@@ -52,6 +52,38 @@ HVM_EXPORT hv_return_t hvm_set_insns_per_tick(uint32_t insns_per_tick);
 /* Guest instructions the vCPU has retired (owner thread only). */
 HVM_EXPORT hv_return_t hvm_vcpu_get_instruction_count(hv_vcpu_t vcpu, uint64_t *count);
 
+/*
+ * Traces (trace/FORMAT.md). Recording is switched on without code changes by
+ * the environment variable HVMODEL_TRACE=path (read at hv_vm_create; a second
+ * VM in the same process records to path.1, then path.2 ...), or by calling
+ * hvm_trace_start(path) before hv_vm_create. The trace ends cleanly at
+ * hv_vm_destroy or hvm_trace_stop(); a killed process leaves a valid prefix.
+ * `hvtrace replay` reruns it.
+ *
+ * While recording, the model tracks the guest memory the VMM writes by
+ * write-protecting the VMM's view of it between runs; it installs a SIGSEGV
+ * handler for that, chained to the previous one.
+ */
+/* HV_BUSY if a VM exists (the trace must start with it), HV_BAD_ARGUMENT for
+ * a NULL or empty path. */
+HVM_EXPORT hv_return_t hvm_trace_start(const char *path);
+/* Ends the recording now. HV_BAD_ARGUMENT if none is under way. */
+HVM_EXPORT hv_return_t hvm_trace_stop(void);
+
+/* Reads guest memory at a guest *virtual* address through the vCPU's current
+ * translation (owner thread), e.g. to disassemble at PC. HV_BAD_ARGUMENT if
+ * any byte is not readable. */
+HVM_EXPORT hv_return_t hvm_vcpu_read_guest(hv_vcpu_t vcpu, uint64_t va, void *buf, size_t len);
+
+/* For replay tools: the vCPU's next run returns CANCELED exactly when its
+ * instruction count reaches icount (owner thread). */
+HVM_EXPORT hv_return_t hvm_replay_cancel_at(hv_vcpu_t vcpu, uint64_t icount);
+
+/* Tells the model the VMM changed guest memory at [host, host + len) behind
+ * its back while not recording (for example to load new code into a running
+ * VM): the engines drop their translations of it. HV_NO_DEVICE without a VM. */
+HVM_EXPORT hv_return_t hvm_notify_vmm_write(const void *host, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,8 @@
 #include "hvmodel.h"
 #include "memtrack.h"
 #include "object.h"
+#include "record.h"
+#include "../../trace/format.h"
 
 #define HVM_API        __attribute__((visibility("default")))
 #define MAX_IPA_BITS   40u
@@ -295,7 +297,12 @@ HVM_API hv_return_t hv_vcpu_destroy(hv_vcpu_t vcpu) { return vcpu_destroy(vcpu);
 HVM_API hv_return_t hv_vcpu_run(hv_vcpu_t vcpu)
 {
     OWNED(vcpu);
-    return a64_run(v);
+    hv_return_t ret = a64_run(v);
+    if (rec_active())
+        rec_exit((uint32_t)vcpu, v->exit.reason, v->exit.exception.syndrome,
+                 v->exit.exception.virtual_address, v->exit.exception.physical_address,
+                 a64_pc(v), v->base.icount, a64_state_digest(v));
+    return ret;
 }
 
 HVM_API hv_return_t hv_vcpus_exit(hv_vcpu_t *vcpus, uint32_t vcpu_count)
@@ -318,10 +325,20 @@ HVM_API hv_return_t hv_vcpu_get_reg(hv_vcpu_t vcpu, hv_reg_t reg, uint64_t *valu
     return a64_get_reg(v, reg, value);
 }
 
+/* Records an input once the call has succeeded. */
+#define RECORDED(call, record)                                                                     \
+    do {                                                                                           \
+        hv_return_t r_ = (call);                                                                   \
+        if (r_ == HV_SUCCESS && rec_active())                                                      \
+            record;                                                                                \
+        return r_;                                                                                 \
+    } while (0)
+
 HVM_API hv_return_t hv_vcpu_set_reg(hv_vcpu_t vcpu, hv_reg_t reg, uint64_t value)
 {
     OWNED(vcpu);
-    return a64_set_reg(v, reg, value);
+    RECORDED(a64_set_reg(v, reg, value),
+             rec_vcpu_u32_u64(HVT_SET_REG, (uint32_t)vcpu, reg, value));
 }
 
 HVM_API hv_return_t hv_vcpu_get_simd_fp_reg(hv_vcpu_t vcpu, hv_simd_fp_reg_t reg,
@@ -335,7 +352,11 @@ HVM_API hv_return_t hv_vcpu_set_simd_fp_reg(hv_vcpu_t vcpu, hv_simd_fp_reg_t reg
                                             hv_simd_fp_uchar16_t value)
 {
     OWNED(vcpu);
-    return a64_set_simd(v, reg, value);
+    uint8_t bytes[16];
+    for (int i = 0; i < 16; i++)
+        bytes[i] = value[i];
+    RECORDED(a64_set_simd(v, reg, value),
+             rec_vcpu_bytes16(HVT_SET_SIMD, (uint32_t)vcpu, reg, bytes));
 }
 
 HVM_API hv_return_t hv_vcpu_get_sys_reg(hv_vcpu_t vcpu, hv_sys_reg_t reg, uint64_t *value)
@@ -347,7 +368,8 @@ HVM_API hv_return_t hv_vcpu_get_sys_reg(hv_vcpu_t vcpu, hv_sys_reg_t reg, uint64
 HVM_API hv_return_t hv_vcpu_set_sys_reg(hv_vcpu_t vcpu, hv_sys_reg_t reg, uint64_t value)
 {
     OWNED(vcpu);
-    return a64_set_sys_reg(v, reg, value);
+    RECORDED(a64_set_sys_reg(v, reg, value),
+             rec_vcpu_u32_u64(HVT_SET_SYSREG, (uint32_t)vcpu, reg, value));
 }
 
 HVM_API hv_return_t hv_vcpu_get_pending_interrupt(hv_vcpu_t vcpu, hv_interrupt_type_t type,
@@ -370,6 +392,7 @@ HVM_API hv_return_t hv_vcpu_set_pending_interrupt(hv_vcpu_t vcpu, hv_interrupt_t
         v->irq_line = pending;
     else
         v->fiq_line = pending;
+    rec_vcpu_u32_u32(HVT_SET_PENDING_IRQ, (uint32_t)vcpu, type, pending);
     return HV_SUCCESS;
 }
 
@@ -386,6 +409,7 @@ HVM_API hv_return_t hv_vcpu_set_trap_debug_exceptions(hv_vcpu_t vcpu, bool value
 {
     OWNED(vcpu);
     v->trap_debug_exceptions = value;
+    rec_vcpu_u32_u32(HVT_SET_TRAP, (uint32_t)vcpu, 0, value);
     return HV_SUCCESS;
 }
 
@@ -403,6 +427,7 @@ HVM_API hv_return_t hv_vcpu_set_trap_debug_reg_accesses(hv_vcpu_t vcpu, bool val
     OWNED(vcpu);
     v->trap_debug_reg_accesses = value;
     a64_update_debug_traps(v);
+    rec_vcpu_u32_u32(HVT_SET_TRAP, (uint32_t)vcpu, 1, value);
     return HV_SUCCESS;
 }
 
@@ -420,6 +445,7 @@ HVM_API hv_return_t hv_vcpu_set_vtimer_mask(hv_vcpu_t vcpu, bool vtimer_is_maske
     OWNED(vcpu);
     v->vtimer_masked = vtimer_is_masked;
     a64_vtimer_update(v);
+    rec_vcpu_u32(HVT_SET_VTIMER_MASK, (uint32_t)vcpu, vtimer_is_masked);
     return HV_SUCCESS;
 }
 
@@ -437,6 +463,7 @@ HVM_API hv_return_t hv_vcpu_set_vtimer_offset(hv_vcpu_t vcpu, uint64_t vtimer_of
     OWNED(vcpu);
     v->vtimer_offset = vtimer_offset;
     a64_vtimer_update(v);
+    rec_vcpu_u64(HVT_SET_VTIMER_OFFSET, (uint32_t)vcpu, vtimer_offset);
     return HV_SUCCESS;
 }
 
@@ -508,4 +535,16 @@ HVM_API hv_return_t hv_vcpu_get_wait_for_interrupt_time(hv_vcpu_t vcpu, uint64_t
 HVM_API hv_return_t hv_vcpu_invalidate_tlb(hv_vcpu_t vcpu, hv_tlbi_op_t op, uint64_t param)
 {
     UNSUPPORTED_FOR_OWNER(vcpu);
+}
+
+/* ---- model extensions ---- */
+
+HVM_API hv_return_t hvm_vcpu_read_guest(hv_vcpu_t vcpu, uint64_t va, void *buf, size_t len)
+{
+    OWNED(vcpu);
+    if (!buf && len)
+        return HV_BAD_ARGUMENT;
+    if (len && uc_vmem_read(v->base.uc, va, UC_PROT_READ, buf, len) != UC_ERR_OK)
+        return HV_BAD_ARGUMENT;
+    return HV_SUCCESS;
 }

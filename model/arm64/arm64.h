@@ -177,5 +177,7 @@ bool a64_fp_trapped(struct a64_vcpu *v, unsigned el);
 
 /* ---- vcpu.c ---- */
 hv_return_t a64_run(struct a64_vcpu *v);
+/* The register digest of an EXIT record (trace/FORMAT.md). */
+uint64_t a64_state_digest(struct a64_vcpu *v);
 
 #endif

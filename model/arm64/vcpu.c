@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "arm64.h"
+#include "../../trace/format.h"
 
 /* EL2/EL3 configuration of the emulated CPU. The guest runs at EL1
  * non-secure; EL2 exists so that the controls below trap to it, and the
@@ -159,6 +160,7 @@ const struct hvm_arch_ops a64_ops = {
     .uc_arch = UC_ARCH_ARM64,
     .uc_mode = UC_MODE_ARM,
     .vcpu_size = sizeof(struct a64_vcpu),
+    .trace_flavour = 1,
     .vcpu_init = a64_vcpu_init,
     .vcpu_fini = a64_vcpu_fini,
     .flush_code = a64_flush_code,
@@ -170,7 +172,8 @@ hv_return_t a64_run(struct a64_vcpu *v)
     memset(&v->exit, 0, sizeof(v->exit));
     atomic_store(&b->state, HVM_VCPU_RUNNING);
     for (;;) {
-        if (atomic_exchange(&b->cancel, false)) {
+        if (atomic_exchange(&b->cancel, false) || b->icount >= b->cancel_at) {
+            b->cancel_at = UINT64_MAX;
             a64_exit(v, HV_EXIT_REASON_CANCELED, 0, 0, 0);
             break;
         }
@@ -222,4 +225,17 @@ hv_return_t a64_run(struct a64_vcpu *v)
     /* hv_vcpu_set_pending_interrupt holds for one run only. */
     v->irq_line = v->fiq_line = false;
     return HV_SUCCESS;
+}
+
+uint64_t a64_state_digest(struct a64_vcpu *v)
+{
+    /* FORMAT.md: X0..X30, PC, CPSR, SP_EL0, SP_EL1. */
+    uint64_t vals[35];
+    for (unsigned i = 0; i < 31; i++)
+        vals[i] = a64_xreg(v, i);
+    vals[31] = a64_pc(v);
+    vals[32] = a64_pstate(v);
+    vals[33] = a64_sp_bank(v, 0);
+    vals[34] = a64_sp_bank(v, 1);
+    return hvt_digest(vals, 35);
 }

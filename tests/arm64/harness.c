@@ -3,11 +3,35 @@
  */
 #include "harness.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "../../replay/replay.h"
+
+void assert_trace_replays(const char *path)
+{
+    struct replay_result res;
+    int rc = replay_file(path, NULL, &res);
+    if (rc != 0)
+        fprintf(stderr, "replay of %s: %s\n", path, rc == 2 ? res.error : "diverged");
+    assert_int_equal(rc, 0);
+    if (getenv("HVMODEL_TEST_REPLAY_VERBOSE"))
+        fprintf(stderr, "replayed %s: %llu records, %llu exits\n", path,
+                (unsigned long long)res.records, (unsigned long long)res.exits);
+}
 
 void guest_create(struct guest *g, const unsigned char *image, unsigned len)
 {
+    static unsigned n;
     memset(g, 0, sizeof(*g));
+    if (!getenv("HVMODEL_TEST_NO_REPLAY")) {
+        const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        snprintf(g->trace, sizeof(g->trace), "%s/hvmodel-test-%d-%u.hvt", dir, (int)getpid(),
+                 n++);
+        assert_int_equal(hvm_trace_start(g->trace), HV_SUCCESS);
+    }
     assert_int_equal(hv_vm_create(NULL), HV_SUCCESS);
     void *ram = NULL;
     assert_int_equal(hv_vm_allocate(&ram, GUEST_RAM_SIZE, HV_ALLOCATE_DEFAULT), HV_SUCCESS);
@@ -28,6 +52,11 @@ void guest_destroy(struct guest *g)
     assert_int_equal(hv_vm_unmap(GUEST_RAM_IPA, GUEST_RAM_SIZE), HV_SUCCESS);
     assert_int_equal(hv_vm_destroy(), HV_SUCCESS);
     assert_int_equal(hv_vm_deallocate(g->ram, GUEST_RAM_SIZE), HV_SUCCESS);
+    if (g->trace[0]) {
+        assert_trace_replays(g->trace);
+        unlink(g->trace);
+        g->trace[0] = 0;
+    }
 }
 
 uint64_t reg(struct guest *g, hv_reg_t r)

@@ -29,13 +29,20 @@ struct guest {
     uint8_t *ram;
     hv_vcpu_t vcpu;
     hv_vcpu_exit_t *exit;
+    char trace[128]; /* the scenario's own trace ("" when not recording) */
 };
 
 /* Creates the VM (default config), maps 4 MiB of RAM at IPA 0 RWX, copies the
- * image at 0x10000, creates a vCPU on this thread in EL1h with SP_EL1 set. */
+ * image at 0x10000, creates a vCPU on this thread in EL1h with SP_EL1 set.
+ *
+ * Every scenario is recorded (as rr does): guest_destroy replays the trace
+ * and fails the test unless every exit replays bit for bit. Set
+ * HVMODEL_TEST_NO_REPLAY=1 to switch this off. */
 void guest_create(struct guest *g, const unsigned char *image, unsigned len);
-/* Destroys the vCPU and the VM and frees the RAM. */
+/* Destroys the vCPU and the VM, frees the RAM, replays the scenario. */
 void guest_destroy(struct guest *g);
+/* Replays a trace file and asserts that every exit matched. */
+void assert_trace_replays(const char *path);
 
 /* cmocka setup/teardown that expect the test state to be a struct guest *. */
 uint64_t reg(struct guest *g, hv_reg_t r);

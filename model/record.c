@@ -1,0 +1,260 @@
+/*
+ * record.c — see record.h.
+ */
+#include "record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hvmodel.h"
+#include "memtrack.h"
+#include "../trace/writer.h"
+
+atomic_bool rec_on;
+static pthread_mutex_t rec_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hvt_writer writer = {.fd = -1};
+static char *requested_path;  /* hvm_trace_start() */
+static unsigned vm_index;     /* VMs created in this process, for HVMODEL_TRACE */
+static bool atexit_done;
+
+static void emit(uint16_t type, const uint8_t *p, uint32_t n)
+{
+    pthread_mutex_lock(&rec_lock);
+    if (rec_active())
+        hvt_writer_record(&writer, type, p, n);
+    pthread_mutex_unlock(&rec_lock);
+}
+
+static void flush_at_exit(void)
+{
+    pthread_mutex_lock(&rec_lock);
+    if (rec_active())
+        hvt_writer_flush(&writer);
+    pthread_mutex_unlock(&rec_lock);
+}
+
+HVM_EXPORT hv_return_t hvm_trace_start(const char *path)
+{
+    if (!path || !*path)
+        return HV_BAD_ARGUMENT;
+    if (vm_current())
+        return HV_BUSY; /* the trace must see the VM from its creation */
+    char *p = strdup(path);
+    if (!p)
+        return HV_NO_RESOURCES;
+    pthread_mutex_lock(&rec_lock);
+    free(requested_path);
+    requested_path = p;
+    pthread_mutex_unlock(&rec_lock);
+    return HV_SUCCESS;
+}
+
+HVM_EXPORT hv_return_t hvm_trace_stop(void)
+{
+    pthread_mutex_lock(&rec_lock);
+    bool was = rec_active();
+    if (was) {
+        hvt_writer_close(&writer);
+        atomic_store(&rec_on, false);
+    }
+    free(requested_path);
+    requested_path = NULL;
+    pthread_mutex_unlock(&rec_lock);
+    return was ? HV_SUCCESS : HV_BAD_ARGUMENT;
+}
+
+void rec_vm_created(const struct hvm_vm *vm, uint32_t flavour)
+{
+    pthread_mutex_lock(&rec_lock);
+    char *path = NULL;
+    if (requested_path) {
+        path = requested_path;
+        requested_path = NULL;
+    } else {
+        const char *env = getenv("HVMODEL_TRACE");
+        if (env && *env) {
+            size_t n = strlen(env) + 16;
+            path = malloc(n);
+            if (path && vm_index)
+                snprintf(path, n, "%s.%u", env, vm_index);
+            else if (path)
+                snprintf(path, n, "%s", env);
+        }
+    }
+    vm_index++;
+    if (path) {
+        struct hvt_header h = {.major = HVT_MAJOR,
+                               .minor = HVT_MINOR,
+                               .flavour = flavour,
+                               .ipa_bits = vm->params.ipa_bits,
+                               .granule = (uint32_t)vm->params.granule,
+                               .insns_per_tick = vm->insns_per_tick};
+        unsigned major, minor;
+        uc_version(&major, &minor);
+        h.unicorn = major << 8 | minor;
+        snprintf(h.model_version, sizeof(h.model_version), "%s", HVMODEL_VERSION);
+        int err = hvt_writer_open(&writer, path, &h);
+        if (err) {
+            fprintf(stderr, "hvmodel: trace: cannot create %s: %s\n", path, strerror(-err));
+        } else {
+            memtrack_enable(true);
+            atomic_store(&rec_on, true);
+            if (!atexit_done) {
+                atexit(flush_at_exit);
+                atexit_done = true;
+            }
+        }
+        free(path);
+    }
+    pthread_mutex_unlock(&rec_lock);
+}
+
+void rec_vm_destroyed(void)
+{
+    pthread_mutex_lock(&rec_lock);
+    if (rec_active()) {
+        hvt_writer_close(&writer);
+        atomic_store(&rec_on, false);
+    }
+    memtrack_enable(false);
+    pthread_mutex_unlock(&rec_lock);
+}
+
+void rec_abandon(const char *why)
+{
+    pthread_mutex_lock(&rec_lock);
+    if (rec_active()) {
+        fprintf(stderr, "hvmodel: trace: %s; recording stops, the trace so far stays valid\n",
+                why);
+        hvt_writer_flush(&writer);
+        atomic_store(&rec_on, false);
+    }
+    pthread_mutex_unlock(&rec_lock);
+}
+
+void rec_map(uint64_t gpa, uint64_t size, uint32_t prot, uint32_t region, uint64_t offset,
+             bool new_region, const uint8_t *region_base, uint64_t region_size)
+{
+    if (!rec_active())
+        return;
+    uint8_t b[36];
+    if (new_region) {
+        hvt_put32(b, region);
+        hvt_put64(b + 4, region_size);
+        emit(HVT_REGION, b, 12);
+        static const uint8_t zero[4096];
+        for (uint64_t off = 0; off < region_size; off += 4096)
+            if (memcmp(region_base + off, zero, 4096))
+                rec_mem(region, off, region_base + off, 4096);
+    }
+    hvt_put64(b, gpa);
+    hvt_put64(b + 8, size);
+    hvt_put32(b + 16, prot);
+    hvt_put32(b + 20, region);
+    hvt_put64(b + 24, offset);
+    emit(HVT_MAP, b, 32 + 4);
+}
+
+void rec_unmap(uint64_t gpa, uint64_t size)
+{
+    uint8_t b[16];
+    hvt_put64(b, gpa);
+    hvt_put64(b + 8, size);
+    emit(HVT_UNMAP, b, 16);
+}
+
+void rec_protect(uint64_t gpa, uint64_t size, uint32_t prot)
+{
+    uint8_t b[20];
+    hvt_put64(b, gpa);
+    hvt_put64(b + 8, size);
+    hvt_put32(b + 16, prot);
+    emit(HVT_PROTECT, b, 20);
+}
+
+void rec_mem(uint32_t region, uint64_t offset, const uint8_t *data, uint32_t len)
+{
+    if (!rec_active())
+        return;
+    uint8_t b[16 + 4096];
+    if (len > 4096)
+        len = 4096;
+    hvt_put32(b, region);
+    hvt_put64(b + 4, offset);
+    hvt_put32(b + 12, len);
+    memcpy(b + 16, data, len);
+    emit(HVT_MEM, b, 16 + len);
+}
+
+void rec_vcpu(uint16_t type, uint32_t vcpu)
+{
+    uint8_t b[4];
+    hvt_put32(b, vcpu);
+    emit(type, b, 4);
+}
+
+void rec_vcpu_u32(uint16_t type, uint32_t vcpu, uint32_t a)
+{
+    uint8_t b[8];
+    hvt_put32(b, vcpu);
+    hvt_put32(b + 4, a);
+    emit(type, b, 8);
+}
+
+void rec_vcpu_u32_u64(uint16_t type, uint32_t vcpu, uint32_t a, uint64_t v)
+{
+    uint8_t b[16];
+    hvt_put32(b, vcpu);
+    hvt_put32(b + 4, a);
+    hvt_put64(b + 8, v);
+    emit(type, b, 16);
+}
+
+void rec_vcpu_u32_u32(uint16_t type, uint32_t vcpu, uint32_t a, uint32_t v)
+{
+    uint8_t b[12];
+    hvt_put32(b, vcpu);
+    hvt_put32(b + 4, a);
+    hvt_put32(b + 8, v);
+    emit(type, b, 12);
+}
+
+void rec_vcpu_u64(uint16_t type, uint32_t vcpu, uint64_t a)
+{
+    uint8_t b[12];
+    hvt_put32(b, vcpu);
+    hvt_put64(b + 4, a);
+    emit(type, b, 12);
+}
+
+void rec_vcpu_bytes16(uint16_t type, uint32_t vcpu, uint32_t a, const uint8_t v[16])
+{
+    uint8_t b[24];
+    hvt_put32(b, vcpu);
+    hvt_put32(b + 4, a);
+    memcpy(b + 8, v, 16);
+    emit(type, b, 24);
+}
+
+void rec_u64(uint16_t type, uint64_t a)
+{
+    uint8_t b[8];
+    hvt_put64(b, a);
+    emit(type, b, 8);
+}
+
+void rec_exit(uint32_t vcpu, uint32_t reason, uint64_t syndrome, uint64_t va, uint64_t ipa,
+              uint64_t pc, uint64_t icount, uint64_t digest)
+{
+    uint8_t b[56];
+    hvt_put32(b, vcpu);
+    hvt_put32(b + 4, reason);
+    hvt_put64(b + 8, syndrome);
+    hvt_put64(b + 16, va);
+    hvt_put64(b + 24, ipa);
+    hvt_put64(b + 32, pc);
+    hvt_put64(b + 40, icount);
+    hvt_put64(b + 48, digest);
+    emit(HVT_EXIT, b, 56);
+}

@@ -1,0 +1,46 @@
+/*
+ * record.h — the recording side of traces (trace/FORMAT.md). The API layer
+ * calls these after each successful call that can change the guest's future;
+ * they do nothing unless a trace is being recorded. All records go through
+ * one lock, so their order is the order the model received the inputs.
+ */
+#ifndef HVMODEL_RECORD_H
+#define HVMODEL_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hvm.h"
+
+extern atomic_bool rec_on;
+static inline bool rec_active(void) { return atomic_load_explicit(&rec_on, memory_order_relaxed); }
+
+/* hv_vm_create succeeded: starts recording if hvm_trace_start() or
+ * HVMODEL_TRACE asked for it. */
+void rec_vm_created(const struct hvm_vm *vm, uint32_t flavour);
+/* hv_vm_destroy: writes END and closes. */
+void rec_vm_destroyed(void);
+
+/* A host range became guest memory. new_region: first use of that region,
+ * whose whole current content is recorded (zero pages skipped). */
+void rec_map(uint64_t gpa, uint64_t size, uint32_t prot, uint32_t region, uint64_t offset,
+             bool new_region, const uint8_t *region_base, uint64_t region_size);
+void rec_unmap(uint64_t gpa, uint64_t size);
+void rec_protect(uint64_t gpa, uint64_t size, uint32_t prot);
+/* A page the VMM wrote (from the run-entry collection). */
+void rec_mem(uint32_t region, uint64_t offset, const uint8_t *data, uint32_t len);
+/* The model cannot record faithfully (e.g. memory it cannot track). */
+void rec_abandon(const char *why);
+
+/* Records with a vCPU and up to two small values (SET_* and friends). */
+void rec_vcpu(uint16_t type, uint32_t vcpu);
+void rec_vcpu_u32(uint16_t type, uint32_t vcpu, uint32_t a);
+void rec_vcpu_u32_u64(uint16_t type, uint32_t vcpu, uint32_t a, uint64_t b);
+void rec_vcpu_u32_u32(uint16_t type, uint32_t vcpu, uint32_t a, uint32_t b);
+void rec_vcpu_u64(uint16_t type, uint32_t vcpu, uint64_t a);
+void rec_vcpu_bytes16(uint16_t type, uint32_t vcpu, uint32_t a, const uint8_t b[16]);
+void rec_u64(uint16_t type, uint64_t a);
+void rec_exit(uint32_t vcpu, uint32_t reason, uint64_t syndrome, uint64_t va, uint64_t ipa,
+              uint64_t pc, uint64_t icount, uint64_t digest);
+
+#endif

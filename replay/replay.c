@@ -1,0 +1,436 @@
+/*
+ * replay.c — see replay.h.
+ */
+#include "replay.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <capstone/capstone.h>
+
+#include <Hypervisor/Hypervisor.h>
+#include <hvmodel.h>
+
+#include "../trace/format.h"
+#include "../trace/reader.h"
+
+#define MAX_REGIONS 256
+#define MAX_VCPUS   64
+#define RING        8
+
+/* ---- one thread per vCPU: the replayer hands it one call at a time ---- */
+
+struct worker {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    const struct hvt_record *job; /* NULL: idle */
+    bool quit, started;
+    hv_vcpu_t vcpu;
+    hv_vcpu_exit_t *exit;
+    hv_return_t ret;
+    /* For EXIT jobs: what the run produced. */
+    uint64_t pc, icount, digest;
+    char disasm[256];
+};
+
+struct replay {
+    struct hvt_reader rd;
+    struct worker workers[MAX_VCPUS];
+    struct {
+        uint8_t *p;
+        uint64_t size;
+    } regions[MAX_REGIONS];
+    char ring[RING][128];
+    unsigned ring_n;
+    const struct replay_opts *opts;
+    struct replay_result *res;
+    FILE *log;
+    bool vm;
+};
+
+static uint64_t digest_of(struct worker *w)
+{
+    uint64_t vals[35];
+    for (unsigned i = 0; i < 31; i++)
+        hv_vcpu_get_reg(w->vcpu, HV_REG_X0 + i, &vals[i]);
+    hv_vcpu_get_reg(w->vcpu, HV_REG_PC, &vals[31]);
+    hv_vcpu_get_reg(w->vcpu, HV_REG_CPSR, &vals[32]);
+    hv_vcpu_get_sys_reg(w->vcpu, HV_SYS_REG_SP_EL0, &vals[33]);
+    hv_vcpu_get_sys_reg(w->vcpu, HV_SYS_REG_SP_EL1, &vals[34]);
+    return hvt_digest(vals, 35);
+}
+
+static void disassemble(struct worker *w, uint64_t pc)
+{
+    uint8_t code[4];
+    snprintf(w->disasm, sizeof(w->disasm), "(guest memory at PC not readable)");
+    if (hvm_vcpu_read_guest(w->vcpu, pc, code, sizeof(code)) != HV_SUCCESS)
+        return;
+    csh cs;
+    if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &cs) != CS_ERR_OK)
+        return;
+    cs_insn *insn;
+    if (cs_disasm(cs, code, sizeof(code), pc, 1, &insn) == 1) {
+        snprintf(w->disasm, sizeof(w->disasm), "%08x  %s %s",
+                 (unsigned)(code[0] | code[1] << 8 | code[2] << 16 | (unsigned)code[3] << 24),
+                 insn->mnemonic, insn->op_str);
+        cs_free(insn, 1);
+    } else {
+        snprintf(w->disasm, sizeof(w->disasm), "%02x%02x%02x%02x  (not an instruction)", code[3],
+                 code[2], code[1], code[0]);
+    }
+    cs_close(&cs);
+}
+
+static hv_return_t do_job(struct worker *w, const struct hvt_record *r)
+{
+    const uint8_t *p = r->payload;
+    switch (r->type) {
+    case HVT_VCPU_CREATE: {
+        hv_return_t ret = hv_vcpu_create(&w->vcpu, &w->exit, NULL);
+        if (ret == HV_SUCCESS && w->vcpu != hvt_get32(p))
+            return HV_ERROR; /* the model handed out another id than recorded */
+        return ret;
+    }
+    case HVT_VCPU_DESTROY: return hv_vcpu_destroy(w->vcpu);
+    case HVT_SET_REG: return hv_vcpu_set_reg(w->vcpu, hvt_get32(p + 4), hvt_get64(p + 8));
+    case HVT_SET_SYSREG:
+        return hv_vcpu_set_sys_reg(w->vcpu, (hv_sys_reg_t)hvt_get32(p + 4), hvt_get64(p + 8));
+    case HVT_SET_SIMD: {
+        hv_simd_fp_uchar16_t v;
+        for (int i = 0; i < 16; i++)
+            v[i] = p[8 + i];
+        return hv_vcpu_set_simd_fp_reg(w->vcpu, hvt_get32(p + 4), v);
+    }
+    case HVT_SET_PENDING_IRQ:
+        return hv_vcpu_set_pending_interrupt(w->vcpu, hvt_get32(p + 4), hvt_get32(p + 8) != 0);
+    case HVT_SET_VTIMER_MASK: return hv_vcpu_set_vtimer_mask(w->vcpu, hvt_get32(p + 4) != 0);
+    case HVT_SET_VTIMER_OFFSET: return hv_vcpu_set_vtimer_offset(w->vcpu, hvt_get64(p + 4));
+    case HVT_SET_TRAP:
+        return hvt_get32(p + 4) == 0
+                   ? hv_vcpu_set_trap_debug_exceptions(w->vcpu, hvt_get32(p + 8) != 0)
+                   : hv_vcpu_set_trap_debug_reg_accesses(w->vcpu, hvt_get32(p + 8) != 0);
+    case HVT_EXIT: {
+        /* A cancel takes effect where it did when recorded. */
+        if (hvt_get32(p + 4) == HV_EXIT_REASON_CANCELED)
+            hvm_replay_cancel_at(w->vcpu, hvt_get64(p + 40));
+        hv_return_t ret = hv_vcpu_run(w->vcpu);
+        if (ret != HV_SUCCESS)
+            return ret;
+        hv_vcpu_get_reg(w->vcpu, HV_REG_PC, &w->pc);
+        hvm_vcpu_get_instruction_count(w->vcpu, &w->icount);
+        w->digest = digest_of(w);
+        disassemble(w, w->pc);
+        return HV_SUCCESS;
+    }
+    }
+    return HV_BAD_ARGUMENT;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->job && !w->quit)
+            pthread_cond_wait(&w->cond, &w->lock);
+        if (!w->job)
+            break;
+        w->ret = do_job(w, w->job);
+        bool destroyed = w->job->type == HVT_VCPU_DESTROY && w->ret == HV_SUCCESS;
+        w->job = NULL;
+        pthread_cond_broadcast(&w->cond);
+        if (destroyed)
+            break;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+/* Runs one record on the vCPU's thread and waits for it. */
+static hv_return_t on_vcpu(struct replay *rp, uint32_t id, const struct hvt_record *r)
+{
+    struct worker *w = &rp->workers[id];
+    if (!w->started) {
+        if (r->type != HVT_VCPU_CREATE)
+            return HV_BAD_ARGUMENT;
+        pthread_mutex_init(&w->lock, NULL);
+        pthread_cond_init(&w->cond, NULL);
+        w->quit = false;
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+            return HV_NO_RESOURCES;
+        w->started = true;
+    }
+    pthread_mutex_lock(&w->lock);
+    w->job = r;
+    pthread_cond_broadcast(&w->cond);
+    while (w->job)
+        pthread_cond_wait(&w->cond, &w->lock);
+    hv_return_t ret = w->ret;
+    pthread_mutex_unlock(&w->lock);
+    if (r->type == HVT_VCPU_DESTROY && ret == HV_SUCCESS) {
+        pthread_join(w->thread, NULL);
+        pthread_mutex_destroy(&w->lock);
+        pthread_cond_destroy(&w->cond);
+        w->started = false;
+    }
+    return ret;
+}
+
+static int fail(struct replay *rp, const struct hvt_record *r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct replay *rp, const struct hvt_record *r, const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(rp->res->error, sizeof(rp->res->error), "record %llu (%s) at offset %llu: %s",
+             (unsigned long long)r->seq, hvt_type_name(r->type) ? hvt_type_name(r->type) : "?",
+             (unsigned long long)r->offset, msg);
+    return 2;
+}
+
+static void remember(struct replay *rp, const struct hvt_record *r)
+{
+    char *s = rp->ring[rp->ring_n++ % RING];
+    const uint8_t *p = r->payload;
+    int n = snprintf(s, 128, "seq %llu %s", (unsigned long long)r->seq, hvt_type_name(r->type));
+    switch (r->type) {
+    case HVT_SET_REG:
+    case HVT_SET_SYSREG:
+        snprintf(s + n, 128 - (size_t)n, " vcpu %u reg 0x%x = 0x%llx", hvt_get32(p),
+                 hvt_get32(p + 4), (unsigned long long)hvt_get64(p + 8));
+        break;
+    case HVT_MEM:
+        snprintf(s + n, 128 - (size_t)n, " region %u +0x%llx, %u bytes", hvt_get32(p),
+                 (unsigned long long)hvt_get64(p + 4), hvt_get32(p + 12));
+        break;
+    case HVT_MAP:
+        snprintf(s + n, 128 - (size_t)n, " ipa 0x%llx size 0x%llx prot %u",
+                 (unsigned long long)hvt_get64(p), (unsigned long long)hvt_get64(p + 8),
+                 hvt_get32(p + 16));
+        break;
+    case HVT_SET_PENDING_IRQ:
+        snprintf(s + n, 128 - (size_t)n, " vcpu %u type %u = %u", hvt_get32(p), hvt_get32(p + 4),
+                 hvt_get32(p + 8));
+        break;
+    default:
+        if (r->size >= 4 && r->type != HVT_CLOCK_ADVANCE)
+            snprintf(s + n, 128 - (size_t)n, " vcpu %u", hvt_get32(p));
+        else if (r->type == HVT_CLOCK_ADVANCE)
+            snprintf(s + n, 128 - (size_t)n, " %llu ticks", (unsigned long long)hvt_get64(p));
+        break;
+    }
+}
+
+static void report(struct replay *rp, const struct hvt_record *r, struct worker *w)
+{
+    const uint8_t *p = r->payload;
+    struct {
+        const char *name;
+        uint64_t rec, got;
+    } f[] = {
+        {"reason", hvt_get32(p + 4), w->exit->reason},
+        {"syndrome", hvt_get64(p + 8), w->exit->exception.syndrome},
+        {"virtual_address", hvt_get64(p + 16), w->exit->exception.virtual_address},
+        {"physical_address", hvt_get64(p + 24), w->exit->exception.physical_address},
+        {"pc", hvt_get64(p + 32), w->pc},
+        {"icount", hvt_get64(p + 40), w->icount},
+        {"register digest", hvt_get64(p + 48), w->digest},
+    };
+    FILE *o = rp->log;
+    fprintf(o, "divergence at exit %llu (record %llu, offset %llu), vCPU %u:\n",
+            (unsigned long long)rp->res->exits, (unsigned long long)r->seq,
+            (unsigned long long)r->offset, hvt_get32(p));
+    fprintf(o, "  %-18s %-20s %-20s\n", "field", "recorded", "replayed");
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+        fprintf(o, "  %-18s 0x%-18llx 0x%-18llx%s\n", f[i].name, (unsigned long long)f[i].rec,
+                (unsigned long long)f[i].got, f[i].rec != f[i].got ? "  <-- differs" : "");
+    fprintf(o, "  at pc 0x%llx: %s\n", (unsigned long long)w->pc, w->disasm);
+    fprintf(o, "  last inputs before this exit:\n");
+    unsigned start = rp->ring_n > RING ? rp->ring_n - RING : 0;
+    for (unsigned i = start; i < rp->ring_n; i++)
+        fprintf(o, "    %s\n", rp->ring[i % RING]);
+}
+
+static bool exit_matches(const struct hvt_record *r, struct worker *w)
+{
+    const uint8_t *p = r->payload;
+    return hvt_get32(p + 4) == w->exit->reason && hvt_get64(p + 8) == w->exit->exception.syndrome &&
+           hvt_get64(p + 16) == w->exit->exception.virtual_address &&
+           hvt_get64(p + 24) == w->exit->exception.physical_address && hvt_get64(p + 32) == w->pc &&
+           hvt_get64(p + 40) == w->icount && hvt_get64(p + 48) == w->digest;
+}
+
+static int create_vm(struct replay *rp)
+{
+    const struct hvt_header *h = &rp->rd.hdr;
+    if (h->flavour != HVT_FLAVOUR_ARM64) {
+        snprintf(rp->res->error, sizeof(rp->res->error),
+                 "trace of flavour %u; this replayer runs arm64 traces", h->flavour);
+        return 2;
+    }
+    if (rp->opts->record_path && hvm_trace_start(rp->opts->record_path) != HV_SUCCESS) {
+        snprintf(rp->res->error, sizeof(rp->res->error), "cannot record the replay to %s",
+                 rp->opts->record_path);
+        return 2;
+    }
+    hvm_set_insns_per_tick(h->insns_per_tick);
+    hv_vm_config_t cfg = hv_vm_config_create();
+    hv_return_t ret = HV_NO_RESOURCES;
+    if (cfg) {
+        ret = hv_vm_config_set_ipa_size(cfg, h->ipa_bits);
+        if (ret == HV_SUCCESS)
+            ret = hv_vm_config_set_ipa_granule(cfg, h->granule == 4096 ? HV_IPA_GRANULE_4KB
+                                                                       : HV_IPA_GRANULE_16KB);
+        if (ret == HV_SUCCESS)
+            ret = hv_vm_create(cfg);
+        os_release(cfg);
+    }
+    if (ret != HV_SUCCESS) {
+        snprintf(rp->res->error, sizeof(rp->res->error), "cannot create the VM: %s",
+                 hvm_strerror(ret));
+        return 2;
+    }
+    rp->vm = true;
+    return 0;
+}
+
+static int step(struct replay *rp, const struct hvt_record *r)
+{
+    const uint8_t *p = r->payload;
+    if (!hvt_type_name(r->type))
+        return fail(rp, r, "record type %u is newer than this replayer", r->type);
+    if (r->type != HVT_EXIT && r->type != HVT_END)
+        remember(rp, r);
+    uint32_t id = r->size >= 4 ? hvt_get32(p) : 0;
+    hv_return_t ret = HV_SUCCESS;
+    switch (r->type) {
+    case HVT_REGION: {
+        uint64_t size = hvt_get64(p + 4);
+        if (id >= MAX_REGIONS || rp->regions[id].p || size == 0 || size > (64ull << 30))
+            return fail(rp, r, "bad region %u of 0x%llx bytes", id, (unsigned long long)size);
+        void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return fail(rp, r, "cannot allocate 0x%llx bytes", (unsigned long long)size);
+        rp->regions[id].p = m;
+        rp->regions[id].size = size;
+        return 0;
+    }
+    case HVT_MAP: {
+        uint32_t reg = hvt_get32(p + 20);
+        uint64_t off = hvt_get64(p + 24), size = hvt_get64(p + 8);
+        if (reg >= MAX_REGIONS || !rp->regions[reg].p || off > rp->regions[reg].size ||
+            size > rp->regions[reg].size - off)
+            return fail(rp, r, "maps outside region %u", reg);
+        ret = hv_vm_map(rp->regions[reg].p + off, hvt_get64(p), size, hvt_get32(p + 16));
+        break;
+    }
+    case HVT_UNMAP: ret = hv_vm_unmap(hvt_get64(p), hvt_get64(p + 8)); break;
+    case HVT_PROTECT: ret = hv_vm_protect(hvt_get64(p), hvt_get64(p + 8), hvt_get32(p + 16)); break;
+    case HVT_MEM: {
+        uint64_t off = hvt_get64(p + 4);
+        uint32_t len = hvt_get32(p + 12);
+        if (id >= MAX_REGIONS || !rp->regions[id].p || off > rp->regions[id].size ||
+            len > rp->regions[id].size - off)
+            return fail(rp, r, "writes outside region %u", id);
+        memcpy(rp->regions[id].p + off, p + 16, len);
+        hvm_notify_vmm_write(rp->regions[id].p + off, len);
+        return 0;
+    }
+    case HVT_CLOCK_ADVANCE: ret = hvm_clock_advance(hvt_get64(p)); break;
+    case HVT_KICK: return 0; /* the CANCELED exit says where it took effect */
+    case HVT_END: return 0;
+    default:
+        if (id >= MAX_VCPUS)
+            return fail(rp, r, "vCPU %u out of range", id);
+        ret = on_vcpu(rp, id, r);
+        if (ret == HV_SUCCESS && r->type == HVT_EXIT) {
+            rp->res->exits++;
+            struct worker *w = &rp->workers[id];
+            if (!exit_matches(r, w)) {
+                report(rp, r, w);
+                rp->res->diverged = true;
+                return 1;
+            }
+            if (rp->opts->progress_every && rp->res->exits % rp->opts->progress_every == 0)
+                fprintf(rp->log, "replay: %llu exits, record %llu\n",
+                        (unsigned long long)rp->res->exits, (unsigned long long)r->seq);
+        }
+        break;
+    }
+    if (ret != HV_SUCCESS)
+        return fail(rp, r, "the model answered %s", hvm_strerror(ret));
+    return 0;
+}
+
+static void teardown(struct replay *rp)
+{
+    for (uint32_t i = 0; i < MAX_VCPUS; i++) {
+        if (!rp->workers[i].started)
+            continue;
+        struct hvt_record destroy = {.type = HVT_VCPU_DESTROY};
+        on_vcpu(rp, i, &destroy);
+        if (rp->workers[i].started) { /* destroy failed: just stop the thread */
+            pthread_mutex_lock(&rp->workers[i].lock);
+            rp->workers[i].quit = true;
+            pthread_cond_broadcast(&rp->workers[i].cond);
+            pthread_mutex_unlock(&rp->workers[i].lock);
+            pthread_join(rp->workers[i].thread, NULL);
+        }
+    }
+    if (rp->vm)
+        hv_vm_destroy();
+    if (rp->opts->record_path)
+        hvm_trace_stop();
+    for (uint32_t i = 0; i < MAX_REGIONS; i++)
+        if (rp->regions[i].p)
+            munmap(rp->regions[i].p, rp->regions[i].size);
+}
+
+int replay_file(const char *path, const struct replay_opts *opts, struct replay_result *res)
+{
+    static const struct replay_opts defaults;
+    struct replay *rp = calloc(1, sizeof(*rp));
+    memset(res, 0, sizeof(*res));
+    if (!rp) {
+        snprintf(res->error, sizeof(res->error), "out of memory");
+        return 2;
+    }
+    rp->opts = opts ? opts : &defaults;
+    rp->res = res;
+    rp->log = rp->opts->log ? rp->opts->log : stderr;
+    int rc = 0;
+    if (hvt_reader_open_file(&rp->rd, path) != 0) {
+        snprintf(res->error, sizeof(res->error), "%s", rp->rd.err);
+        rc = 2;
+        goto out;
+    }
+    if ((rc = create_vm(rp)))
+        goto out;
+    struct hvt_record r;
+    enum hvt_status st;
+    while ((st = hvt_reader_next(&rp->rd, &r)) == HVT_OK) {
+        res->records++;
+        if ((rc = step(rp, &r)))
+            break;
+    }
+    if (st == HVT_ERROR) {
+        snprintf(res->error, sizeof(res->error), "%s", rp->rd.err);
+        rc = 2;
+    }
+    res->clean = rp->rd.clean;
+    res->truncated = rp->rd.truncated;
+out:
+    teardown(rp);
+    hvt_reader_close(&rp->rd);
+    free(rp);
+    return rc;
+}

@@ -1,0 +1,33 @@
+/*
+ * replay.h — reruns a trace against the model and compares every exit.
+ *
+ * The replayer is a VMM of its own: it re-issues the recorded calls in their
+ * recorded order, each vCPU's calls on a thread that owns that vCPU, writes
+ * the recorded guest memory, and after each run compares the exit with the
+ * recorded one field by field.
+ */
+#ifndef HVMODEL_REPLAY_H
+#define HVMODEL_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct replay_opts {
+    const char *record_path; /* record the replay itself to this trace (NULL: no) */
+    unsigned progress_every; /* print progress every N exits to `log` (0: never) */
+    FILE *log;               /* divergence report and progress (stderr if NULL) */
+};
+
+struct replay_result {
+    uint64_t records, exits;
+    bool diverged;
+    bool clean;     /* the trace ended with END */
+    bool truncated; /* the trace ended at a torn chunk (replayed up to it) */
+    char error[320]; /* a trace or model error that stopped the replay, or "" */
+};
+
+/* Returns 0 when every exit matched, 1 on a divergence, 2 on an error. */
+int replay_file(const char *path, const struct replay_opts *opts, struct replay_result *res);
+
+#endif

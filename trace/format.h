@@ -1,0 +1,91 @@
+/*
+ * format.h — constants and little-endian helpers of the trace format.
+ * trace/FORMAT.md is the specification; this header only mirrors it.
+ */
+#ifndef HVMODEL_TRACE_FORMAT_H
+#define HVMODEL_TRACE_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HVT_MAGIC        "HVMTRACE"
+#define HVT_CHUNK_MAGIC  "HVMC"
+#define HVT_MAJOR        1u /* bump when anything existing changes layout or meaning */
+#define HVT_MINOR        0u /* bump when record types are added */
+#define HVT_HEADER_SIZE  80u
+#define HVT_CHUNK_HDR    16u
+#define HVT_RECORD_HDR   16u
+#define HVT_CHUNK_MAX    (16u << 20) /* payload bytes a reader accepts in one chunk */
+#define HVT_CHUNK_TARGET (64u << 10) /* the writer flushes a chunk at this size */
+#define HVT_CHUNK_EXITS  64u         /* ... or after this many EXIT records */
+
+enum hvt_flavour { HVT_FLAVOUR_ARM64 = 1, HVT_FLAVOUR_X86 = 2 };
+
+enum hvt_type {
+    HVT_REGION = 1,
+    HVT_MAP = 2,
+    HVT_UNMAP = 3,
+    HVT_PROTECT = 4,
+    HVT_MEM = 5,
+    HVT_VCPU_CREATE = 6,
+    HVT_VCPU_DESTROY = 7,
+    HVT_SET_REG = 8,
+    HVT_SET_SYSREG = 9,
+    HVT_SET_SIMD = 10,
+    HVT_SET_PENDING_IRQ = 11,
+    HVT_SET_VTIMER_MASK = 12,
+    HVT_SET_VTIMER_OFFSET = 13,
+    HVT_SET_TRAP = 14,
+    HVT_CLOCK_ADVANCE = 15,
+    HVT_KICK = 16,
+    HVT_EXIT = 17,
+    HVT_END = 18,
+    HVT_TYPE_COUNT
+};
+
+/* The file header's fields (FORMAT.md, "File header"). */
+struct hvt_header {
+    uint16_t major, minor;
+    uint32_t flavour;
+    uint32_t unicorn;
+    char model_version[33];
+    uint32_t ipa_bits, granule, insns_per_tick;
+};
+
+/* The payload size a record type must have; 0 for MEM (variable). */
+uint32_t hvt_payload_size(uint16_t type);
+const char *hvt_type_name(uint16_t type);
+
+uint32_t hvt_crc32c(uint32_t crc, const void *data, size_t len);
+
+static inline void hvt_put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static inline void hvt_put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void hvt_put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint16_t hvt_get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint32_t hvt_get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t hvt_get64(const uint8_t *p)
+{
+    return (uint64_t)hvt_get32(p) | (uint64_t)hvt_get32(p + 4) << 32;
+}
+
+/* FNV-1a 64 over the little-endian bytes of n u64 values (the EXIT digest). */
+uint64_t hvt_digest(const uint64_t *vals, size_t n);
+
+void hvt_header_encode(const struct hvt_header *h, uint8_t out[HVT_HEADER_SIZE]);
+
+#endif

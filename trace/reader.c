@@ -1,0 +1,225 @@
+/*
+ * reader.c — see reader.h. The whole file is read into memory; every length
+ * is checked against what remains before it is used.
+ */
+#include "reader.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static enum hvt_status error(struct hvt_reader *r, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum hvt_status error(struct hvt_reader *r, size_t off, const char *fmt, ...)
+{
+    va_list ap;
+    int n = snprintf(r->err, sizeof(r->err), "offset %zu: ", off);
+    va_start(ap, fmt);
+    vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
+    va_end(ap);
+    return HVT_ERROR;
+}
+
+static int parse_header(struct hvt_reader *r)
+{
+    const uint8_t *p = r->data;
+    if (r->size < HVT_HEADER_SIZE) {
+        error(r, r->size, "file too short for the %u-byte header (%zu bytes)", HVT_HEADER_SIZE,
+              r->size);
+        return -1;
+    }
+    if (memcmp(p, HVT_MAGIC, 8)) {
+        error(r, 0, "bad magic: not an hvmodel trace");
+        return -1;
+    }
+    struct hvt_header *h = &r->hdr;
+    h->major = hvt_get16(p + 8);
+    h->minor = hvt_get16(p + 10);
+    if (h->major != HVT_MAJOR) {
+        error(r, 8, "format version %u.%u; this reader reads version %u.x", h->major, h->minor,
+              HVT_MAJOR);
+        return -1;
+    }
+    if (hvt_get32(p + 12) != HVT_HEADER_SIZE) {
+        error(r, 12, "header size %u, expected %u", hvt_get32(p + 12), HVT_HEADER_SIZE);
+        return -1;
+    }
+    uint32_t crc = hvt_crc32c(0, p, 76);
+    if (hvt_get32(p + 76) != crc) {
+        error(r, 76, "header CRC mismatch (stored 0x%08x, computed 0x%08x)", hvt_get32(p + 76),
+              crc);
+        return -1;
+    }
+    h->flavour = hvt_get32(p + 16);
+    h->unicorn = hvt_get32(p + 20);
+    memcpy(h->model_version, p + 24, 32);
+    h->model_version[32] = 0;
+    h->ipa_bits = hvt_get32(p + 56);
+    h->granule = hvt_get32(p + 60);
+    h->insns_per_tick = hvt_get32(p + 64);
+    if (h->flavour != HVT_FLAVOUR_ARM64 && h->flavour != HVT_FLAVOUR_X86) {
+        error(r, 16, "unknown flavour %u", h->flavour);
+        return -1;
+    }
+    if (h->ipa_bits < 32 || h->ipa_bits > 52 || (h->granule != 4096 && h->granule != 16384) ||
+        h->insns_per_tick == 0 || hvt_get32(p + 68) || hvt_get32(p + 72)) {
+        error(r, 56, "implausible VM configuration (ipa %u bits, granule %u, %u insns/tick)",
+              h->ipa_bits, h->granule, h->insns_per_tick);
+        return -1;
+    }
+    r->off = HVT_HEADER_SIZE;
+    return 0;
+}
+
+int hvt_reader_open_mem(struct hvt_reader *r, const void *data, size_t size)
+{
+    memset(r, 0, sizeof(*r));
+    r->data = malloc(size ? size : 1);
+    if (!r->data) {
+        error(r, 0, "out of memory");
+        return -1;
+    }
+    if (size)
+        memcpy(r->data, data, size);
+    r->size = size;
+    return parse_header(r);
+}
+
+int hvt_reader_open_file(struct hvt_reader *r, const char *path)
+{
+    memset(r, 0, sizeof(*r));
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(r->err, sizeof(r->err), "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        size_t k = fread(buf + n, 1, cap - n, f);
+        n += k;
+        if (n < cap)
+            break;
+        uint8_t *b = realloc(buf, cap * 2);
+        if (!b) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = b;
+        cap *= 2;
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        snprintf(r->err, sizeof(r->err), "%s: cannot read the file", path);
+        return -1;
+    }
+    r->data = buf;
+    r->size = n;
+    return parse_header(r);
+}
+
+void hvt_reader_close(struct hvt_reader *r)
+{
+    free(r->data);
+    r->data = NULL;
+}
+
+/* Starts the next chunk. HVT_DONE at the end of the data or at a torn
+ * (incomplete) final chunk, which is how a killed recorder leaves a file. */
+static enum hvt_status next_chunk(struct hvt_reader *r)
+{
+    size_t off = r->off, left = r->size - off;
+    if (left == 0)
+        return HVT_DONE;
+    if (left < HVT_CHUNK_HDR) {
+        r->truncated = true;
+        snprintf(r->err, sizeof(r->err), "offset %zu: trace ends inside a chunk header", off);
+        return HVT_DONE;
+    }
+    const uint8_t *c = r->data + off;
+    if (memcmp(c, HVT_CHUNK_MAGIC, 4))
+        return error(r, off, "bad chunk magic");
+    uint32_t len = hvt_get32(c + 4), count = hvt_get32(c + 8);
+    if (len == 0 || len > HVT_CHUNK_MAX || count == 0 || count > len / HVT_RECORD_HDR)
+        return error(r, off, "bad chunk header (%u bytes, %u records)", len, count);
+    if (len > left - HVT_CHUNK_HDR) {
+        r->truncated = true;
+        snprintf(r->err, sizeof(r->err),
+                 "offset %zu: trace ends inside a chunk (%u of its %u bytes present)", off,
+                 (unsigned)(left - HVT_CHUNK_HDR), len);
+        return HVT_DONE;
+    }
+    uint32_t crc = hvt_crc32c(0, c + HVT_CHUNK_HDR, len);
+    if (hvt_get32(c + 12) != crc)
+        return error(r, off, "chunk CRC mismatch (stored 0x%08x, computed 0x%08x)",
+                     hvt_get32(c + 12), crc);
+    r->rec_off = off + HVT_CHUNK_HDR;
+    r->chunk_end = r->rec_off + len;
+    r->chunk_left = count;
+    r->off = r->chunk_end;
+    return HVT_OK;
+}
+
+enum hvt_status hvt_reader_next(struct hvt_reader *r, struct hvt_record *rec)
+{
+    if (r->clean) {
+        if (r->off != r->size)
+            return error(r, r->off, "data after the END record");
+        return HVT_DONE;
+    }
+    if (r->chunk_left == 0) {
+        if (r->rec_off != r->chunk_end)
+            return error(r, r->rec_off, "chunk has bytes after its last record");
+        enum hvt_status st = next_chunk(r);
+        if (st != HVT_OK)
+            return st;
+    }
+    size_t off = r->rec_off;
+    if (r->chunk_end - off < HVT_RECORD_HDR)
+        return error(r, off, "record header runs past the end of its chunk");
+    const uint8_t *p = r->data + off;
+    rec->type = hvt_get16(p);
+    rec->size = hvt_get32(p + 4);
+    rec->seq = hvt_get64(p + 8);
+    rec->offset = off;
+    rec->payload = p + HVT_RECORD_HDR;
+    if (hvt_get16(p + 2))
+        return error(r, off, "reserved record field is not 0");
+    if (rec->size > r->chunk_end - off - HVT_RECORD_HDR)
+        return error(r, off, "record of %u bytes runs past the end of its chunk", rec->size);
+    if (rec->seq != r->next_seq)
+        return error(r, off, "record sequence %llu, expected %llu",
+                     (unsigned long long)rec->seq, (unsigned long long)r->next_seq);
+    const char *name = hvt_type_name(rec->type);
+    if (!name) {
+        if (r->hdr.minor <= HVT_MINOR)
+            return error(r, off, "unknown record type %u", rec->type);
+        /* A newer minor: pass it up; replay refuses it by name and offset. */
+    } else if (rec->type == HVT_MEM) {
+        if (rec->size < 16 || hvt_get32(rec->payload + 12) != rec->size - 16)
+            return error(r, off, "MEM record of %u bytes has an inconsistent length", rec->size);
+    } else if (rec->size != hvt_payload_size(rec->type)) {
+        return error(r, off, "%s record of %u bytes, expected %u", name, rec->size,
+                     hvt_payload_size(rec->type));
+    }
+    r->rec_off = off + HVT_RECORD_HDR + rec->size;
+    r->chunk_left--;
+    r->next_seq++;
+    if (rec->type == HVT_END) {
+        r->clean = true;
+        r->end_records = hvt_get64(rec->payload);
+        r->end_exits = hvt_get64(rec->payload + 8);
+        if (r->end_records != rec->seq)
+            return error(r, off, "END counts %llu records, the trace has %llu",
+                         (unsigned long long)r->end_records, (unsigned long long)rec->seq);
+        if (r->chunk_left || r->rec_off != r->chunk_end)
+            return error(r, r->rec_off, "data after the END record");
+    }
+    return HVT_OK;
+}

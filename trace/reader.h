@@ -1,0 +1,49 @@
+/*
+ * reader.h — reads a trace with every field checked (FORMAT.md). Bad input
+ * never crashes it: it stops with a message naming the byte offset.
+ */
+#ifndef HVMODEL_TRACE_READER_H
+#define HVMODEL_TRACE_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+
+struct hvt_record {
+    uint16_t type;
+    uint64_t seq;
+    uint64_t offset; /* of the record header in the file */
+    const uint8_t *payload;
+    uint32_t size;
+};
+
+enum hvt_status {
+    HVT_OK = 1,     /* a record was returned */
+    HVT_DONE = 0,   /* no more records (see clean / truncated) */
+    HVT_ERROR = -1, /* corrupt input: see err */
+};
+
+struct hvt_reader {
+    uint8_t *data;
+    size_t size;
+    size_t off;        /* next chunk */
+    size_t chunk_end;  /* end of the current chunk's payload */
+    size_t rec_off;    /* next record inside the chunk */
+    uint32_t chunk_left;
+    uint64_t next_seq;
+    struct hvt_header hdr;
+    bool clean;     /* ended with an END record */
+    bool truncated; /* ended at an incomplete chunk (a killed recorder) */
+    uint64_t end_records, end_exits;
+    char err[256];  /* the error, or why the trace ended early */
+};
+
+/* Opens a trace file / a buffer (copied). Returns 0, or -1 with r->err. */
+int hvt_reader_open_file(struct hvt_reader *r, const char *path);
+int hvt_reader_open_mem(struct hvt_reader *r, const void *data, size_t size);
+enum hvt_status hvt_reader_next(struct hvt_reader *r, struct hvt_record *rec);
+void hvt_reader_close(struct hvt_reader *r);
+
+#endif

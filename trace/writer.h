@@ -1,0 +1,36 @@
+/*
+ * writer.h — appends records to a trace file in CRC-checked chunks
+ * (FORMAT.md). Not thread-safe: the recorder serialises calls.
+ */
+#ifndef HVMODEL_TRACE_WRITER_H
+#define HVMODEL_TRACE_WRITER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "format.h"
+
+struct hvt_writer {
+    int fd;
+    char *path;
+    uint8_t *buf; /* chunk header room + payload being built */
+    uint32_t len; /* payload bytes in buf */
+    uint32_t cap;
+    uint32_t nrec;
+    uint32_t chunk_exits; /* EXIT records in the pending chunk */
+    uint64_t seq;     /* seq of the next record */
+    uint64_t exits;   /* EXIT records written */
+    uint64_t offset;  /* bytes safely in the file */
+    bool failed;      /* a write failed: the file keeps its first `offset` bytes */
+};
+
+/* Creates (truncates) path and writes the header. Returns 0 or -errno. */
+int hvt_writer_open(struct hvt_writer *w, const char *path, const struct hvt_header *h);
+/* Appends one record; flushes a chunk when it reaches HVT_CHUNK_TARGET. */
+void hvt_writer_record(struct hvt_writer *w, uint16_t type, const uint8_t *payload, uint32_t len);
+/* Writes the pending records as one chunk. */
+void hvt_writer_flush(struct hvt_writer *w);
+/* Appends END, flushes and closes. */
+void hvt_writer_close(struct hvt_writer *w);
+
+#endif
