@@ -15,8 +15,11 @@
  *    chains faults it does not own to the previous handler. The handler is
  *    async-signal-safe: regions are found in a fixed array published with
  *    release stores, bits are set with an atomic OR, then mprotect.
- * Either way, the order "lift protection, then mark" means a collection that
- * races with a write either sees the mark or the write faults again.
+ * A write is marked before the writer can go on, and a collection (which
+ * clears the mark, re-protects, then reads) never interleaves with the
+ * marking, so every write is seen by the next collection: the signal handler
+ * runs in the writer itself; the userfaultfd thread marks and lifts the
+ * protection under the collection's lock.
  */
 #define _GNU_SOURCE
 #include "memtrack.h"
@@ -141,8 +144,14 @@ static void *uffd_thread(void *arg)
         if (read(uffd, &m, sizeof(m)) != (ssize_t)sizeof(m) || m.event != UFFD_EVENT_PAGEFAULT)
             continue;
         uintptr_t a = (uintptr_t)m.arg.pagefault.address & ~(uintptr_t)(page_size() - 1);
-        uffd_protect((uint8_t *)a, page_size(), false); /* also wakes the writer */
+        /* Mark before lifting the protection (which wakes the writer): the
+         * writer may go straight on to hv_vcpu_run, whose collection must
+         * see the page. Under mt_lock, so a collection never falls between
+         * the two and re-protects a page whose write it has not seen. */
+        pthread_mutex_lock(&mt_lock);
         mark_dirty(a);
+        uffd_protect((uint8_t *)a, page_size(), false);
+        pthread_mutex_unlock(&mt_lock);
     }
 }
 
