@@ -255,16 +255,30 @@ int cmd_replay(int argc, char **argv)
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) {
-            printf("usage: hvtrace replay [--progress N] [--record OUT] TRACE\n"
+            printf("usage: hvtrace replay [--progress N] [--record OUT] [--override SEQ=VALUE] "
+                   "TRACE\n"
                    "Rebuilds the VM from the trace, applies every recorded input, runs the\n"
                    "guest and compares each exit bit for bit. On the first divergence it\n"
                    "prints the exit, a field-by-field diff, the instruction at PC and the\n"
-                   "last inputs, and exits with status 1.\n");
+                   "last inputs, and exits with status 1.\n"
+                   "  --progress N          report every N exits on stderr\n"
+                   "  --record OUT          record the replay itself to OUT\n"
+                   "  --override SEQ=VALUE  what-if: replay SET_REG/SET_SYSREG record SEQ with\n"
+                   "                        VALUE (e.g. another answer to an MMIO read)\n");
             return 0;
         } else if (!strcmp(argv[i], "--progress") && i + 1 < argc) {
             o.progress_every = (unsigned)strtoul(argv[++i], NULL, 0);
         } else if (!strcmp(argv[i], "--record") && i + 1 < argc) {
             o.record_path = argv[++i];
+        } else if (!strcmp(argv[i], "--override") && i + 1 < argc) {
+            char *eq = strchr(argv[++i], '=');
+            if (!eq) {
+                fprintf(stderr, "hvtrace replay: --override takes SEQ=VALUE\n");
+                return 2;
+            }
+            o.has_override = true;
+            o.override_seq = strtoull(argv[i], NULL, 0);
+            o.override_value = strtoull(eq + 1, NULL, 0);
         } else if (argv[i][0] != '-' && !path) {
             path = argv[i];
         } else {

@@ -303,8 +303,17 @@ static int create_vm(struct replay *rp)
     return 0;
 }
 
-static int step(struct replay *rp, const struct hvt_record *r)
+static int step(struct replay *rp, const struct hvt_record *in)
 {
+    struct hvt_record copy = *in, *r = &copy;
+    uint8_t patched[16];
+    if (rp->opts->has_override && in->seq == rp->opts->override_seq) {
+        if (in->type != HVT_SET_REG && in->type != HVT_SET_SYSREG)
+            return fail(rp, in, "--override names a record that is not SET_REG or SET_SYSREG");
+        memcpy(patched, in->payload, 16);
+        hvt_put64(patched + 8, rp->opts->override_value);
+        copy.payload = patched;
+    }
     const uint8_t *p = r->payload;
     if (!hvt_type_name(r->type))
         return fail(rp, r, "record type %u is newer than this replayer", r->type);
