@@ -52,7 +52,10 @@ HVM_EXPORT void os_release(void *object)
     }
 }
 
-HVM_EXPORT uint64_t mach_absolute_time(void) { return clock_now(); }
+HVM_EXPORT uint64_t mach_absolute_time(void)
+{
+    return clock_now();
+}
 
 HVM_EXPORT kern_return_t mach_timebase_info(mach_timebase_info_t info)
 {

@@ -40,7 +40,10 @@ const char *hvm_error_name(hv_return_t ret)
     return "unknown hv_return_t";
 }
 
-HVM_EXPORT const char *hvm_strerror(hv_return_t ret) { return hvm_error_name(ret); }
+HVM_EXPORT const char *hvm_strerror(hv_return_t ret)
+{
+    return hvm_error_name(ret);
+}
 
 static char version[64];
 static pthread_once_t version_once = PTHREAD_ONCE_INIT;

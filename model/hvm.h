@@ -44,7 +44,7 @@ struct hvm_arch_ops {
     const char *name;
     uc_arch uc_arch;
     uc_mode uc_mode;
-    size_t vcpu_size; /* the flavour's vCPU struct embeds struct hvm_vcpu first */
+    size_t vcpu_size;       /* the flavour's vCPU struct embeds struct hvm_vcpu first */
     uint32_t trace_flavour; /* trace/FORMAT.md flavour number */
     /* Engine is open, guest memory mapped; install hooks, reset state. */
     hv_return_t (*vcpu_init)(struct hvm_vcpu *vcpu);

@@ -54,7 +54,7 @@ static uint32_t nregions;
 static pthread_mutex_t mt_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool any_dirty;
 static atomic_bool enabled;
-static int uffd = -1;  /* the userfaultfd backend, when the kernel offers it */
+static int uffd = -1; /* the userfaultfd backend, when the kernel offers it */
 static bool backend_chosen;
 static struct sigaction old_segv;
 
@@ -85,8 +85,7 @@ static struct mt_region *region_at(uintptr_t a)
 {
     for (uint32_t i = 0; i < MT_MAX_REGIONS; i++) {
         struct mt_region *r = atomic_load_explicit(&regions[i], memory_order_acquire);
-        if (r && atomic_load(&r->live) && a >= (uintptr_t)r->vmm &&
-            a < (uintptr_t)r->vmm + r->size)
+        if (r && atomic_load(&r->live) && a >= (uintptr_t)r->vmm && a < (uintptr_t)r->vmm + r->size)
             return r;
     }
     return NULL;
@@ -113,7 +112,10 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
     chain(sig, si, ctx);
 }
 
-void memtrack_enable(bool on) { atomic_store(&enabled, on); }
+void memtrack_enable(bool on)
+{
+    atomic_store(&enabled, on);
+}
 
 /* ---- the userfaultfd backend ---- */
 
@@ -204,7 +206,10 @@ static void unregister(uint8_t *p, size_t len)
         mprotect(p, len, PROT_READ | PROT_WRITE);
     }
 }
-bool memtrack_enabled(void) { return atomic_load(&enabled); }
+bool memtrack_enabled(void)
+{
+    return atomic_load(&enabled);
+}
 
 /* (Re)installs the handler unless it is already the current one: test
  * frameworks and VMMs may swap SIGSEGV handlers between our calls. */
@@ -363,7 +368,10 @@ void memtrack_reset(void)
     pthread_mutex_unlock(&mt_lock);
 }
 
-bool memtrack_any_dirty(void) { return atomic_load_explicit(&any_dirty, memory_order_relaxed); }
+bool memtrack_any_dirty(void)
+{
+    return atomic_load_explicit(&any_dirty, memory_order_relaxed);
+}
 
 size_t memtrack_collect(memtrack_fn fn, void *opaque)
 {

@@ -14,8 +14,8 @@
 atomic_bool rec_on;
 static pthread_mutex_t rec_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hvt_writer writer = {.fd = -1};
-static char *requested_path;  /* hvm_trace_start() */
-static unsigned vm_index;     /* VMs created in this process, for HVMODEL_TRACE */
+static char *requested_path; /* hvm_trace_start() */
+static unsigned vm_index;    /* VMs created in this process, for HVMODEL_TRACE */
 static bool atexit_done;
 
 static void emit(uint16_t type, const uint8_t *p, uint32_t n)
@@ -125,8 +125,7 @@ void rec_abandon(const char *why)
 {
     pthread_mutex_lock(&rec_lock);
     if (rec_active()) {
-        fprintf(stderr, "hvmodel: trace: %s; recording stops, the trace so far stays valid\n",
-                why);
+        fprintf(stderr, "hvmodel: trace: %s; recording stops, the trace so far stays valid\n", why);
         hvt_writer_flush(&writer);
         atomic_store(&rec_on, false);
     }

@@ -13,7 +13,10 @@
 #include "hvm.h"
 
 extern atomic_bool rec_on;
-static inline bool rec_active(void) { return atomic_load_explicit(&rec_on, memory_order_relaxed); }
+static inline bool rec_active(void)
+{
+    return atomic_load_explicit(&rec_on, memory_order_relaxed);
+}
 
 /* hv_vm_create succeeded: starts recording if hvm_trace_start() or
  * HVMODEL_TRACE asked for it. */

@@ -23,7 +23,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static uint64_t entry_end(const struct s2_entry *e) { return e->gpa + e->size; }
+static uint64_t entry_end(const struct s2_entry *e)
+{
+    return e->gpa + e->size;
+}
 
 int stage2_init(struct stage2 *s, uint64_t granule, unsigned ipa_bits)
 {
@@ -47,7 +50,10 @@ void stage2_fini(struct stage2 *s)
     memset(s, 0, sizeof(*s));
 }
 
-uint64_t stage2_gen(const struct stage2 *s) { return s->log_base + s->log_n; }
+uint64_t stage2_gen(const struct stage2 *s)
+{
+    return s->log_base + s->log_n;
+}
 
 /* Index of the first entry whose end is above gpa (n if none). */
 static size_t find_first_above(const struct stage2 *s, uint64_t gpa)

@@ -229,7 +229,10 @@ uint64_t clock_now(void)
     return now;
 }
 
-HVM_EXPORT uint64_t hvm_clock_now(void) { return clock_now(); }
+HVM_EXPORT uint64_t hvm_clock_now(void)
+{
+    return clock_now();
+}
 
 HVM_EXPORT hv_return_t hvm_replay_cancel_at(hv_vcpu_t vcpu, uint64_t icount)
 {

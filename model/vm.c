@@ -17,7 +17,10 @@ pthread_mutex_t vm_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hvm_vm *_Atomic the_vm;
 static uint32_t next_insns_per_tick = HVM_INSNS_PER_TICK_DEF;
 
-struct hvm_vm *vm_current(void) { return atomic_load_explicit(&the_vm, memory_order_acquire); }
+struct hvm_vm *vm_current(void)
+{
+    return atomic_load_explicit(&the_vm, memory_order_acquire);
+}
 
 hv_return_t vm_create(const struct hvm_arch_ops *ops, const struct hvm_vm_params *p)
 {
@@ -93,16 +96,15 @@ hv_return_t vm_map(void *host, uint64_t gpa, uint64_t size, uint32_t prot)
     struct hvm_vm *vm = vm_current();
     if (!vm) {
         ret = HV_NO_DEVICE;
-    } else if ((ret = s2_status(stage2_check_map(&vm->s2, host, gpa, size, prot))) ==
-               HV_SUCCESS) {
+    } else if ((ret = s2_status(stage2_check_map(&vm->s2, host, gpa, size, prot))) == HV_SUCCESS) {
         /* The engines get an alias of the VMM's memory so that the VMM's
          * writes can be tracked (memtrack.h); without one they use host. */
         uint8_t *engine = host, *base;
         uint32_t region = 0;
         uint64_t offset = 0;
         size_t region_size = 0;
-        bool created = false, tracked = memtrack_add(host, size, &engine, &region, &offset,
-                                                     &created);
+        bool created = false,
+             tracked = memtrack_add(host, size, &engine, &region, &offset, &created);
         if (!tracked) {
             engine = host;
             if (rec_active())
@@ -141,7 +143,10 @@ static hv_return_t vm_change(bool unmap, uint64_t gpa, uint64_t size, uint32_t p
     return ret;
 }
 
-hv_return_t vm_unmap(uint64_t gpa, uint64_t size) { return vm_change(true, gpa, size, 0); }
+hv_return_t vm_unmap(uint64_t gpa, uint64_t size)
+{
+    return vm_change(true, gpa, size, 0);
+}
 
 hv_return_t vm_protect(uint64_t gpa, uint64_t size, uint32_t prot)
 {

@@ -112,9 +112,7 @@ void hvtrace_describe(const struct hvt_record *r, char *buf, size_t n)
         snprintf(buf, n, "vcpu %u reg 0x%x = 0x%" PRIx64, hvt_get32(p), hvt_get32(p + 4),
                  hvt_get64(p + 8));
         break;
-    case HVT_SET_SIMD:
-        snprintf(buf, n, "vcpu %u q%u", hvt_get32(p), hvt_get32(p + 4));
-        break;
+    case HVT_SET_SIMD: snprintf(buf, n, "vcpu %u q%u", hvt_get32(p), hvt_get32(p + 4)); break;
     case HVT_SET_PENDING_IRQ:
         snprintf(buf, n, "vcpu %u %s = %u", hvt_get32(p), hvt_get32(p + 4) ? "FIQ" : "IRQ",
                  hvt_get32(p + 8));
@@ -139,8 +137,7 @@ void hvtrace_describe(const struct hvt_record *r, char *buf, size_t n)
                  hvt_get64(p + 48));
         break;
     case HVT_END:
-        snprintf(buf, n, "%" PRIu64 " records, %" PRIu64 " exits", hvt_get64(p),
-                 hvt_get64(p + 8));
+        snprintf(buf, n, "%" PRIu64 " records, %" PRIu64 " exits", hvt_get64(p), hvt_get64(p + 8));
         break;
     default:
         if (r->size >= 4)
@@ -234,8 +231,8 @@ int cmd_dump(int argc, char **argv)
         const char *name = hvt_type_name(rec.type);
         if (rec.seq < from || rec.seq > to || (type && (!name || strcasecmp(type, name))))
             continue;
-        bool has_vcpu = rec.type >= HVT_VCPU_CREATE && rec.type <= HVT_EXIT &&
-                        rec.type != HVT_CLOCK_ADVANCE;
+        bool has_vcpu =
+            rec.type >= HVT_VCPU_CREATE && rec.type <= HVT_EXIT && rec.type != HVT_CLOCK_ADVANCE;
         if (vcpu >= 0 && (!has_vcpu || hvt_get32(rec.payload) != (uint32_t)vcpu))
             continue;
         hvtrace_describe(&rec, buf, sizeof(buf));
@@ -297,6 +294,8 @@ int cmd_replay(int argc, char **argv)
     else if (rc == 0)
         printf("replayed %" PRIu64 " records, %" PRIu64 " exits: identical%s\n", res.records,
                res.exits,
-               res.clean ? "" : res.truncated ? " (the trace is torn at its end)" : "");
+               res.clean       ? ""
+               : res.truncated ? " (the trace is torn at its end)"
+                               : "");
     return rc;
 }

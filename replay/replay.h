@@ -26,8 +26,8 @@ struct replay_opts {
 struct replay_result {
     uint64_t records, exits;
     bool diverged;
-    bool clean;     /* the trace ended with END */
-    bool truncated; /* the trace ended at a torn chunk (replayed up to it) */
+    bool clean;      /* the trace ended with END */
+    bool truncated;  /* the trace ended at a torn chunk (replayed up to it) */
     char error[320]; /* a trace or model error that stopped the replay, or "" */
 };
 

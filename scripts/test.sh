@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite, as README.md gives it and as CI runs it (.ci/run):
-#   1. installs what is missing (scripts/setup.sh, Debian packages only);
+#   1. installs what is missing (scripts/setup.sh, Debian packages only) and
+#      checks the formatting (.clang-format);
 #   2. builds with -Werror and runs every CTest test (unit, guest, demo,
 #      install);
 #   3. rebuilds with ASan+UBSan (-Werror) and runs the suite again;
@@ -15,6 +16,10 @@ jobs=$(nproc 2>/dev/null || echo 2)
 bash scripts/setup.sh
 
 step() { printf '\n=== %s ===\n' "$*"; }
+
+step "format (clang-format --dry-run --Werror on every tracked C/C++ file)"
+git ls-files '*.c' '*.h' '*.cpp' | xargs clang-format --dry-run --Werror
+echo "format ok"
 
 step "release build + tests"
 cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHVMODEL_WERROR=ON

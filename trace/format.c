@@ -30,7 +30,10 @@ static const struct {
     [HVT_END] = {"END", 16},
 };
 
-uint32_t hvt_payload_size(uint16_t type) { return type < HVT_TYPE_COUNT ? types[type].size : 0; }
+uint32_t hvt_payload_size(uint16_t type)
+{
+    return type < HVT_TYPE_COUNT ? types[type].size : 0;
+}
 
 const char *hvt_type_name(uint16_t type)
 {

@@ -194,8 +194,8 @@ enum hvt_status hvt_reader_next(struct hvt_reader *r, struct hvt_record *rec)
     if (rec->size > r->chunk_end - off - HVT_RECORD_HDR)
         return error(r, off, "record of %u bytes runs past the end of its chunk", rec->size);
     if (rec->seq != r->next_seq)
-        return error(r, off, "record sequence %llu, expected %llu",
-                     (unsigned long long)rec->seq, (unsigned long long)r->next_seq);
+        return error(r, off, "record sequence %llu, expected %llu", (unsigned long long)rec->seq,
+                     (unsigned long long)r->next_seq);
     const char *name = hvt_type_name(rec->type);
     if (!name) {
         if (r->hdr.minor <= HVT_MINOR)

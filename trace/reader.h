@@ -28,16 +28,16 @@ enum hvt_status {
 struct hvt_reader {
     uint8_t *data;
     size_t size;
-    size_t off;        /* next chunk */
-    size_t chunk_end;  /* end of the current chunk's payload */
-    size_t rec_off;    /* next record inside the chunk */
+    size_t off;       /* next chunk */
+    size_t chunk_end; /* end of the current chunk's payload */
+    size_t rec_off;   /* next record inside the chunk */
     uint32_t chunk_left;
     uint64_t next_seq;
     struct hvt_header hdr;
     bool clean;     /* ended with an END record */
     bool truncated; /* ended at an incomplete chunk (a killed recorder) */
     uint64_t end_records, end_exits;
-    char err[256];  /* the error, or why the trace ended early */
+    char err[256]; /* the error, or why the trace ended early */
 };
 
 /* Opens a trace file / a buffer (copied). Returns 0, or -1 with r->err. */

@@ -21,8 +21,7 @@ static void fail(struct hvt_writer *w, int err)
     fprintf(stderr,
             "hvmodel: trace: writing %s failed at offset %llu: %s; recording stops and the "
             "trace keeps its first %llu bytes\n",
-            w->path, (unsigned long long)w->offset, strerror(err),
-            (unsigned long long)w->offset);
+            w->path, (unsigned long long)w->offset, strerror(err), (unsigned long long)w->offset);
     if (ftruncate(w->fd, (off_t)w->offset) != 0) {
         /* Nothing more to do: a reader stops at the torn chunk anyway. */
     }

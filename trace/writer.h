@@ -18,10 +18,10 @@ struct hvt_writer {
     uint32_t cap;
     uint32_t nrec;
     uint32_t chunk_exits; /* EXIT records in the pending chunk */
-    uint64_t seq;     /* seq of the next record */
-    uint64_t exits;   /* EXIT records written */
-    uint64_t offset;  /* bytes safely in the file */
-    bool failed;      /* a write failed: the file keeps its first `offset` bytes */
+    uint64_t seq;         /* seq of the next record */
+    uint64_t exits;       /* EXIT records written */
+    uint64_t offset;      /* bytes safely in the file */
+    bool failed;          /* a write failed: the file keeps its first `offset` bytes */
 };
 
 /* Creates (truncates) path and writes the header. Returns 0 or -errno. */

@@ -20,12 +20,12 @@
 #include <hvmodel.h>
 #endif
 
-#define RAM_BASE   0x40000000ull
-#define RAM_SIZE   (16ull << 20)
-#define LOAD_ADDR  (RAM_BASE + 0x10000)
-#define UART_BASE  0x09000000ull
-#define UART_SIZE  0x1000ull
-#define UART_FR    0x18 /* PL011 flag register: reads 0 = ready */
+#define RAM_BASE  0x40000000ull
+#define RAM_SIZE  (16ull << 20)
+#define LOAD_ADDR (RAM_BASE + 0x10000)
+#define UART_BASE 0x09000000ull
+#define UART_SIZE 0x1000ull
+#define UART_FR   0x18 /* PL011 flag register: reads 0 = ready */
 
 #define PSCI_VERSION    0x84000000u
 #define PSCI_SYSTEM_OFF 0x84000008u
@@ -53,7 +53,10 @@ static uint64_t get(hv_vcpu_t vcpu, hv_reg_t r)
     return v;
 }
 
-static void set(hv_vcpu_t vcpu, hv_reg_t r, uint64_t v) { CHECK(hv_vcpu_set_reg(vcpu, r, v)); }
+static void set(hv_vcpu_t vcpu, hv_reg_t r, uint64_t v)
+{
+    CHECK(hv_vcpu_set_reg(vcpu, r, v));
+}
 
 /* Data abort (EC 0x24) with a valid instruction syndrome: one UART access. */
 static bool handle_mmio(hv_vcpu_t vcpu, uint64_t esr, uint64_t ipa)

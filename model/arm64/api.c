@@ -16,10 +16,10 @@
 #include "record.h"
 #include "../../trace/format.h"
 
-#define HVM_API        __attribute__((visibility("default")))
-#define MAX_IPA_BITS   40u
-#define DEF_IPA_BITS   36u
-#define MIN_IPA_BITS   32u
+#define HVM_API         __attribute__((visibility("default")))
+#define MAX_IPA_BITS    40u
+#define DEF_IPA_BITS    36u
+#define MIN_IPA_BITS    32u
 #define OBJ_VM_CONFIG   1u
 #define OBJ_VCPU_CONFIG 2u
 
@@ -156,7 +156,10 @@ HVM_API hv_return_t hv_vm_create(hv_vm_config_t config)
     return vm_create(&a64_ops, &p);
 }
 
-HVM_API hv_return_t hv_vm_destroy(void) { return vm_destroy(); }
+HVM_API hv_return_t hv_vm_destroy(void)
+{
+    return vm_destroy();
+}
 
 HVM_API hv_return_t hv_vm_map(void *addr, hv_ipa_t ipa, size_t size, hv_memory_flags_t flags)
 {
@@ -165,7 +168,10 @@ HVM_API hv_return_t hv_vm_map(void *addr, hv_ipa_t ipa, size_t size, hv_memory_f
     return vm_map(addr, ipa, size, (uint32_t)flags);
 }
 
-HVM_API hv_return_t hv_vm_unmap(hv_ipa_t ipa, size_t size) { return vm_unmap(ipa, size); }
+HVM_API hv_return_t hv_vm_unmap(hv_ipa_t ipa, size_t size)
+{
+    return vm_unmap(ipa, size);
+}
 
 HVM_API hv_return_t hv_vm_protect(hv_ipa_t ipa, size_t size, hv_memory_flags_t flags)
 {
@@ -180,7 +186,7 @@ static pthread_mutex_t alloc_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct alloc {
     void *p;
     size_t size;
-} *allocs;
+} * allocs;
 static size_t nallocs, allocs_cap;
 
 /* Apple silicon's page is 16 KiB: sizes are multiples of it and the memory
@@ -292,7 +298,10 @@ HVM_API hv_return_t hv_vcpu_create(hv_vcpu_t *vcpu, hv_vcpu_exit_t **exit, hv_vc
     return HV_SUCCESS;
 }
 
-HVM_API hv_return_t hv_vcpu_destroy(hv_vcpu_t vcpu) { return vcpu_destroy(vcpu); }
+HVM_API hv_return_t hv_vcpu_destroy(hv_vcpu_t vcpu)
+{
+    return vcpu_destroy(vcpu);
+}
 
 HVM_API hv_return_t hv_vcpu_run(hv_vcpu_t vcpu)
 {
@@ -300,8 +309,8 @@ HVM_API hv_return_t hv_vcpu_run(hv_vcpu_t vcpu)
     hv_return_t ret = a64_run(v);
     if (rec_active())
         rec_exit((uint32_t)vcpu, v->exit.reason, v->exit.exception.syndrome,
-                 v->exit.exception.virtual_address, v->exit.exception.physical_address,
-                 a64_pc(v), v->base.icount, a64_state_digest(v));
+                 v->exit.exception.virtual_address, v->exit.exception.physical_address, a64_pc(v),
+                 v->base.icount, a64_state_digest(v));
     return ret;
 }
 
@@ -337,8 +346,7 @@ HVM_API hv_return_t hv_vcpu_get_reg(hv_vcpu_t vcpu, hv_reg_t reg, uint64_t *valu
 HVM_API hv_return_t hv_vcpu_set_reg(hv_vcpu_t vcpu, hv_reg_t reg, uint64_t value)
 {
     OWNED(vcpu);
-    RECORDED(a64_set_reg(v, reg, value),
-             rec_vcpu_u32_u64(HVT_SET_REG, (uint32_t)vcpu, reg, value));
+    RECORDED(a64_set_reg(v, reg, value), rec_vcpu_u32_u64(HVT_SET_REG, (uint32_t)vcpu, reg, value));
 }
 
 HVM_API hv_return_t hv_vcpu_get_simd_fp_reg(hv_vcpu_t vcpu, hv_simd_fp_reg_t reg,

@@ -62,7 +62,10 @@ struct a64_vcpu {
     uint64_t shadow[160];                            /* by sysreg table index */
 };
 
-static inline struct a64_vcpu *a64(struct hvm_vcpu *v) { return (struct a64_vcpu *)v; }
+static inline struct a64_vcpu *a64(struct hvm_vcpu *v)
+{
+    return (struct a64_vcpu *)v;
+}
 
 extern const struct hvm_arch_ops a64_ops;
 

@@ -161,8 +161,8 @@ bool a64_mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
                  * check (Arm ARM B2.5.2). The engine does not check it
                  * itself; the model does where the access reaches stage 2. */
                 unsigned el = PSTATE_EL(a64_pstate(v));
-                v->gexc.esr = ESR(el == 0 ? EC_DABT_LOW : EC_DABT_CUR,
-                                  (d.wnr ? 1u << 6 : 0) | 0x21);
+                v->gexc.esr =
+                    ESR(el == 0 ? EC_DABT_LOW : EC_DABT_CUR, (d.wnr ? 1u << 6 : 0) | 0x21);
                 v->gexc.far = d.va;
                 v->gexc.far_valid = true;
                 v->gexc.elr = pc;
@@ -246,8 +246,8 @@ static void guest_abort(struct a64_vcpu *v, uint64_t pc, bool fetch)
     if (fetch) {
         enum a64_walk_status st = walk(v, pc, A64_ACC_FETCH, false, &w);
         uint32_t fsc = st == A64_WALK_OK ? 0x0f : w.fsc;
-        a64_take_exception(v, A64_VEC_SYNC, ESR(el == 0 ? EC_IABT_LOW : EC_IABT_CUR, fsc), true,
-                           pc, pc);
+        a64_take_exception(v, A64_VEC_SYNC, ESR(el == 0 ? EC_IABT_LOW : EC_IABT_CUR, fsc), true, pc,
+                           pc);
         return;
     }
     uint32_t insn = 0;
@@ -303,8 +303,8 @@ void a64_intr_hook(uc_engine *uc, uint32_t intno, void *user)
         a64_exit(v, HV_EXIT_REASON_EXCEPTION, ESR(EC_SMC64, insn_at(v, pc) >> 5 & 0xffff), 0, 0);
         return;
     case EXCP_SWI: /* SVC: taken at EL1, return address after it */
-        a64_take_exception(v, A64_VEC_SYNC, ESR(EC_SVC64, insn_at(v, pc - 4) >> 5 & 0xffff),
-                           false, 0, pc);
+        a64_take_exception(v, A64_VEC_SYNC, ESR(EC_SVC64, insn_at(v, pc - 4) >> 5 & 0xffff), false,
+                           0, pc);
         return;
     case EXCP_BKPT: {
         uint64_t esr = ESR(EC_BRK, insn_at(v, pc) >> 5 & 0xffff);
@@ -328,7 +328,10 @@ void a64_intr_hook(uc_engine *uc, uint32_t intno, void *user)
  * instruction; the model performs it, checking stage 1 and stage 2 itself
  * because the engine's own zeroing ignores unmapped guest-physical memory. */
 
-static bool is_dc_zva(uint32_t insn) { return (insn & 0xffffffe0u) == 0xd50b7420u; }
+static bool is_dc_zva(uint32_t insn)
+{
+    return (insn & 0xffffffe0u) == 0xd50b7420u;
+}
 
 /* Returns true when the DC ZVA was handled (performed, a guest exception or
  * an exit); false when it must be treated as undefined. */

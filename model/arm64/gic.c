@@ -43,17 +43,20 @@ HVM_API hv_return_t hv_gic_set_distributor_reg(hv_gic_distributor_reg_t reg, uin
     return HV_UNSUPPORTED;
 }
 
-HVM_API hv_return_t hv_gic_get_redistributor_base(hv_vcpu_t vcpu, hv_ipa_t *redistributor_base_address)
+HVM_API hv_return_t hv_gic_get_redistributor_base(hv_vcpu_t vcpu,
+                                                  hv_ipa_t *redistributor_base_address)
 {
     return HV_UNSUPPORTED;
 }
 
-HVM_API hv_return_t hv_gic_get_redistributor_reg(hv_vcpu_t vcpu, hv_gic_redistributor_reg_t reg, uint64_t *value)
+HVM_API hv_return_t hv_gic_get_redistributor_reg(hv_vcpu_t vcpu, hv_gic_redistributor_reg_t reg,
+                                                 uint64_t *value)
 {
     return HV_UNSUPPORTED;
 }
 
-HVM_API hv_return_t hv_gic_set_redistributor_reg(hv_vcpu_t vcpu, hv_gic_redistributor_reg_t reg, uint64_t value)
+HVM_API hv_return_t hv_gic_set_redistributor_reg(hv_vcpu_t vcpu, hv_gic_redistributor_reg_t reg,
+                                                 uint64_t value)
 {
     return HV_UNSUPPORTED;
 }
@@ -103,22 +106,27 @@ HVM_API hv_gic_config_t hv_gic_config_create(void)
     return NULL;
 }
 
-HVM_API hv_return_t hv_gic_config_set_distributor_base(hv_gic_config_t config, hv_ipa_t distributor_base_address)
+HVM_API hv_return_t hv_gic_config_set_distributor_base(hv_gic_config_t config,
+                                                       hv_ipa_t distributor_base_address)
 {
     return HV_UNSUPPORTED;
 }
 
-HVM_API hv_return_t hv_gic_config_set_redistributor_base(hv_gic_config_t config, hv_ipa_t redistributor_base_address)
+HVM_API hv_return_t hv_gic_config_set_redistributor_base(hv_gic_config_t config,
+                                                         hv_ipa_t redistributor_base_address)
 {
     return HV_UNSUPPORTED;
 }
 
-HVM_API hv_return_t hv_gic_config_set_msi_region_base(hv_gic_config_t config, hv_ipa_t msi_region_base_address)
+HVM_API hv_return_t hv_gic_config_set_msi_region_base(hv_gic_config_t config,
+                                                      hv_ipa_t msi_region_base_address)
 {
     return HV_UNSUPPORTED;
 }
 
-HVM_API hv_return_t hv_gic_config_set_msi_interrupt_range(hv_gic_config_t config, uint32_t msi_intid_base, uint32_t msi_intid_count)
+HVM_API hv_return_t hv_gic_config_set_msi_interrupt_range(hv_gic_config_t config,
+                                                          uint32_t msi_intid_base,
+                                                          uint32_t msi_intid_count)
 {
     return HV_UNSUPPORTED;
 }
@@ -173,7 +181,8 @@ HVM_API hv_return_t hv_gic_get_msi_region_base_alignment(size_t *msi_region_base
     return HV_UNSUPPORTED;
 }
 
-HVM_API hv_return_t hv_gic_get_spi_interrupt_range(uint32_t *spi_intid_base, uint32_t *spi_intid_count)
+HVM_API hv_return_t hv_gic_get_spi_interrupt_range(uint32_t *spi_intid_base,
+                                                   uint32_t *spi_intid_count)
 {
     return HV_UNSUPPORTED;
 }

@@ -42,7 +42,10 @@ uint64_t a64_pc(struct a64_vcpu *v)
     return pc;
 }
 
-void a64_set_pc(struct a64_vcpu *v, uint64_t pc) { uc_reg_write(v->base.uc, UC_ARM64_REG_PC, &pc); }
+void a64_set_pc(struct a64_vcpu *v, uint64_t pc)
+{
+    uc_reg_write(v->base.uc, UC_ARM64_REG_PC, &pc);
+}
 
 uint32_t a64_pstate(struct a64_vcpu *v)
 {
@@ -56,7 +59,10 @@ static unsigned live_bank(uint32_t pstate)
     return (pstate & PSTATE_SP) ? PSTATE_EL(pstate) : 0;
 }
 
-static int sp_bank_id(unsigned el) { return UC_ARM64_REG_SP_EL0 + (int)el; }
+static int sp_bank_id(unsigned el)
+{
+    return UC_ARM64_REG_SP_EL0 + (int)el;
+}
 
 uint64_t a64_sp_bank(struct a64_vcpu *v, unsigned el)
 {

@@ -23,9 +23,7 @@
 #define E(op0, op1, crn, crm, op2)                                                                 \
     (uint16_t)((op0) << 14 | (op1) << 11 | (crn) << 7 | (crm) << 3 | (op2))
 
-enum kind {
-    K_ENGINE, K_SP0, K_SP1, K_CTL, K_CVAL, K_MIDR, K_MPIDR, K_ID, K_SHADOW, K_ACTLR, K_NO
-};
+enum kind { K_ENGINE, K_SP0, K_SP1, K_CTL, K_CVAL, K_MIDR, K_MPIDR, K_ID, K_SHADOW, K_ACTLR, K_NO };
 
 struct sysreg {
     uint16_t enc;
@@ -41,8 +39,11 @@ struct sysreg {
     {E(2, 0, 0, n, 4), (n) < 6 ? K_ENGINE : K_SHADOW, 0},                                          \
         {E(2, 0, 0, n, 5), (n) < 6 ? K_ENGINE : K_SHADOW, 0},                                      \
         {E(2, 0, 0, n, 6), (n) < 4 ? K_ENGINE : K_SHADOW, 0},                                      \
-        {E(2, 0, 0, n, 7), (n) < 4 ? K_ENGINE : K_SHADOW, 0}
+    {                                                                                              \
+        E(2, 0, 0, n, 7), (n) < 4 ? K_ENGINE : K_SHADOW, 0                                         \
+    }
 
+/* clang-format off */
 static const struct sysreg sysregs[] = {
     DBG4(0), DBG4(1), DBG4(2), DBG4(3), DBG4(4), DBG4(5), DBG4(6), DBG4(7),
     DBG4(8), DBG4(9), DBG4(10), DBG4(11), DBG4(12), DBG4(13), DBG4(14), DBG4(15),
@@ -119,6 +120,7 @@ static const struct sysreg sysregs[] = {
     {E(3, 4, 0, 0, 5), K_NO, 0},      {E(3, 4, 0, 0, 0), K_NO, 0},
     {E(3, 4, 2, 1, 2), K_NO, 0},      {E(3, 4, 2, 1, 0), K_NO, 0},
 };
+/* clang-format on */
 
 #define NSYSREGS (sizeof(sysregs) / sizeof(sysregs[0]))
 
@@ -263,9 +265,7 @@ hv_return_t a64_get_sys_reg(struct a64_vcpu *v, hv_sys_reg_t reg, uint64_t *valu
     case K_ENGINE: return a64_cp_read(v, reg, value) ? HV_SUCCESS : HV_ERROR;
     case K_SP0: *value = a64_sp_bank(v, 0); return HV_SUCCESS;
     case K_SP1: *value = a64_sp_bank(v, 1); return HV_SUCCESS;
-    case K_CTL:
-        *value = v->cntv_ctl | (a64_vtimer_istatus(v) ? 4u : 0u);
-        return HV_SUCCESS;
+    case K_CTL: *value = v->cntv_ctl | (a64_vtimer_istatus(v) ? 4u : 0u); return HV_SUCCESS;
     case K_CVAL: *value = v->cntv_cval; return HV_SUCCESS;
     case K_MIDR: *value = v->midr; return HV_SUCCESS;
     case K_MPIDR: *value = v->mpidr; return HV_SUCCESS;
@@ -324,21 +324,15 @@ static bool guest_read(struct a64_vcpu *v, uint16_t enc, uint64_t *val)
 {
     unsigned el = PSTATE_EL(a64_pstate(v));
     switch (enc) {
-    case E(3, 3, 14, 0, 2): /* CNTVCT_EL0 */
-        *val = a64_cntvct(v);
-        return true;
-    case E(3, 3, 14, 0, 0): /* CNTFRQ_EL0 */
-        *val = HVM_CLOCK_HZ;
-        return true;
+    case E(3, 3, 14, 0, 2): /* CNTVCT_EL0 */ *val = a64_cntvct(v); return true;
+    case E(3, 3, 14, 0, 0): /* CNTFRQ_EL0 */ *val = HVM_CLOCK_HZ; return true;
     case E(3, 3, 0, 0, 7): /* DCZID_EL0: the engine would show DZP=1 under HCR_EL2.TDZ */
         *val = v->id[HV_FEATURE_REG_DCZID_EL0];
         return true;
     case E(3, 3, 14, 3, 1): /* CNTV_CTL_EL0 */
         *val = v->cntv_ctl | (a64_vtimer_istatus(v) ? 4u : 0u);
         return true;
-    case E(3, 3, 14, 3, 2): /* CNTV_CVAL_EL0 */
-        *val = v->cntv_cval;
-        return true;
+    case E(3, 3, 14, 3, 2): /* CNTV_CVAL_EL0 */ *val = v->cntv_cval; return true;
     case E(3, 3, 14, 3, 0): /* CNTV_TVAL_EL0: CVAL - CNTVCT, 32-bit signed */
         *val = (uint32_t)(v->cntv_cval - a64_cntvct(v));
         return true;
@@ -372,12 +366,8 @@ static bool guest_read(struct a64_vcpu *v, uint16_t enc, uint64_t *val)
 static bool guest_write(struct a64_vcpu *v, uint16_t enc, uint64_t val)
 {
     switch (enc) {
-    case E(3, 3, 14, 3, 1): /* CNTV_CTL_EL0 */
-        v->cntv_ctl = val & 3;
-        break;
-    case E(3, 3, 14, 3, 2): /* CNTV_CVAL_EL0 */
-        v->cntv_cval = val;
-        break;
+    case E(3, 3, 14, 3, 1): /* CNTV_CTL_EL0 */ v->cntv_ctl = val & 3; break;
+    case E(3, 3, 14, 3, 2): /* CNTV_CVAL_EL0 */ v->cntv_cval = val; break;
     case E(3, 3, 14, 3, 0): /* CNTV_TVAL_EL0: CVAL = CNTVCT + SignExtend(TVAL) */
         v->cntv_cval = a64_cntvct(v) + (uint64_t)(int64_t)(int32_t)val;
         break;

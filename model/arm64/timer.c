@@ -7,7 +7,10 @@
  */
 #include "arm64.h"
 
-uint64_t a64_cntvct(struct a64_vcpu *v) { return clock_vcpu_ticks(&v->base) - v->vtimer_offset; }
+uint64_t a64_cntvct(struct a64_vcpu *v)
+{
+    return clock_vcpu_ticks(&v->base) - v->vtimer_offset;
+}
 
 /* ISTATUS: enabled and the compare value reached (unsigned comparison). */
 bool a64_vtimer_istatus(struct a64_vcpu *v)
@@ -16,7 +19,10 @@ bool a64_vtimer_istatus(struct a64_vcpu *v)
 }
 
 /* The timer's interrupt output: ISTATUS and not IMASK. */
-bool a64_vtimer_line(struct a64_vcpu *v) { return !(v->cntv_ctl & 2) && a64_vtimer_istatus(v); }
+bool a64_vtimer_line(struct a64_vcpu *v)
+{
+    return !(v->cntv_ctl & 2) && a64_vtimer_istatus(v);
+}
 
 void a64_vtimer_update(struct a64_vcpu *v)
 {

@@ -20,13 +20,13 @@
 /* EL2/EL3 configuration of the emulated CPU. The guest runs at EL1
  * non-secure; EL2 exists so that the controls below trap to it, and the
  * engine reports each trap to the model instead of entering EL2. */
-#define SCR_EL3_VALUE   ((1u << 0) | (1u << 8) | (1u << 10)) /* NS, HCE, RW */
-#define HCR_EL2_RW      (1ull << 31)
-#define HCR_EL2_TDZ     (1ull << 28)
-#define HCR_EL2_TSC     (1ull << 19)
-#define HCR_EL2_TID3    (1ull << 18)
-#define HCR_EL2_TWE     (1ull << 14)
-#define HCR_EL2_TWI     (1ull << 13)
+#define SCR_EL3_VALUE ((1u << 0) | (1u << 8) | (1u << 10)) /* NS, HCE, RW */
+#define HCR_EL2_RW    (1ull << 31)
+#define HCR_EL2_TDZ   (1ull << 28)
+#define HCR_EL2_TSC   (1ull << 19)
+#define HCR_EL2_TID3  (1ull << 18)
+#define HCR_EL2_TWE   (1ull << 14)
+#define HCR_EL2_TWI   (1ull << 13)
 #define HCR_EL2_VALUE                                                                              \
     (HCR_EL2_RW | HCR_EL2_TDZ | HCR_EL2_TSC | HCR_EL2_TID3 | HCR_EL2_TWE | HCR_EL2_TWI)
 #define ENC(o0, o1, n, m, o2) (uint16_t)((o0) << 14 | (o1) << 11 | (n) << 7 | (m) << 3 | (o2))
@@ -110,14 +110,14 @@ static hv_return_t a64_vcpu_init(struct hvm_vcpu *base)
         return HV_ERROR;
     a64_update_debug_traps(v);
 
-    ok = uc_hook_add(uc, &h, UC_HOOK_BLOCK, (void *)block_hook, v, 1, 0) == UC_ERR_OK &&
-         uc_hook_add(uc, &h, UC_HOOK_INTR, (void *)a64_intr_hook, v, 1, 0) == UC_ERR_OK &&
-         uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT, (void *)a64_mem_fault_hook,
-                     v, 1, 0) == UC_ERR_OK &&
-         uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)mrs_hook, v, 1, 0, UC_ARM64_INS_MRS) ==
-             UC_ERR_OK &&
-         uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)msr_hook, v, 1, 0, UC_ARM64_INS_MSR) ==
-             UC_ERR_OK;
+    ok =
+        uc_hook_add(uc, &h, UC_HOOK_BLOCK, (void *)block_hook, v, 1, 0) == UC_ERR_OK &&
+        uc_hook_add(uc, &h, UC_HOOK_INTR, (void *)a64_intr_hook, v, 1, 0) == UC_ERR_OK &&
+        uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT, (void *)a64_mem_fault_hook, v,
+                    1, 0) == UC_ERR_OK &&
+        uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)mrs_hook, v, 1, 0, UC_ARM64_INS_MRS) ==
+            UC_ERR_OK &&
+        uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)msr_hook, v, 1, 0, UC_ARM64_INS_MSR) == UC_ERR_OK;
     if (!ok)
         return HV_ERROR;
 
@@ -133,7 +133,10 @@ static hv_return_t a64_vcpu_init(struct hvm_vcpu *base)
     return HV_SUCCESS;
 }
 
-static void a64_vcpu_fini(struct hvm_vcpu *base) { (void)base; }
+static void a64_vcpu_fini(struct hvm_vcpu *base)
+{
+    (void)base;
+}
 
 /* Unicorn drops translations by guest *virtual* address, looked up through
  * the current stage 1. With the MMU briefly off, VA = IPA, so the engine's

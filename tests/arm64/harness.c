@@ -28,8 +28,7 @@ void guest_create(struct guest *g, const unsigned char *image, unsigned len)
     memset(g, 0, sizeof(*g));
     if (!getenv("HVMODEL_TEST_NO_REPLAY")) {
         const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-        snprintf(g->trace, sizeof(g->trace), "%s/hvmodel-test-%d-%u.hvt", dir, (int)getpid(),
-                 n++);
+        snprintf(g->trace, sizeof(g->trace), "%s/hvmodel-test-%d-%u.hvt", dir, (int)getpid(), n++);
         assert_int_equal(hvm_trace_start(g->trace), HV_SUCCESS);
     }
     assert_int_equal(hv_vm_create(NULL), HV_SUCCESS);

@@ -62,9 +62,9 @@ HV_API hv_return_t hv_vm_config_get_default_ipa_size(uint32_t *ipa_bit_length);
  *                  hv_vm_config_get_max_ipa_size().
  *
  * Returns HV_SUCCESS, or HV_BAD_ARGUMENT if config is NULL or the width is
- * below 32 or above the maximum (hvmodel's lower bound). Whether the real framework rejects a bad width here or
- * only in hv_vm_create() is unconfirmed; hvmodel rejects it here and leaves
- * config unchanged.
+ * below 32 or above the maximum (hvmodel's lower bound). Whether the real framework rejects a bad
+ * width here or only in hv_vm_create() is unconfirmed; hvmodel rejects it here and leaves config
+ * unchanged.
  */
 HV_API hv_return_t hv_vm_config_set_ipa_size(hv_vm_config_t config, uint32_t ipa_bit_length);
 
