@@ -54,6 +54,9 @@ struct a64_vcpu {
         uc_hook hook;
         uint64_t addr, block, block_size;
         bool armed;
+        /* Blocks already scanned and free of SIMD&FP instructions (start
+         * address | 1, direct-mapped); cleared when translations are dropped. */
+        uint64_t clean[256];
     } fp;
 
     /* Model-owned system registers (sysreg.c). */
@@ -175,6 +178,8 @@ bool a64_fp_block(struct a64_vcpu *v, uint64_t addr, uint32_t size);
 /* Run loop: plant the one-shot code hook (A64_PEND_FP) / drop it. */
 void a64_fp_arm(struct a64_vcpu *v);
 void a64_fp_disarm(struct a64_vcpu *v);
+/* Forgets which blocks were free of SIMD&FP instructions (code changed). */
+void a64_fp_forget(struct a64_vcpu *v);
 bool a64_is_fp_insn(uint32_t insn);
 bool a64_fp_trapped(struct a64_vcpu *v, unsigned el);
 

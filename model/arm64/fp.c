@@ -6,8 +6,11 @@
  * one-shot code hook on its address (a stop from a code hook is taken
  * before the instruction runs), and the block is translated again with it.
  * Guests that leave FP enabled (FPEN = 0b11, as operating systems do) pay
- * nothing.
+ * nothing; blocks found free of SIMD&FP instructions are remembered, so a
+ * guest that never enables FP pays one lookup per block.
  */
+#include <string.h>
+
 #include "arm64.h"
 
 #define ESR_FP_TRAP ESR(EC_FP_ACCESS, 0x01e00000u) /* CV = 1, COND = 0xE */
@@ -44,6 +47,9 @@ bool a64_fp_block(struct a64_vcpu *v, uint64_t addr, uint32_t size)
         return false; /* the planted hook stops the guest at the instruction */
     if (addr & 3)
         return false; /* a PC alignment fault comes first */
+    uint64_t *clean = &v->fp.clean[(addr >> 2) & 255];
+    if (*clean == (addr | 1))
+        return false;
     if (!a64_fp_trapped(v, PSTATE_EL(a64_pstate(v))))
         return false;
     uint8_t buf[4096];
@@ -66,7 +72,14 @@ bool a64_fp_block(struct a64_vcpu *v, uint64_t addr, uint32_t size)
         }
         return true;
     }
+    if (n == size)
+        *clean = addr | 1;
     return false;
+}
+
+void a64_fp_forget(struct a64_vcpu *v)
+{
+    memset(v->fp.clean, 0, sizeof(v->fp.clean));
 }
 
 void a64_fp_arm(struct a64_vcpu *v)

@@ -144,6 +144,7 @@ static void a64_vcpu_fini(struct hvm_vcpu *base)
 static void a64_flush_code(struct hvm_vcpu *base, const uint64_t *gpas, unsigned n, bool all)
 {
     struct a64_vcpu *v = a64(base);
+    a64_fp_forget(v);
     if (all) {
         uc_ctl_flush_tb(base->uc);
         return;
@@ -180,9 +181,12 @@ hv_return_t a64_run(struct a64_vcpu *v)
             a64_exit(v, HV_EXIT_REASON_CANCELED, 0, 0, 0);
             break;
         }
-        if (atomic_load(&b->s2_dirty) && vcpu_sync_memory(b) != HV_SUCCESS) {
-            a64_exit(v, HV_EXIT_REASON_UNKNOWN, 0, 0, 0);
-            break;
+        if (atomic_load(&b->s2_dirty)) {
+            a64_fp_forget(v); /* other memory may now sit at the same addresses */
+            if (vcpu_sync_memory(b) != HV_SUCCESS) {
+                a64_exit(v, HV_EXIT_REASON_UNKNOWN, 0, 0, 0);
+                break;
+            }
         }
         vm_sync_vmm_writes(b);
         /* The vtimer asserted while unmasked: exit, and mask it (the
