@@ -54,9 +54,10 @@ struct a64_vcpu {
         uc_hook hook;
         uint64_t addr, block, block_size;
         bool armed;
-        /* Blocks already scanned and free of SIMD&FP instructions (start
-         * address | 1, direct-mapped); cleared when translations are dropped. */
-        uint64_t clean[256];
+        /* Blocks already scanned and free of SIMD&FP instructions: start
+         * address | 1 and the TTBR0_EL1 (address space) they were seen in,
+         * direct-mapped; cleared when translations are dropped. */
+        uint64_t clean[256], clean_ttbr0[256];
     } fp;
 
     /* Model-owned system registers (sysreg.c). */

@@ -47,8 +47,10 @@ bool a64_fp_block(struct a64_vcpu *v, uint64_t addr, uint32_t size)
         return false; /* the planted hook stops the guest at the instruction */
     if (addr & 3)
         return false; /* a PC alignment fault comes first */
-    uint64_t *clean = &v->fp.clean[(addr >> 2) & 255];
-    if (*clean == (addr | 1))
+    unsigned slot = (addr >> 2) & 255;
+    uint64_t ttbr0 = 0;
+    a64_cp_read(v, HV_SYS_REG_TTBR0_EL1, &ttbr0);
+    if (v->fp.clean[slot] == (addr | 1) && v->fp.clean_ttbr0[slot] == ttbr0)
         return false;
     if (!a64_fp_trapped(v, PSTATE_EL(a64_pstate(v))))
         return false;
@@ -72,8 +74,10 @@ bool a64_fp_block(struct a64_vcpu *v, uint64_t addr, uint32_t size)
         }
         return true;
     }
-    if (n == size)
-        *clean = addr | 1;
+    if (n == size) {
+        v->fp.clean[slot] = addr | 1;
+        v->fp.clean_ttbr0[slot] = ttbr0;
+    }
     return false;
 }
 
