@@ -5,8 +5,9 @@
 #   2. builds with -Werror and runs every CTest test (unit, guest, demo,
 #      install);
 #   3. rebuilds with ASan+UBSan (-Werror) and runs the suite again;
-#   4. rebuilds with coverage and prints the lcov line/branch figures for
-#      model/ (HTML report in build-cov/coverage-html).
+#   4. rebuilds the multi-thread tests with ThreadSanitizer and runs them;
+#   5. rebuilds with coverage and prints the lcov line/branch figures for
+#      model/, trace/ and replay/ (HTML report in build-cov/coverage-html).
 # Build trees go to build-test/, build-asan/ and build-cov/ in the checkout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,17 +32,25 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHVMODEL_SANITIZE=ON
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-   ctest --output-on-failure -j "$jobs" -LE install)
+   ctest --output-on-failure -j "$jobs" -LE "install|portability")
+
+step "ThreadSanitizer: the multi-thread tests"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHVMODEL_TSAN=ON -DHVMODEL_WERROR=ON \
+      -DHVMODEL_EXAMPLES=ON
+cmake --build build-tsan -j "$jobs" --target arm64_test_api_vcpu arm64_test_guest_exits \
+      arm64_test_guest_determinism
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 \
+   ctest --output-on-failure -R 'arm64_test_(api_vcpu|guest_exits|guest_determinism)')
 
 step "coverage"
 cmake -S . -B build-cov -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHVMODEL_COVERAGE=ON -DHVMODEL_WERROR=ON
 cmake --build build-cov -j "$jobs"
 lcov --quiet --zerocounters --directory build-cov
-(cd build-cov && ctest -j "$jobs" -LE install >/dev/null)
+(cd build-cov && ctest -j "$jobs" -LE "install|portability" >/dev/null)
 lcov --quiet --rc lcov_branch_coverage=1 --capture --directory build-cov \
      --output-file build-cov/all.info 2>/dev/null
 lcov --quiet --rc lcov_branch_coverage=1 --extract build-cov/all.info "$top/model/*" \
-     --output-file build-cov/model.info
+     "$top/trace/*" "$top/replay/*" --output-file build-cov/model.info
 genhtml --quiet --branch-coverage --output-directory build-cov/coverage-html build-cov/model.info
-echo "coverage of model/ (HTML: build-cov/coverage-html/index.html):"
+echo "coverage of model/, trace/ and replay/ (HTML: build-cov/coverage-html/index.html):"
 lcov --rc lcov_branch_coverage=1 --summary build-cov/model.info 2>&1 | grep -E "lines|functions|branches"
