@@ -12,9 +12,9 @@
 
 #include <Hypervisor/Hypervisor.h>
 
-#define REASONS     5 /* CANCELED, EXCEPTION, VTIMER_ACTIVATED, UNKNOWN, anything else */
-#define OTHER_TYPES HVT_TYPE_COUNT /* the bucket for record types newer than this reader */
-#define TICKS_PER_US 24.0 /* the 24 MHz counter of Apple silicon */
+#define REASONS      5 /* CANCELED, EXCEPTION, VTIMER_ACTIVATED, UNKNOWN, anything else */
+#define OTHER_TYPES  HVT_TYPE_COUNT /* the bucket for record types newer than this reader */
+#define TICKS_PER_US 24.0           /* the 24 MHz counter of Apple silicon */
 
 struct vcpu_stats {
     uint32_t id;
@@ -168,7 +168,9 @@ static void print_text(const struct stats *s, const struct hvt_reader *r, const 
     printf("trace:            %s\n", path);
     printf("VM:               %u-bit IPA, %u KiB granule, %u instructions per tick\n", h->ipa_bits,
            h->granule / 1024, h->insns_per_tick);
-    printf("closed cleanly:   %s\n", r->clean ? "yes" : r->truncated ? "no (torn at the end)" : "no");
+    printf("closed cleanly:   %s\n", r->clean       ? "yes"
+                                     : r->truncated ? "no (torn at the end)"
+                                                    : "no");
 
     printf("\nexits:            %" PRIu64 "\n", s->exits);
     print_exits_text(s->by_reason, s->by_ec, "  ");
@@ -293,8 +295,7 @@ static void print_json(const struct stats *s, const struct hvt_reader *r, const 
     printf(", \"bytes_per_exit_excluding_mem\": ");
     json_avg(r->size - s->bytes[HVT_MEM], s->exits);
     uint64_t m = max_instructions(s);
-    printf(",\n \"instructions\": %" PRIu64
-           ", \"virtual_time\": {\"ticks\": %.6f, \"us\": %.6f}, "
+    printf(",\n \"instructions\": %" PRIu64 ", \"virtual_time\": {\"ticks\": %.6f, \"us\": %.6f}, "
            "\"clock_advanced_ticks\": %" PRIu64 "}\n",
            total_instructions(s), m / ipt, m / ipt / TICKS_PER_US, s->advanced_ticks);
 }
@@ -328,8 +329,10 @@ int cmd_stats(int argc, char **argv)
         return 2;
     }
     struct hvt_reader r;
-    if (hvtrace_open(&r, path))
+    if (hvtrace_open(&r, path)) {
+        hvt_reader_close(&r); /* a failed open may leave the bytes allocated */
         return 2;
+    }
     struct stats *s = calloc(1, sizeof(*s));
     if (!s) {
         fprintf(stderr, "hvtrace stats: out of memory\n");

@@ -74,6 +74,16 @@ static int parse_header(struct hvt_reader *r)
     return 0;
 }
 
+/* A reader whose header is bad holds no memory: callers need not close it. */
+static int opened(struct hvt_reader *r)
+{
+    if (parse_header(r) == 0)
+        return 0;
+    free(r->data);
+    r->data = NULL;
+    return -1;
+}
+
 int hvt_reader_open_mem(struct hvt_reader *r, const void *data, size_t size)
 {
     memset(r, 0, sizeof(*r));
@@ -85,7 +95,7 @@ int hvt_reader_open_mem(struct hvt_reader *r, const void *data, size_t size)
     if (size)
         memcpy(r->data, data, size);
     r->size = size;
-    return parse_header(r);
+    return opened(r);
 }
 
 int hvt_reader_open_file(struct hvt_reader *r, const char *path)
@@ -121,7 +131,7 @@ int hvt_reader_open_file(struct hvt_reader *r, const char *path)
     }
     r->data = buf;
     r->size = n;
-    return parse_header(r);
+    return opened(r);
 }
 
 void hvt_reader_close(struct hvt_reader *r)

@@ -40,7 +40,8 @@ struct hvt_reader {
     char err[256]; /* the error, or why the trace ended early */
 };
 
-/* Opens a trace file / a buffer (copied). Returns 0, or -1 with r->err. */
+/* Opens a trace file / a buffer (copied). Returns 0, or -1 with r->err (the
+ * reader then holds nothing and needs no close). */
 int hvt_reader_open_file(struct hvt_reader *r, const char *path);
 int hvt_reader_open_mem(struct hvt_reader *r, const void *data, size_t size);
 enum hvt_status hvt_reader_next(struct hvt_reader *r, struct hvt_record *rec);
