@@ -145,6 +145,13 @@ HVM_API hv_return_t hv_vm_get_max_vcpu_count(uint32_t *max_vcpu_count)
 
 HVM_API hv_return_t hv_vm_create(hv_vm_config_t config)
 {
+    /* The model's one short-lived engine (the feature-register probe) runs
+     * before any vCPU engine exists: Unicorn's s390x host back end shares one
+     * epilogue address among all engines of a process, so closing an engine
+     * while others live breaks them there. */
+    uint64_t unused;
+    a64_feature_reg(HV_FEATURE_REG_ID_AA64PFR0_EL1, &unused);
+
     struct hvm_vm_params p = {DEF_IPA_BITS, 16384};
     if (config) {
         struct vm_config *c = vm_config(config);

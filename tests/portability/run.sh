@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# Portability proof for the trace format and the replayer.
+#
+# usage: run.sh <source-dir> <scratch-dir> <hello-vmm> <hvtrace>
+#
+# Records traces on this host, then replays each of them three times: with
+# the native hvtrace, and with hvtrace cross-built for aarch64 (little-endian)
+# and for s390x (big-endian), both run under qemu-user. Every replay must
+# print the same "replayed N records, M exits: identical" line and exit 0.
+# A replay with an overridden input must diverge, and all three replayers
+# must print the same divergence report and exit 1.
+#
+# The foreign-architecture sysroots are built from Debian packages fetched
+# with apt-get download into the scratch directory, using an apt state of
+# their own: the machine's dpkg and apt configuration are left untouched.
+# Everything this script creates lives under <scratch-dir>; a second run
+# reuses the sysroots, the objects and the binaries.
+#
+# Exit status: 0 all checks passed, 1 a check failed, 77 skipped (missing
+# host tools and no root to install them, or the package mirror unreachable).
+set -uo pipefail
+
+if [[ $# -ne 4 ]]; then
+    echo "usage: $0 <source-dir> <scratch-dir> <hello-vmm> <hvtrace>" >&2
+    exit 2
+fi
+SRC=$(cd "$1" && pwd) || exit 2
+mkdir -p "$2" || exit 2
+SCRATCH=$(cd "$2" && pwd)
+HELLO=$(realpath "$3") || exit 2
+HVTRACE=$(realpath "$4") || exit 2
+
+MIRROR=${HVMODEL_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+MIN_UNICORN=2.1.4
+# Packages whose closure (libraries only) makes a sysroot able to build and
+# run the replayer.
+SYSROOT_PKGS=(libc6 libc6-dev libgcc-s1 libunicorn2t64 libunicorn-dev libcapstone5
+              libcapstone-dev)
+# debian-arch:gnu-triplet:qemu-name
+TARGETS=(arm64:aarch64-linux-gnu:aarch64 s390x:s390x-linux-gnu:s390x)
+RUN_TIMEOUT=600
+
+# qemu-user writes core files to the working directory: none, and stay here.
+ulimit -c 0
+cd "$SCRATCH" || exit 2
+
+log() { printf 'portability: %s\n' "$*"; }
+skip() { printf 'portability: SKIP: %s\n' "$*"; exit 77; }
+die() { printf 'portability: error: %s\n' "$*" >&2; exit 1; }
+
+for f in "$HELLO" "$HVTRACE"; do
+    [[ -x $f ]] || die "$f is not an executable"
+done
+
+# --- host prerequisites ------------------------------------------------------
+qemu_for() { # <qemu-name>: prints the qemu-user binary for it
+    local q
+    for q in "qemu-$1" "qemu-$1-static"; do
+        if command -v "$q" >/dev/null 2>&1; then
+            command -v "$q"
+            return 0
+        fi
+    done
+    return 1
+}
+
+host_missing() {
+    local t triplet qname
+    for t in "${TARGETS[@]}"; do
+        IFS=: read -r _ triplet qname <<<"$t"
+        command -v "$triplet-gcc" >/dev/null 2>&1 || echo "gcc-$triplet"
+        qemu_for "$qname" >/dev/null || echo qemu-user
+    done
+    command -v dpkg-deb >/dev/null 2>&1 || echo dpkg
+    command -v apt-get >/dev/null 2>&1 || echo apt
+    [[ -s $KEYRING ]] || echo debian-archive-keyring
+}
+
+missing=$(host_missing | sort -u | tr '\n' ' ')
+if [[ -n $missing ]]; then
+    if ! command -v apt-get >/dev/null 2>&1; then
+        skip "missing host tools ($missing) and no apt-get to install them"
+    fi
+    if [[ $(id -u) -ne 0 ]]; then
+        skip "missing host packages: $missing(run as root, or: apt-get install $missing)"
+    fi
+    log "installing host packages: $missing"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get update -q >"$SCRATCH/host-apt.log" 2>&1; then
+        skip "apt-get update failed: package mirror unreachable? (see $SCRATCH/host-apt.log)"
+    fi
+    # shellcheck disable=SC2086 # a word list
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        $missing >>"$SCRATCH/host-apt.log" 2>&1; then
+        skip "apt-get install $missing failed: mirror unreachable? (see $SCRATCH/host-apt.log)"
+    fi
+    missing=$(host_missing | sort -u | tr '\n' ' ')
+    [[ -z $missing ]] || die "still missing after installation: $missing"
+fi
+
+# --- sysroots ----------------------------------------------------------------
+# One apt state per architecture, under the scratch dir: own sources.list,
+# lists, cache and an empty dpkg status, so nothing of the host is read or
+# changed except apt.conf.d (proxy settings and the like).
+apt_opts() { # <arch>
+    local d=$SCRATCH/apt-$1
+    printf '%s\n' \
+        -o "Dir::State=$d/state" -o "Dir::State::status=$d/status" \
+        -o "Dir::Cache=$d/cache" -o "Dir::Etc::sourcelist=$d/sources.list" \
+        -o "Dir::Etc::sourceparts=-" -o "Dir::Etc::preferences=$d/preferences" \
+        -o "Dir::Etc::preferencesparts=$d/preferences.d" \
+        -o "APT::Architecture=$1" -o "APT::Architectures::=$1" \
+        -o "Acquire::Languages=none" -o "APT::Sandbox::User=$(id -un)"
+}
+
+# Writes the sysroot for <arch> if its stamp does not match the package set.
+prepare_sysroot() { # <arch> <triplet>
+    local arch=$1 triplet=$2
+    local d=$SCRATCH/apt-$arch sys=$SCRATCH/sysroot-$arch
+    local stamp="$sys/.hvmodel-sysroot" want="${SYSROOT_PKGS[*]}"
+    if [[ -f $stamp ]] && [[ $(head -n1 "$stamp") == "$want" ]]; then
+        return 0
+    fi
+    log "$arch: preparing sysroot (packages from bookworm + forky)"
+    mkdir -p "$d/state/lists/partial" "$d/cache/archives/partial" "$d/preferences.d" "$d/debs"
+    : >"$d/status"
+    : >"$d/preferences"
+    printf 'deb [signed-by=%s] %s %s main\n' "$KEYRING" "$MIRROR" bookworm "$KEYRING" \
+        "$MIRROR" forky >"$d/sources.list"
+    local -a opts
+    mapfile -t opts < <(apt_opts "$arch")
+    if ! apt-get "${opts[@]}" update -q >"$d/update.log" 2>&1 ||
+        grep -qE '^(W|E): (Failed to fetch|Some index files failed)' "$d/update.log"; then
+        cat "$d/update.log" >&2
+        skip "$arch: apt-get update against $MIRROR failed: mirror unreachable?"
+    fi
+    # The library closure of the wanted packages (virtual names, shown as
+    # <name>, are provided by real packages in the same closure).
+    local -a pkgs
+    mapfile -t pkgs < <(apt-cache "${opts[@]}" depends --recurse --no-recommends \
+        --no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances \
+        "${SYSROOT_PKGS[@]}" | grep -v '^[ <]' | sort -u)
+    [[ ${#pkgs[@]} -ge ${#SYSROOT_PKGS[@]} ]] || die "$arch: cannot resolve ${SYSROOT_PKGS[*]}"
+    rm -f "$d/debs"/*.deb
+    if ! (cd "$d/debs" && apt-get "${opts[@]}" download -q "${pkgs[@]}") >"$d/download.log" 2>&1
+    then
+        cat "$d/download.log" >&2
+        skip "$arch: apt-get download failed: mirror unreachable?"
+    fi
+    rm -rf "$sys.tmp"
+    mkdir -p "$sys.tmp"
+    local deb
+    for deb in "$d/debs"/*.deb; do
+        dpkg-deb -x "$deb" "$sys.tmp" || die "$arch: cannot extract $deb"
+    done
+    # Merged /usr: the ELF interpreter and linker scripts name /lib paths.
+    [[ -e $sys.tmp/lib ]] || ln -s usr/lib "$sys.tmp/lib"
+    {
+        echo "$want"
+        (cd "$d/debs" && ls)
+    } >"$sys.tmp/.hvmodel-sysroot"
+    rm -rf "$sys"
+    mv "$sys.tmp" "$sys"
+    log "$arch: sysroot has ${#pkgs[@]} packages: ${pkgs[*]}"
+}
+
+version_ge() { [[ $(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1) == "$2" ]]; }
+
+# --- the replayer's sources, as CMakeLists.txt lists them --------------------
+cmake_list() { # <regex for the opening line>: the .c files up to the closing ')'
+    awk -v start="$1" '
+        $0 ~ start { on = 1 }
+        on { for (i = 1; i <= NF; i++) if ($i ~ /\.c\)?$/) { f = $i; sub(/\)$/, "", f); print f } }
+        on && /\)/ { exit }' "$SRC/CMakeLists.txt"
+}
+mapfile -t SOURCES < <(
+    cmake_list '^set\(HVMODEL_CORE_SOURCES'
+    cmake_list '^set\(HVMODEL_ARM64_SOURCES'
+    cmake_list '^add_executable\(hvtrace '
+)
+[[ ${#SOURCES[@]} -gt 10 ]] || die "cannot read the hvtrace sources from $SRC/CMakeLists.txt"
+VERSION=$(sed -n 's/^project(hvmodel VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+[[ -n $VERSION ]] || die "cannot read the project version from $SRC/CMakeLists.txt"
+
+# Is <obj> older than its source or anything in its dependency file?
+stale() { # <obj> <depfile> <flags-file>
+    local obj=$1 dep=$2 flags=$3 f
+    [[ -f $obj && -f $dep && $obj -nt $flags ]] || return 0
+    while read -r f; do
+        [[ -n $f && $f -nt $obj ]] && return 0
+    done < <(sed -e 's/^[^:]*://' -e 's/\\$//' "$dep" | tr ' ' '\n')
+    return 1
+}
+
+build_replayer() { # <arch> <triplet>
+    local arch=$1 triplet=$2
+    local sys=$SCRATCH/sysroot-$arch obj=$SCRATCH/obj-$arch
+    local out=$SCRATCH/hvtrace-$arch cc=$triplet-gcc
+    mkdir -p "$obj"
+    local -a cflags=(--sysroot="$sys" -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter
+                     -DHVMODEL_FLAVOR_ARM64=1 "-DHVMODEL_VERSION=\"$VERSION\""
+                     -I"$SRC/include/hv" -I"$SRC/include/hv/compat" -I"$SRC/model")
+    # Rebuild everything when the flags or the compiler change.
+    local flags=$obj/flags tmp
+    tmp=$(printf '%s\n' "$("$cc" --version | head -n1)" "${cflags[@]}")
+    [[ -f $flags && $(cat "$flags") == "$tmp" ]] || printf '%s\n' "$tmp" >"$flags"
+
+    local -a srcs=() objs=()
+    local s o
+    for s in "${SOURCES[@]}"; do srcs+=("$SRC/$s"); done
+    local -a pids=()
+    local nbuilt=0 failed=0 jobs
+    jobs=$(nproc 2>/dev/null || echo 2)
+    for s in "${srcs[@]}"; do
+        o=$obj/$(basename "$(dirname "$s")")_$(basename "$s" .c).o
+        objs+=("$o")
+        stale "$o" "${o%.o}.d" "$flags" || continue
+        "$cc" "${cflags[@]}" -MMD -MF "${o%.o}.d" -c "$s" -o "$o" &
+        pids+=($!)
+        nbuilt=$((nbuilt + 1))
+        if [[ ${#pids[@]} -ge $jobs ]]; then
+            wait "${pids[0]}" || failed=1
+            pids=("${pids[@]:1}")
+        fi
+    done
+    for s in "${pids[@]}"; do wait "$s" || failed=1; done
+    [[ $failed -eq 0 ]] || die "$arch: compilation failed"
+    local relink=0 inputs=$obj/link-inputs
+    [[ -f $out ]] || relink=1
+    # A different set of objects relinks.
+    if [[ ! -f $inputs || $(cat "$inputs") != "${objs[*]}" ]]; then
+        echo "${objs[*]}" >"$inputs"
+        relink=1
+    fi
+    for o in "${objs[@]}"; do [[ $o -nt $out ]] && relink=1; done
+    if [[ $relink -eq 1 ]]; then
+        # -L first: the cross toolchain's own libc directory must not win.
+        "$cc" --sysroot="$sys" -L"$sys/usr/lib/$triplet" "${objs[@]}" -o "$out" \
+            -lunicorn -lcapstone -lpthread || die "$arch: link failed"
+    fi
+    log "$arch: replayer $out ($nbuilt of ${#srcs[@]} objects compiled$(
+        [[ $relink -eq 1 ]] && echo ', relinked'))"
+}
+
+for t in "${TARGETS[@]}"; do
+    IFS=: read -r arch triplet qname <<<"$t"
+    prepare_sysroot "$arch" "$triplet"
+    pc=$SCRATCH/sysroot-$arch/usr/lib/$triplet/pkgconfig/unicorn.pc
+    uv=$(sed -n 's/^Version: *//p' "$pc" 2>/dev/null)
+    version_ge "${uv:-0}" "$MIN_UNICORN" ||
+        die "$arch: sysroot has Unicorn '${uv:-none}', need >= $MIN_UNICORN"
+    build_replayer "$arch" "$triplet"
+done
+
+# --- traces --------------------------------------------------------------------
+mkdir -p "$SCRATCH/traces" "$SCRATCH/out"
+rm -f "$SCRATCH/traces/demo.hvt" "$SCRATCH/out"/*
+if ! HVMODEL_TRACE="$SCRATCH/traces/demo.hvt" "$HELLO" >"$SCRATCH/out/demo-record.out" 2>&1; then
+    cat "$SCRATCH/out/demo-record.out" >&2
+    die "recording the demo failed"
+fi
+TRACES=("$SCRATCH/traces/demo.hvt")
+shopt -s nullglob
+for g in "$SRC"/tests/golden/*.hvt; do TRACES+=("$g"); done
+shopt -u nullglob
+
+# --- replays ---------------------------------------------------------------
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); printf 'ok   %s\n' "$*"; }
+fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$*"; }
+
+# run_replayer <name> <outfile> args...: runs one replayer, prints its status.
+run_replayer() {
+    local name=$1 outf=$2 rc
+    shift 2
+    case $name in
+    native) timeout "$RUN_TIMEOUT" "$HVTRACE" "$@" >"$outf" 2>&1 ;;
+    *)
+        local t arch triplet qname qemu
+        for t in "${TARGETS[@]}"; do
+            IFS=: read -r arch triplet qname <<<"$t"
+            [[ $arch == "$name" ]] && break
+        done
+        qemu=$(qemu_for "$qname")
+        QEMU_LD_PREFIX="$SCRATCH/sysroot-$arch" timeout "$RUN_TIMEOUT" \
+            "$qemu" -L "$SCRATCH/sysroot-$arch" "$SCRATCH/hvtrace-$arch" "$@" >"$outf" 2>&1
+        ;;
+    esac
+    rc=$?
+    echo "$rc"
+}
+
+REPLAYERS=(native)
+for t in "${TARGETS[@]}"; do REPLAYERS+=("${t%%:*}"); done
+
+for trace in "${TRACES[@]}"; do
+    if [[ $trace == "$SCRATCH/traces/"* ]]; then
+        tname=$(basename "$trace" .hvt)
+    else
+        tname=golden-$(basename "$trace" .hvt)
+    fi
+    ref=$SCRATCH/out/$tname.native.out
+    for r in "${REPLAYERS[@]}"; do
+        outf=$SCRATCH/out/$tname.$r.out
+        rc=$(run_replayer "$r" "$outf" replay "$trace")
+        if [[ $rc -ne 0 ]]; then
+            fail "$tname: $r replay exited $rc: $(tail -n3 "$outf" | tr '\n' ' ')"
+        elif ! grep -qxE 'replayed [0-9]+ records, [0-9]+ exits: identical' "$outf"; then
+            fail "$tname: $r replay did not report an identical replay: $(tr '\n' ' ' <"$outf")"
+        elif [[ $r != native ]] && ! cmp -s "$ref" "$outf"; then
+            fail "$tname: $r output differs from native:"
+            diff "$ref" "$outf" | head -n 20
+        else
+            pass "$tname: $r: $(tail -n1 "$outf")"
+        fi
+    done
+done
+
+# An overridden input (record 9 of the demo sets PC) must diverge the same way
+# everywhere: exit status 1 and a byte-identical report.
+ovr=(replay --override "9=0x40010060" "$SCRATCH/traces/demo.hvt")
+ref=$SCRATCH/out/demo-override.native.out
+for r in "${REPLAYERS[@]}"; do
+    outf=$SCRATCH/out/demo-override.$r.out
+    rc=$(run_replayer "$r" "$outf" "${ovr[@]}")
+    if [[ $rc -ne 1 ]]; then
+        fail "demo --override 9: $r exited $rc, want 1: $(head -n3 "$outf" | tr '\n' ' ')"
+    elif ! grep -q '^divergence at exit' "$outf"; then
+        fail "demo --override 9: $r printed no divergence report"
+    elif [[ $r != native ]] && ! cmp -s "$ref" "$outf"; then
+        fail "demo --override 9: $r divergence report differs from native:"
+        diff "$ref" "$outf" | head -n 20
+    else
+        pass "demo --override 9: $r: $(head -n1 "$outf")"
+    fi
+done
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
