@@ -66,6 +66,11 @@ static size_t page_size(void)
     return pg;
 }
 
+size_t memtrack_page_size(void)
+{
+    return page_size();
+}
+
 static void chain(int sig, siginfo_t *si, void *ctx)
 {
     if (old_segv.sa_flags & SA_SIGINFO) {
@@ -238,6 +243,26 @@ static bool page_is_zero(const uint8_t *p, size_t n)
     return true;
 }
 
+void memtrack_pages_in_use(const uint8_t *base, size_t pages, uint8_t *out)
+{
+    memset(out, 1, pages);
+    int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    uint64_t entries[512];
+    size_t first = (uintptr_t)base / page_size();
+    for (size_t done = 0; done < pages;) {
+        size_t n = pages - done < 512 ? pages - done : 512;
+        ssize_t k = pread(fd, entries, n * 8, (off_t)((first + done) * 8));
+        if (k != (ssize_t)(n * 8))
+            break; /* keep the rest marked in use */
+        for (size_t i = 0; i < n; i++)
+            out[done + i] = (entries[i] >> 62) != 0; /* bit 63 present, bit 62 swapped */
+        done += n;
+    }
+    close(fd);
+}
+
 /* Moves private memory onto a shared memfd at the same address. */
 static uint8_t *make_alias(uint8_t *vmm, size_t size)
 {
@@ -249,13 +274,20 @@ static uint8_t *make_alias(uint8_t *vmm, size_t size)
         return NULL;
     if (ftruncate(fd, (off_t)size) != 0)
         goto fail;
-    /* Copy the VMM's data; zero pages stay holes in the memfd. */
+    /* Copy the VMM's data; untouched and zero pages stay holes in the memfd. */
+    uint8_t *in_use = malloc(size / page_size());
+    if (!in_use)
+        goto fail;
+    memtrack_pages_in_use(vmm, size / page_size(), in_use);
     for (size_t off = 0; off < size; off += page_size()) {
-        if (page_is_zero(vmm + off, page_size()))
+        if (!in_use[off / page_size()] || page_is_zero(vmm + off, page_size()))
             continue;
-        if (pwrite(fd, vmm + off, page_size(), (off_t)off) != (ssize_t)page_size())
+        if (pwrite(fd, vmm + off, page_size(), (off_t)off) != (ssize_t)page_size()) {
+            free(in_use);
             goto fail;
+        }
     }
+    free(in_use);
     if (mmap(vmm, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
         goto fail;
     a = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

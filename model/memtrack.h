@@ -16,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MT_PAGE 4096u
+/* The host page size: the granularity of tracking. */
+size_t memtrack_page_size(void);
 
 struct mt_region;
 
@@ -49,6 +50,13 @@ typedef void (*memtrack_fn)(void *opaque, uint32_t region, uint64_t offset, cons
 size_t memtrack_collect(memtrack_fn fn, void *opaque);
 /* Fast check: did the VMM write any tracked page since the last collection? */
 bool memtrack_any_dirty(void);
+
+/* Which pages of [base, base + pages * page size) may hold data: present or
+ * swapped in this process's page tables. A page in neither state has never
+ * been touched through this mapping and reads as zero; reading it anyway
+ * would make the kernel allocate and clear it. Without /proc/self/pagemap
+ * every page counts as possibly holding data. out: one byte per page. */
+void memtrack_pages_in_use(const uint8_t *base, size_t pages, uint8_t *out);
 
 /* The host base and size of a region (for replay and traces). */
 bool memtrack_region(uint32_t id, uint8_t **vmm, size_t *size);

@@ -142,10 +142,17 @@ void rec_map(uint64_t gpa, uint64_t size, uint32_t prot, uint32_t region, uint64
         hvt_put32(b, region);
         hvt_put64(b + 4, region_size);
         emit(HVT_REGION, b, 12);
+        /* The region's content now: pages never touched read as zero and are
+         * not recorded (nor read, which would make the kernel allocate them). */
         static const uint8_t zero[4096];
-        for (uint64_t off = 0; off < region_size; off += 4096)
-            if (memcmp(region_base + off, zero, 4096))
-                rec_mem(region, off, region_base + off, 4096);
+        size_t pg = memtrack_page_size(), pages = (size_t)(region_size / pg);
+        uint8_t *in_use = malloc(pages ? pages : 1);
+        if (in_use)
+            memtrack_pages_in_use(region_base, pages, in_use);
+        for (uint64_t off = 0; off < region_size; off += sizeof(zero))
+            if ((!in_use || in_use[off / pg]) && memcmp(region_base + off, zero, sizeof(zero)))
+                rec_mem(region, off, region_base + off, sizeof(zero));
+        free(in_use);
     }
     hvt_put64(b, gpa);
     hvt_put64(b + 8, size);
@@ -172,18 +179,21 @@ void rec_protect(uint64_t gpa, uint64_t size, uint32_t prot)
     emit(HVT_PROTECT, b, 20);
 }
 
+/* MEM records carry at most 4 KiB; larger host pages are split. */
 void rec_mem(uint32_t region, uint64_t offset, const uint8_t *data, uint32_t len)
 {
     if (!rec_active())
         return;
     uint8_t b[16 + 4096];
-    if (len > 4096)
-        len = 4096;
-    hvt_put32(b, region);
-    hvt_put64(b + 4, offset);
-    hvt_put32(b + 12, len);
-    memcpy(b + 16, data, len);
-    emit(HVT_MEM, b, 16 + len);
+    for (uint32_t done = 0; done < len;) {
+        uint32_t n = len - done < 4096 ? len - done : 4096;
+        hvt_put32(b, region);
+        hvt_put64(b + 4, offset + done);
+        hvt_put32(b + 12, n);
+        memcpy(b + 16, data + done, n);
+        emit(HVT_MEM, b, 16 + n);
+        done += n;
+    }
 }
 
 void rec_vcpu(uint16_t type, uint32_t vcpu)

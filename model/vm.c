@@ -181,7 +181,7 @@ static void queue_code_invalidation_only(struct hvm_vm *vm, const uint8_t *data)
 static void queue_code_invalidation(void *opaque, uint32_t region, uint64_t offset,
                                     const uint8_t *data)
 {
-    rec_mem(region, offset, data, MT_PAGE);
+    rec_mem(region, offset, data, (uint32_t)memtrack_page_size());
     queue_code_invalidation_only(opaque, data);
 }
 
@@ -190,8 +190,9 @@ void vm_note_vmm_write(const void *host, size_t len)
     pthread_mutex_lock(&vm_lock);
     struct hvm_vm *vm = vm_current();
     if (vm) {
-        const uint8_t *p = (const uint8_t *)((uintptr_t)host & ~(uintptr_t)(MT_PAGE - 1));
-        for (; p < (const uint8_t *)host + len; p += MT_PAGE)
+        size_t pg = memtrack_page_size();
+        const uint8_t *p = (const uint8_t *)((uintptr_t)host & ~(uintptr_t)(pg - 1));
+        for (; p < (const uint8_t *)host + len; p += pg)
             queue_code_invalidation_only(vm, p);
     }
     pthread_mutex_unlock(&vm_lock);

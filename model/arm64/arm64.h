@@ -50,6 +50,7 @@ struct a64_vcpu {
     /* SIMD&FP access traps (CPACR_EL1.FPEN), which the engine never raises:
      * cpacr mirrors the engine's register; see fp.c. */
     uint64_t cpacr;
+    uint64_t ttbr0; /* mirrors TTBR0_EL1 too: the scan cache's address-space key */
     struct {
         uc_hook hook;
         uint64_t addr, block, block_size;

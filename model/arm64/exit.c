@@ -48,24 +48,21 @@ void a64_exit(struct a64_vcpu *v, hv_exit_reason_t reason, uint64_t syndrome, ui
     uc_emu_stop(v->base.uc);
 }
 
-static void read_gprs(struct a64_vcpu *v, struct a64_gprs *r, uint64_t pc)
+/* The registers a load/store's address can depend on: the base Rn [9:5]
+ * (31 = SP), the offset register Rm [20:16] and Rt [4:0] (DC by VA). The
+ * decoder reads no others, so only these leave the engine. */
+static void read_gprs(struct a64_vcpu *v, struct a64_gprs *r, uint64_t pc, uint32_t insn)
 {
-    static const int ids[32] = {
-        UC_ARM64_REG_X0,  UC_ARM64_REG_X1,  UC_ARM64_REG_X2,  UC_ARM64_REG_X3,  UC_ARM64_REG_X4,
-        UC_ARM64_REG_X5,  UC_ARM64_REG_X6,  UC_ARM64_REG_X7,  UC_ARM64_REG_X8,  UC_ARM64_REG_X9,
-        UC_ARM64_REG_X10, UC_ARM64_REG_X11, UC_ARM64_REG_X12, UC_ARM64_REG_X13, UC_ARM64_REG_X14,
-        UC_ARM64_REG_X15, UC_ARM64_REG_X16, UC_ARM64_REG_X17, UC_ARM64_REG_X18, UC_ARM64_REG_X19,
-        UC_ARM64_REG_X20, UC_ARM64_REG_X21, UC_ARM64_REG_X22, UC_ARM64_REG_X23, UC_ARM64_REG_X24,
-        UC_ARM64_REG_X25, UC_ARM64_REG_X26, UC_ARM64_REG_X27, UC_ARM64_REG_X28, UC_ARM64_REG_X29,
-        UC_ARM64_REG_X30, UC_ARM64_REG_SP,
-    };
-    uint64_t vals[32];
-    void *ptrs[32];
-    for (int i = 0; i < 32; i++)
-        ptrs[i] = &vals[i];
-    uc_reg_read_batch(v->base.uc, (int *)ids, ptrs, 32);
-    memcpy(r->x, vals, sizeof(r->x));
-    r->sp = vals[31];
+    memset(r, 0, sizeof(*r));
+    unsigned rn = (insn >> 5) & 31, rm = (insn >> 16) & 31, rt = insn & 31;
+    if (rn == 31)
+        uc_reg_read(v->base.uc, UC_ARM64_REG_SP, &r->sp);
+    else
+        r->x[rn] = a64_xreg(v, rn);
+    if (rm != 31 && rm != rn)
+        r->x[rm] = a64_xreg(v, rm);
+    if (rt != 31 && rt != rn && rt != rm)
+        r->x[rt] = a64_xreg(v, rt);
     r->pc = pc;
 }
 
@@ -152,10 +149,11 @@ bool a64_mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
     struct a64_gprs r;
     struct a64_ldst d;
     if (a64_fetch_insn(v, pc, &insn)) {
-        read_gprs(v, &r, pc);
+        read_gprs(v, &r, pc, insn);
         if (a64_decode_ldst(insn, &r, &d)) {
             iss = a64_ldst_iss(&d) | fsc;
-            if (!mmu_on(v) && (d.va & ((1u << d.sas) - 1))) {
+            bool mmu = mmu_on(v);
+            if (!mmu && (d.va & ((1u << d.sas) - 1))) {
                 /* MMU off: Device memory, where an unaligned access is an
                  * alignment fault taken in the guest before any stage-2
                  * check (Arm ARM B2.5.2). The engine does not check it
@@ -169,7 +167,7 @@ bool a64_mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
                 v->pend = A64_PEND_GUEST;
                 return false;
             }
-            if (mmu_on(v)) {
+            if (mmu) {
                 /* FAR is the VA of the faulting byte: the start of the access,
                  * or of its second page if that is where the fault is. */
                 far = d.va;
@@ -253,7 +251,8 @@ static void guest_abort(struct a64_vcpu *v, uint64_t pc, bool fetch)
     uint32_t insn = 0;
     struct a64_gprs r;
     struct a64_ldst d;
-    if (!a64_fetch_insn(v, pc, &insn) || (read_gprs(v, &r, pc), !a64_decode_ldst(insn, &r, &d))) {
+    if (!a64_fetch_insn(v, pc, &insn) ||
+        (read_gprs(v, &r, pc, insn), !a64_decode_ldst(insn, &r, &d))) {
         /* Not a load/store the model knows: report a level-3 translation
          * fault without a valid FAR (FnV, bit 10). */
         a64_take_exception(v, A64_VEC_SYNC,

@@ -48,8 +48,7 @@ bool a64_fp_block(struct a64_vcpu *v, uint64_t addr, uint32_t size)
     if (addr & 3)
         return false; /* a PC alignment fault comes first */
     unsigned slot = (addr >> 2) & 255;
-    uint64_t ttbr0 = 0;
-    a64_cp_read(v, HV_SYS_REG_TTBR0_EL1, &ttbr0);
+    uint64_t ttbr0 = v->ttbr0;
     if (v->fp.clean[slot] == (addr | 1) && v->fp.clean_ttbr0[slot] == ttbr0)
         return false;
     if (!a64_fp_trapped(v, PSTATE_EL(a64_pstate(v))))

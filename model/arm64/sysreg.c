@@ -285,6 +285,8 @@ hv_return_t a64_set_sys_reg(struct a64_vcpu *v, hv_sys_reg_t reg, uint64_t value
     case K_ENGINE:
         if (reg == HV_SYS_REG_CPACR_EL1)
             v->cpacr = value; /* mirrored for the SIMD&FP trap (fp.c) */
+        else if (reg == HV_SYS_REG_TTBR0_EL1)
+            v->ttbr0 = value;
         return a64_cp_write(v, reg, value) ? HV_SUCCESS : HV_ERROR;
     case K_SP0: a64_set_sp_bank(v, 0, value); return HV_SUCCESS;
     case K_SP1: a64_set_sp_bank(v, 1, value); return HV_SUCCESS;

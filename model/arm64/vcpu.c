@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "arm64.h"
+#include "memtrack.h"
 #include "../../trace/format.h"
 
 /* EL2/EL3 configuration of the emulated CPU. The guest runs at EL1
@@ -89,6 +90,8 @@ static uint32_t msr_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg 
     sync_icount(v);
     if (enc == HV_SYS_REG_CPACR_EL1)
         v->cpacr = cp->val; /* mirrored for the SIMD&FP trap; the engine writes it */
+    else if (enc == HV_SYS_REG_TTBR0_EL1)
+        v->ttbr0 = cp->val;
     return a64_sysreg_guest_access(v, enc, false, rt_number(reg));
 }
 
@@ -154,7 +157,7 @@ static void a64_flush_code(struct hvm_vcpu *base, const uint64_t *gpas, unsigned
     if (sctlr & 1)
         a64_cp_write(v, HV_SYS_REG_SCTLR_EL1, sctlr & ~1ull);
     for (unsigned i = 0; i < n; i++)
-        uc_ctl_remove_cache(base->uc, gpas[i], gpas[i] + 4096);
+        uc_ctl_remove_cache(base->uc, gpas[i], gpas[i] + memtrack_page_size());
     if (sctlr & 1)
         a64_cp_write(v, HV_SYS_REG_SCTLR_EL1, sctlr);
 }
