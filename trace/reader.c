@@ -218,18 +218,21 @@ enum hvt_status hvt_reader_next(struct hvt_reader *r, struct hvt_record *rec)
         return error(r, off, "%s record of %u bytes, expected %u", name, rec->size,
                      hvt_payload_size(rec->type));
     }
-    r->rec_off = off + HVT_RECORD_HDR + rec->size;
+    size_t next = off + HVT_RECORD_HDR + rec->size;
+    if (rec->type == HVT_END) {
+        /* Checked before it counts: a bad END never makes a trace clean. */
+        uint64_t records = hvt_get64(rec->payload);
+        if (records != rec->seq)
+            return error(r, off, "END counts %llu records, the trace has %llu",
+                         (unsigned long long)records, (unsigned long long)rec->seq);
+        if (r->chunk_left != 1 || next != r->chunk_end)
+            return error(r, next, "data after the END record");
+        r->clean = true;
+        r->end_records = records;
+        r->end_exits = hvt_get64(rec->payload + 8);
+    }
+    r->rec_off = next;
     r->chunk_left--;
     r->next_seq++;
-    if (rec->type == HVT_END) {
-        r->clean = true;
-        r->end_records = hvt_get64(rec->payload);
-        r->end_exits = hvt_get64(rec->payload + 8);
-        if (r->end_records != rec->seq)
-            return error(r, off, "END counts %llu records, the trace has %llu",
-                         (unsigned long long)r->end_records, (unsigned long long)rec->seq);
-        if (r->chunk_left || r->rec_off != r->chunk_end)
-            return error(r, r->rec_off, "data after the END record");
-    }
     return HVT_OK;
 }
