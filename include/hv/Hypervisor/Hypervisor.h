@@ -6,19 +6,31 @@
  *   HVMODEL_FLAVOR_ARM64  the Apple silicon API (hv_vcpu_run exits, GIC, ...),
  *                         added by the CMake target hvmodel::arm64 and by
  *                         pkg-config hvmodel-arm64;
- *   HVMODEL_FLAVOR_X86    the Intel (VMX) API.
+ *   HVMODEL_FLAVOR_X86    the Intel (VMX) API (hv_vcpu_run plus VMCS access);
+ *                         its implementation is in progress, so for now only
+ *                         its declarations can be used.
  * hvmodel's own extensions are in <hvmodel.h>, not here.
  */
 #ifndef HVMODEL_HYPERVISOR_HYPERVISOR_H
 #define HVMODEL_HYPERVISOR_HYPERVISOR_H
 
 /* clang-format off */
-#if defined(HVMODEL_FLAVOR_X86) && !defined(HVMODEL_FLAVOR_ARM64)
-#error "hvmodel: the x86 (Intel VMX) flavour headers are not available yet; only the arm64 flavour (HVMODEL_FLAVOR_ARM64, hvmodel::arm64) can be used."
-#elif !defined(HVMODEL_FLAVOR_ARM64) && !defined(HVMODEL_FLAVOR_X86)
+#if !defined(HVMODEL_FLAVOR_ARM64) && !defined(HVMODEL_FLAVOR_X86)
 #error "hvmodel: no Hypervisor.framework flavour selected. Link the CMake target hvmodel::arm64, use 'pkg-config --cflags hvmodel-arm64', or define HVMODEL_FLAVOR_ARM64=1."
-#else
+#elif defined(HVMODEL_FLAVOR_X86) && !defined(HVMODEL_FLAVOR_ARM64)
 /* clang-format on */
+
+#include <Hypervisor/hv_base.h>
+
+#include <Hypervisor/hv_error.h>
+#include <Hypervisor/hv_types.h>
+#include <Hypervisor/hv_arch_x86.h>
+#include <Hypervisor/hv_arch_vmx.h>
+
+#include <Hypervisor/hv.h>
+#include <Hypervisor/hv_vmx.h>
+
+#else
 
 #include <Hypervisor/hv_base.h>
 
