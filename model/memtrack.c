@@ -60,10 +60,14 @@ static struct sigaction old_segv;
 
 static size_t page_size(void)
 {
-    static size_t pg;
-    if (!pg)
-        pg = (size_t)sysconf(_SC_PAGESIZE);
-    return pg;
+    /* Racing first callers store the same value; atomics keep it defined. */
+    static _Atomic size_t pg;
+    size_t v = atomic_load_explicit(&pg, memory_order_relaxed);
+    if (!v) {
+        v = (size_t)sysconf(_SC_PAGESIZE);
+        atomic_store_explicit(&pg, v, memory_order_relaxed);
+    }
+    return v;
 }
 
 size_t memtrack_page_size(void)

@@ -40,8 +40,10 @@ const char *hvt_type_name(uint16_t type)
     return type < HVT_TYPE_COUNT && types[type].name ? types[type].name : NULL;
 }
 
-/* CRC32C (Castagnoli, reflected polynomial 0x82F63B78), one table. */
-static uint32_t crc_table[256];
+/* CRC32C (Castagnoli, reflected polynomial 0x82F63B78), slicing by 8:
+ * table k holds the CRC of a byte followed by k zero bytes, so eight input
+ * bytes are folded per step. Same result as the byte-at-a-time definition. */
+static uint32_t crc_table[8][256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void crc_init(void)
@@ -50,8 +52,11 @@ static void crc_init(void)
         uint32_t c = i;
         for (int k = 0; k < 8; k++)
             c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
-        crc_table[i] = c;
+        crc_table[0][i] = c;
     }
+    for (uint32_t i = 0; i < 256; i++)
+        for (int t = 1; t < 8; t++)
+            crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
 }
 
 uint32_t hvt_crc32c(uint32_t crc, const void *data, size_t len)
@@ -59,8 +64,17 @@ uint32_t hvt_crc32c(uint32_t crc, const void *data, size_t len)
     pthread_once(&crc_once, crc_init);
     const uint8_t *p = data;
     crc = ~crc;
+    while (len >= 8) {
+        uint32_t lo = crc ^ hvt_get32(p), hi = hvt_get32(p + 4);
+        crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
+              crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^ crc_table[3][hi & 0xff] ^
+              crc_table[2][(hi >> 8) & 0xff] ^ crc_table[1][(hi >> 16) & 0xff] ^
+              crc_table[0][hi >> 24];
+        p += 8;
+        len -= 8;
+    }
     while (len--)
-        crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+        crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
     return ~crc;
 }
 

@@ -239,11 +239,22 @@ hv_return_t a64_run(struct a64_vcpu *v)
 
 uint64_t a64_state_digest(struct a64_vcpu *v)
 {
-    /* FORMAT.md: X0..X30, PC, CPSR, SP_EL0, SP_EL1. */
+    /* FORMAT.md: X0..X30, PC, CPSR, SP_EL0, SP_EL1 — the GPRs and PC in one
+     * batch read from the engine. */
+    static const int ids[32] = {
+        UC_ARM64_REG_X0,  UC_ARM64_REG_X1,  UC_ARM64_REG_X2,  UC_ARM64_REG_X3,  UC_ARM64_REG_X4,
+        UC_ARM64_REG_X5,  UC_ARM64_REG_X6,  UC_ARM64_REG_X7,  UC_ARM64_REG_X8,  UC_ARM64_REG_X9,
+        UC_ARM64_REG_X10, UC_ARM64_REG_X11, UC_ARM64_REG_X12, UC_ARM64_REG_X13, UC_ARM64_REG_X14,
+        UC_ARM64_REG_X15, UC_ARM64_REG_X16, UC_ARM64_REG_X17, UC_ARM64_REG_X18, UC_ARM64_REG_X19,
+        UC_ARM64_REG_X20, UC_ARM64_REG_X21, UC_ARM64_REG_X22, UC_ARM64_REG_X23, UC_ARM64_REG_X24,
+        UC_ARM64_REG_X25, UC_ARM64_REG_X26, UC_ARM64_REG_X27, UC_ARM64_REG_X28, UC_ARM64_REG_X29,
+        UC_ARM64_REG_X30, UC_ARM64_REG_PC,
+    };
     uint64_t vals[35];
-    for (unsigned i = 0; i < 31; i++)
-        vals[i] = a64_xreg(v, i);
-    vals[31] = a64_pc(v);
+    void *ptrs[32];
+    for (int i = 0; i < 32; i++)
+        ptrs[i] = &vals[i];
+    uc_reg_read_batch(v->base.uc, (int *)ids, ptrs, 32);
     vals[32] = a64_pstate(v);
     vals[33] = a64_sp_bank(v, 0);
     vals[34] = a64_sp_bank(v, 1);
