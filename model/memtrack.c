@@ -46,6 +46,7 @@ struct mt_region {
     uint32_t id;
     int refs;
     atomic_bool live;        /* the handler may act on faults in vmm */
+    uint8_t *content;        /* pages that may hold data when first mapped (one byte each) */
     _Atomic uint64_t *dirty; /* one bit per host page */
 };
 
@@ -267,8 +268,9 @@ void memtrack_pages_in_use(const uint8_t *base, size_t pages, uint8_t *out)
     close(fd);
 }
 
-/* Moves private memory onto a shared memfd at the same address. */
-static uint8_t *make_alias(uint8_t *vmm, size_t size)
+/* Moves private memory onto a shared memfd at the same address. in_use:
+ * the pages that may hold data (memtrack_pages_in_use, taken before). */
+static uint8_t *make_alias(uint8_t *vmm, size_t size, const uint8_t *in_use)
 {
     void *a = mremap(vmm, 0, size, MREMAP_MAYMOVE);
     if (a != MAP_FAILED)
@@ -279,19 +281,12 @@ static uint8_t *make_alias(uint8_t *vmm, size_t size)
     if (ftruncate(fd, (off_t)size) != 0)
         goto fail;
     /* Copy the VMM's data; untouched and zero pages stay holes in the memfd. */
-    uint8_t *in_use = malloc(size / page_size());
-    if (!in_use)
-        goto fail;
-    memtrack_pages_in_use(vmm, size / page_size(), in_use);
     for (size_t off = 0; off < size; off += page_size()) {
         if (!in_use[off / page_size()] || page_is_zero(vmm + off, page_size()))
             continue;
-        if (pwrite(fd, vmm + off, page_size(), (off_t)off) != (ssize_t)page_size()) {
-            free(in_use);
+        if (pwrite(fd, vmm + off, page_size(), (off_t)off) != (ssize_t)page_size())
             goto fail;
-        }
     }
-    free(in_use);
     if (mmap(vmm, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
         goto fail;
     a = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -333,9 +328,15 @@ bool memtrack_add(uint8_t *vmm, size_t size, uint8_t **alias, uint32_t *id, uint
         goto out;
     r->pages = size / page_size();
     r->dirty = calloc((r->pages + 63) / 64, sizeof(uint64_t));
-    r->alias = r->dirty ? make_alias(vmm, size) : NULL;
+    /* Which pages may hold data, asked before anything is protected: the
+     * protection leaves markers the page map reports like swapped pages. */
+    r->content = malloc(r->pages ? r->pages : 1);
+    if (r->content)
+        memtrack_pages_in_use(vmm, r->pages, r->content);
+    r->alias = r->dirty && r->content ? make_alias(vmm, size, r->content) : NULL;
     if (!r->alias) {
         free((void *)r->dirty);
+        free(r->content);
         free(r);
         goto out;
     }
@@ -350,6 +351,7 @@ bool memtrack_add(uint8_t *vmm, size_t size, uint8_t **alias, uint32_t *id, uint
         atomic_store_explicit(&regions[nregions], NULL, memory_order_release);
         munmap(r->alias, size);
         free((void *)r->dirty);
+        free(r->content);
         free(r);
         goto out;
     }
@@ -397,6 +399,7 @@ void memtrack_reset(void)
             munmap(r->alias, r->size);
         atomic_store_explicit(&regions[i], NULL, memory_order_release);
         free((void *)r->dirty);
+        free(r->content);
         free(r);
     }
     nregions = 0; /* a new VM numbers its regions from 0 again */
@@ -436,6 +439,16 @@ size_t memtrack_collect(memtrack_fn fn, void *opaque)
     }
     pthread_mutex_unlock(&mt_lock);
     return n;
+}
+
+const uint8_t *memtrack_region_content(uint32_t id)
+{
+    const uint8_t *c = NULL;
+    pthread_mutex_lock(&mt_lock);
+    if (id < nregions && regions[id])
+        c = regions[id]->content;
+    pthread_mutex_unlock(&mt_lock);
+    return c;
 }
 
 bool memtrack_region(uint32_t id, uint8_t **vmm, size_t *size)

@@ -58,6 +58,10 @@ bool memtrack_any_dirty(void);
  * every page counts as possibly holding data. out: one byte per page. */
 void memtrack_pages_in_use(const uint8_t *base, size_t pages, uint8_t *out);
 
+/* Which pages of a region may have held data when it was first mapped (one
+ * byte per host page), for recording its initial content; NULL if unknown. */
+const uint8_t *memtrack_region_content(uint32_t id);
+
 /* The host base and size of a region (for replay and traces). */
 bool memtrack_region(uint32_t id, uint8_t **vmm, size_t *size);
 

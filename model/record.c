@@ -137,7 +137,7 @@ void rec_map(uint64_t gpa, uint64_t size, uint32_t prot, uint32_t region, uint64
 {
     if (!rec_active())
         return;
-    uint8_t b[36];
+    uint8_t b[32];
     if (new_region) {
         hvt_put32(b, region);
         hvt_put64(b + 4, region_size);
@@ -145,21 +145,18 @@ void rec_map(uint64_t gpa, uint64_t size, uint32_t prot, uint32_t region, uint64
         /* The region's content now: pages never touched read as zero and are
          * not recorded (nor read, which would make the kernel allocate them). */
         static const uint8_t zero[4096];
-        size_t pg = memtrack_page_size(), pages = (size_t)(region_size / pg);
-        uint8_t *in_use = malloc(pages ? pages : 1);
-        if (in_use)
-            memtrack_pages_in_use(region_base, pages, in_use);
+        size_t pg = memtrack_page_size();
+        const uint8_t *in_use = memtrack_region_content(region);
         for (uint64_t off = 0; off < region_size; off += sizeof(zero))
             if ((!in_use || in_use[off / pg]) && memcmp(region_base + off, zero, sizeof(zero)))
                 rec_mem(region, off, region_base + off, sizeof(zero));
-        free(in_use);
     }
     hvt_put64(b, gpa);
     hvt_put64(b + 8, size);
     hvt_put32(b + 16, prot);
     hvt_put32(b + 20, region);
     hvt_put64(b + 24, offset);
-    emit(HVT_MAP, b, 32 + 4);
+    emit(HVT_MAP, b, sizeof(b));
 }
 
 void rec_unmap(uint64_t gpa, uint64_t size)

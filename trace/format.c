@@ -11,7 +11,7 @@ static const struct {
     uint32_t size;
 } types[HVT_TYPE_COUNT] = {
     [HVT_REGION] = {"REGION", 12},
-    [HVT_MAP] = {"MAP", 36},
+    [HVT_MAP] = {"MAP", 32},
     [HVT_UNMAP] = {"UNMAP", 16},
     [HVT_PROTECT] = {"PROTECT", 20},
     [HVT_MEM] = {"MEM", 0},
