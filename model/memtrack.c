@@ -25,6 +25,7 @@
 #include "memtrack.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
@@ -270,11 +271,38 @@ void memtrack_pages_in_use(const uint8_t *base, size_t pages, uint8_t *out)
 
 /* Moves private memory onto a shared memfd at the same address. in_use:
  * the pages that may hold data (memtrack_pages_in_use, taken before). */
+/* True if [p, p+size) lies inside one shared mapping (/proc/self/maps):
+ * only then does mremap(old_size = 0) alias exactly the VMM's memory. */
+static bool in_one_shared_mapping(const uint8_t *p, size_t size)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return false;
+    char line[512];
+    bool ok = false;
+    uintptr_t a = (uintptr_t)p;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
+            continue;
+        if (a >= lo && a < hi) {
+            ok = a + size <= hi && perms[3] == 's';
+            break;
+        }
+    }
+    fclose(f);
+    return ok;
+}
+
 static uint8_t *make_alias(uint8_t *vmm, size_t size, const uint8_t *in_use)
 {
-    void *a = mremap(vmm, 0, size, MREMAP_MAYMOVE);
-    if (a != MAP_FAILED)
-        return a;
+    if (in_one_shared_mapping(vmm, size)) {
+        void *a = mremap(vmm, 0, size, MREMAP_MAYMOVE);
+        if (a != MAP_FAILED)
+            return a;
+    }
+    void *a;
     int fd = memfd_create("hvmodel-guest-ram", MFD_CLOEXEC);
     if (fd < 0)
         return NULL;

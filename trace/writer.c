@@ -117,6 +117,23 @@ void hvt_writer_record(struct hvt_writer *w, uint16_t type, const uint8_t *paylo
         hvt_writer_flush(w);
 }
 
+static void release(struct hvt_writer *w)
+{
+    hvt_writer_flush(w);
+    close(w->fd);
+    w->fd = -1;
+    free(w->buf);
+    free(w->path);
+    w->buf = NULL;
+    w->path = NULL;
+}
+
+void hvt_writer_abandon(struct hvt_writer *w)
+{
+    if (w->fd >= 0)
+        release(w);
+}
+
 void hvt_writer_close(struct hvt_writer *w)
 {
     if (w->fd < 0)
@@ -125,11 +142,5 @@ void hvt_writer_close(struct hvt_writer *w)
     hvt_put64(end, w->seq);
     hvt_put64(end + 8, w->exits);
     hvt_writer_record(w, HVT_END, end, sizeof(end));
-    hvt_writer_flush(w);
-    close(w->fd);
-    w->fd = -1;
-    free(w->buf);
-    free(w->path);
-    w->buf = NULL;
-    w->path = NULL;
+    release(w);
 }

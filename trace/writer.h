@@ -32,5 +32,7 @@ void hvt_writer_record(struct hvt_writer *w, uint16_t type, const uint8_t *paylo
 void hvt_writer_flush(struct hvt_writer *w);
 /* Appends END, flushes and closes. */
 void hvt_writer_close(struct hvt_writer *w);
+/* Flushes and closes without END: the file is a valid, unfinished prefix. */
+void hvt_writer_abandon(struct hvt_writer *w);
 
 #endif

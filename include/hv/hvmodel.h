@@ -75,8 +75,10 @@ HVM_EXPORT hv_return_t hvm_trace_stop(void);
  * any byte is not readable. */
 HVM_EXPORT hv_return_t hvm_vcpu_read_guest(hv_vcpu_t vcpu, uint64_t va, void *buf, size_t len);
 
-/* For replay tools: the vCPU's next run returns CANCELED exactly when its
- * instruction count reaches icount (owner thread). */
+/* For replay tools: the vCPU's next run returns CANCELED once its
+ * instruction count reaches icount (owner thread) — at the first block
+ * boundary at or after it, which is exactly icount for a count taken from a
+ * trace's CANCELED exit. */
 HVM_EXPORT hv_return_t hvm_replay_cancel_at(hv_vcpu_t vcpu, uint64_t icount);
 
 /* Tells the model the VMM changed guest memory at [host, host + len) behind

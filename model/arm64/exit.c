@@ -284,11 +284,31 @@ static uint32_t insn_at(struct a64_vcpu *v, uint64_t pc)
     return insn;
 }
 
+/* After a hook made the guest take an exception at its own EL1: a guest
+ * looping through exceptions (a vector that faults again) enters no new
+ * block, so the block hook never sees a kick or a deadline; check here. */
+static void check_stop(struct a64_vcpu *v)
+{
+    if (v->pend == A64_PEND_NONE &&
+        v->base.icount >= atomic_load_explicit(&v->base.stop_at, memory_order_relaxed)) {
+        v->pend = A64_PEND_CHECK;
+        uc_emu_stop(v->base.uc);
+    }
+}
+
+static void dispatch(struct a64_vcpu *v, uint32_t intno, uint64_t pc);
+
 void a64_intr_hook(uc_engine *uc, uint32_t intno, void *user)
 {
     struct a64_vcpu *v = user;
     uint64_t pc = a64_pc(v);
     a64_commit(v, pc);
+    dispatch(v, intno, pc);
+    check_stop(v);
+}
+
+static void dispatch(struct a64_vcpu *v, uint32_t intno, uint64_t pc)
+{
     switch (intno) {
     case EXCP_HVC: /* PC is the preferred return address: after the HVC. */
         a64_exit(v, HV_EXIT_REASON_EXCEPTION, ESR(EC_HVC64, insn_at(v, pc - 4) >> 5 & 0xffff), 0,
