@@ -126,7 +126,7 @@ void rec_abandon(const char *why)
     pthread_mutex_lock(&rec_lock);
     if (rec_active()) {
         fprintf(stderr, "hvmodel: trace: %s; recording stops, the trace so far stays valid\n", why);
-        hvt_writer_flush(&writer);
+        hvt_writer_abandon(&writer); /* no END: the file is a valid prefix */
         atomic_store(&rec_on, false);
     }
     pthread_mutex_unlock(&rec_lock);

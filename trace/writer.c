@@ -60,8 +60,15 @@ int hvt_writer_open(struct hvt_writer *w, const char *path, const struct hvt_hea
     }
     uint8_t hdr[HVT_HEADER_SIZE];
     hvt_header_encode(h, hdr);
-    if (!write_all(w, hdr, sizeof(hdr)))
+    if (!write_all(w, hdr, sizeof(hdr))) {
+        close(w->fd);
+        w->fd = -1;
+        free(w->path);
+        free(w->buf);
+        w->path = NULL;
+        w->buf = NULL;
         return -EIO;
+    }
     w->offset = sizeof(hdr);
     return 0;
 }
