@@ -46,6 +46,7 @@ struct replay {
     } regions[MAX_REGIONS];
     char ring[RING][128];
     unsigned ring_n;
+    long main_vcpu; /* the vCPU the replaying thread owns itself (-1: none) */
     const struct replay_opts *opts;
     struct replay_result *res;
     FILE *log;
@@ -86,6 +87,8 @@ static void disassemble(struct worker *w, uint64_t pc)
     cs_close(&cs);
 }
 
+static bool exit_matches(const struct hvt_record *r, struct worker *w);
+
 static hv_return_t do_job(struct worker *w, const struct hvt_record *r)
 {
     const uint8_t *p = r->payload;
@@ -124,7 +127,9 @@ static hv_return_t do_job(struct worker *w, const struct hvt_record *r)
         hv_vcpu_get_reg(w->vcpu, HV_REG_PC, &w->pc);
         hvm_vcpu_get_instruction_count(w->vcpu, &w->icount);
         w->digest = digest_of(w);
-        disassemble(w, w->pc);
+        w->disasm[0] = 0;
+        if (!exit_matches(r, w))
+            disassemble(w, w->pc); /* only for the report: it needs the owner thread */
         return HV_SUCCESS;
     }
     }
@@ -151,10 +156,21 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Runs one record on the vCPU's thread and waits for it. */
+/* Runs one record on the vCPU's thread and waits for it. The replaying
+ * thread owns the first vCPU itself (a thread may own one): single-vCPU
+ * traces replay without any thread hand-off. */
 static hv_return_t on_vcpu(struct replay *rp, uint32_t id, const struct hvt_record *r)
 {
     struct worker *w = &rp->workers[id];
+    if (!w->started &&
+        (rp->main_vcpu == (long)id || (rp->main_vcpu < 0 && r->type == HVT_VCPU_CREATE))) {
+        hv_return_t ret = do_job(w, r);
+        if (r->type == HVT_VCPU_CREATE && ret == HV_SUCCESS)
+            rp->main_vcpu = id;
+        else if (r->type == HVT_VCPU_DESTROY && ret == HV_SUCCESS)
+            rp->main_vcpu = -1;
+        return ret;
+    }
     if (!w->started) {
         if (r->type != HVT_VCPU_CREATE)
             return HV_BAD_ARGUMENT;
@@ -382,6 +398,8 @@ static int step(struct replay *rp, const struct hvt_record *in)
 
 static void teardown(struct replay *rp)
 {
+    if (rp->main_vcpu >= 0)
+        hv_vcpu_destroy(rp->workers[rp->main_vcpu].vcpu);
     for (uint32_t i = 0; i < MAX_VCPUS; i++) {
         if (!rp->workers[i].started)
             continue;
@@ -414,6 +432,7 @@ int replay_file(const char *path, const struct replay_opts *opts, struct replay_
         return 2;
     }
     rp->opts = opts ? opts : &defaults;
+    rp->main_vcpu = -1;
     rp->res = res;
     rp->log = rp->opts->log ? rp->opts->log : stderr;
     int rc = 0;
