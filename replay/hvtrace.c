@@ -71,6 +71,20 @@ const char *hvtrace_reason_name(uint32_t reason)
     return reason < 4 ? names[reason] : "?";
 }
 
+const char *hvtrace_ec_name(unsigned ec)
+{
+    switch (ec) {
+    case 0x01: return "WFx";
+    case 0x16: return "HVC";
+    case 0x17: return "SMC";
+    case 0x18: return "sysreg";
+    case 0x20: return "instruction abort";
+    case 0x24: return "data abort";
+    case 0x3c: return "BRK";
+    default: return NULL;
+    }
+}
+
 /* Reports how the read ended; returns 0 for a clean or torn end, 2 on error. */
 int hvtrace_finish(struct hvt_reader *r, enum hvt_status st, const char *path)
 {

@@ -34,20 +34,6 @@ struct exporter {
     bool first;
 };
 
-static const char *ec_name(unsigned ec)
-{
-    switch (ec) {
-    case 0x01: return "WFx";
-    case 0x16: return "HVC";
-    case 0x17: return "SMC";
-    case 0x18: return "sysreg";
-    case 0x20: return "instruction abort";
-    case 0x24: return "data abort";
-    case 0x3c: return "BRK";
-    default: return NULL;
-    }
-}
-
 /* Writes s as a JSON string. */
 static void json_string(FILE *o, const char *s)
 {
@@ -109,7 +95,7 @@ static void exit_name(uint32_t reason, uint64_t syndrome, char *buf, size_t n)
 {
     if (reason == HV_EXIT_REASON_EXCEPTION) {
         unsigned ec = (unsigned)(syndrome >> 26) & 0x3f;
-        const char *name = ec_name(ec);
+        const char *name = hvtrace_ec_name(ec);
         if (name)
             snprintf(buf, n, "EXCEPTION %s", name);
         else

@@ -33,24 +33,9 @@ struct stats {
     uint64_t advanced_ticks;
 };
 
-/* Exception classes named by hvtrace (the rest are shown as "EC 0xNN"). */
-static const char *ec_name(unsigned ec)
-{
-    switch (ec) {
-    case 0x01: return "WFx";
-    case 0x16: return "HVC";
-    case 0x17: return "SMC";
-    case 0x18: return "sysreg";
-    case 0x20: return "instruction abort";
-    case 0x24: return "data abort";
-    case 0x3c: return "BRK";
-    default: return NULL;
-    }
-}
-
 static void ec_label(unsigned ec, char *buf, size_t n)
 {
-    const char *name = ec_name(ec);
+    const char *name = hvtrace_ec_name(ec);
     if (name)
         snprintf(buf, n, "%s", name);
     else
@@ -148,7 +133,8 @@ static void print_exits_text(const uint64_t *by_reason, const uint64_t *by_ec, c
             ec_label(ec, label, sizeof(label));
             char both[48];
             snprintf(both, sizeof(both), "%s (EC 0x%02x)", label, ec);
-            printf("%s  %-26s %10" PRIu64 "\n", indent, ec_name(ec) ? both : label, by_ec[ec]);
+            printf("%s  %-26s %10" PRIu64 "\n", indent, hvtrace_ec_name(ec) ? both : label,
+                   by_ec[ec]);
         }
     }
 }
