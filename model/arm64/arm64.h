@@ -31,7 +31,6 @@ struct a64_vcpu {
     uint64_t blk_pc;
     uint32_t blk_len;
     enum a64_pending pend;
-    uint64_t exit_pc; /* PC to report with the exit (UINT64_MAX: the engine's) */
     struct {
         uint64_t esr, far, elr;
         bool far_valid;

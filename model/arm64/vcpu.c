@@ -201,16 +201,12 @@ hv_return_t a64_run(struct a64_vcpu *v)
         }
         a64_vtimer_update(v); /* arms stop_at */
         v->pend = A64_PEND_NONE;
-        v->exit_pc = UINT64_MAX;
         v->blk_len = 0;
         uint64_t pc = a64_pc(v);
         v->blk_pc = pc;
         uc_err err = uc_emu_start(b->uc, pc, 0, 0, 0);
-        if (v->pend == A64_PEND_EXIT) {
-            if (v->exit_pc != UINT64_MAX)
-                a64_set_pc(v, v->exit_pc);
+        if (v->pend == A64_PEND_EXIT)
             break;
-        }
         if (v->pend == A64_PEND_CHECK)
             continue;
         if (v->pend == A64_PEND_GUEST) {
