@@ -102,6 +102,8 @@ libdir=$(dirname "$pcdir")
 check "installed library" "no libhvmodel-arm64.so in $libdir" test -e "$libdir/libhvmodel-arm64.so"
 check "installed CMake package" "no hvmodel-config.cmake in $libdir/cmake/hvmodel" \
   test -f "$libdir/cmake/hvmodel/hvmodel-config.cmake"
+check "installed hvtrace" "no working hvtrace in $prefix/bin" \
+  "$prefix/bin/hvtrace" --version
 
 # --- (a) CMake find_package --------------------------------------------------
 cbuild=$scratch/consumer-cmake
