@@ -237,12 +237,28 @@ static void classify_undef(struct a64_vcpu *v, uint64_t pc)
     a64_take_exception(v, A64_VEC_SYNC, ESR(EC_UNKNOWN, 0), false, 0, pc);
 }
 
+/* The guest's stage-1 walk read a descriptor at an IPA with nothing behind
+ * it: that is a stage-2 fault on the walk (S1PTW), an exit to the VMM, not a
+ * fault for the guest (Arm ARM D8.3: ISS.S1PTW; ISV 0, WnR 0). */
+static void s1ptw_exit(struct a64_vcpu *v, bool fetch, uint64_t far, uint64_t ptw_ipa)
+{
+    pthread_mutex_lock(&vm_lock);
+    uint32_t fsc = s2_fsc(v, ptw_ipa);
+    pthread_mutex_unlock(&vm_lock);
+    a64_exit(v, HV_EXIT_REASON_EXCEPTION, ESR(fetch ? EC_IABT_LOW : EC_DABT_LOW, (1u << 7) | fsc),
+             far, ptw_ipa);
+}
+
 static void guest_abort(struct a64_vcpu *v, uint64_t pc, bool fetch)
 {
     unsigned el = PSTATE_EL(a64_pstate(v));
     struct a64_walk w;
     if (fetch) {
         enum a64_walk_status st = walk(v, pc, A64_ACC_FETCH, false, &w);
+        if (st == A64_WALK_S2_PTW) {
+            s1ptw_exit(v, true, pc, w.ptw_ipa);
+            return;
+        }
         uint32_t fsc = st == A64_WALK_OK ? 0x0f : w.fsc;
         a64_take_exception(v, A64_VEC_SYNC, ESR(el == 0 ? EC_IABT_LOW : EC_IABT_CUR, fsc), true, pc,
                            pc);
@@ -268,6 +284,10 @@ static void guest_abort(struct a64_vcpu *v, uint64_t pc, bool fetch)
     if (st == A64_WALK_OK && (last >> 12) != (d.va >> 12)) {
         far = last & ~0xfffull;
         st = walk(v, far, acc, d.unpriv, &w);
+    }
+    if (st == A64_WALK_S2_PTW) {
+        s1ptw_exit(v, false, far, w.ptw_ipa);
+        return;
     }
     uint32_t fsc = st == A64_WALK_OK ? 0x21 : st == A64_WALK_FAULT ? w.fsc : 0x07;
     if (st == A64_WALK_OK)
