@@ -93,3 +93,9 @@ void run_expect_exception(struct guest *g, uint64_t syndrome)
     assert_int_equal(run(g), HV_EXIT_REASON_EXCEPTION);
     assert_int_equal(g->exit->exception.syndrome, syndrome);
 }
+
+int guest_teardown(void **state)
+{
+    guest_destroy(*state);
+    return 0;
+}

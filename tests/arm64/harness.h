@@ -41,6 +41,8 @@ struct guest {
 void guest_create(struct guest *g, const unsigned char *image, unsigned len);
 /* Destroys the vCPU and the VM, frees the RAM, replays the scenario. */
 void guest_destroy(struct guest *g);
+/* cmocka teardown for tests whose state is a struct guest *: guest_destroy. */
+int guest_teardown(void **state);
 /* Replays a trace file and asserts that every exit matched. */
 void assert_trace_replays(const char *path);
 

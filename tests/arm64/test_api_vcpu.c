@@ -53,12 +53,6 @@ static int setup_regs(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    guest_destroy(*state);
-    return 0;
-}
-
 /* ------------------------------------------------------------------------- */
 /* A helper thread that runs jobs synchronously on request, so a test can     */
 /* call the API from a thread other than its own. Jobs never use cmocka's     */
@@ -1867,8 +1861,8 @@ static void test_ccsidr_bad_cache_type_and_null_pointers_are_bad_argument(void *
 }
 
 #define T(fn)        cmocka_unit_test(fn)
-#define T_BASICS(fn) cmocka_unit_test_setup_teardown(fn, setup_basics, teardown)
-#define T_REGS(fn)   cmocka_unit_test_setup_teardown(fn, setup_regs, teardown)
+#define T_BASICS(fn) cmocka_unit_test_setup_teardown(fn, setup_basics, guest_teardown)
+#define T_REGS(fn)   cmocka_unit_test_setup_teardown(fn, setup_regs, guest_teardown)
 
 int main(void)
 {

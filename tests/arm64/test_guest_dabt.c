@@ -247,12 +247,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    guest_destroy(*state);
-    return 0;
-}
-
 static void write_desc(struct guest *g, uint64_t ipa, uint64_t desc)
 {
     for (unsigned i = 0; i < 8; i++)
@@ -654,20 +648,21 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
-            test_every_load_store_form_exits_with_its_architected_syndrome, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reference_worked_syndromes, setup, teardown),
+            test_every_load_store_form_exits_with_its_architected_syndrome, setup, guest_teardown),
+        cmocka_unit_test_setup_teardown(test_reference_worked_syndromes, setup, guest_teardown),
         cmocka_unit_test_setup_teardown(
-            test_stxr_to_unmapped_ipa_exits_with_isv0_or_fails_without_access, setup, teardown),
+            test_stxr_to_unmapped_ipa_exits_with_isv0_or_fails_without_access, setup,
+            guest_teardown),
         cmocka_unit_test_setup_teardown(
             test_load_crossing_from_ram_into_unmapped_ipa_faults_on_the_second_page, setup,
-            teardown),
+            guest_teardown),
         cmocka_unit_test_setup_teardown(
             test_unaligned_load_with_mmu_off_is_an_el1_alignment_fault_not_an_exit, setup,
-            teardown),
+            guest_teardown),
         cmocka_unit_test_setup_teardown(
-            test_dc_zva_with_mmu_off_is_an_el1_alignment_fault_not_an_exit, setup, teardown),
+            test_dc_zva_with_mmu_off_is_an_el1_alignment_fault_not_an_exit, setup, guest_teardown),
         cmocka_unit_test_setup_teardown(test_vmm_completes_mmio_loads_and_stores_of_every_size,
-                                        setup, teardown),
+                                        setup, guest_teardown),
         cmocka_unit_test(test_table_exits_are_identical_in_two_fresh_vms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

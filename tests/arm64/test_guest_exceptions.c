@@ -67,12 +67,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    guest_destroy(*state);
-    return 0;
-}
-
 /* What a vector reported through its HVC. */
 struct report {
     uint64_t offset, esr, far, elr, spsr, sp;
@@ -549,7 +543,7 @@ static void test_pending_line_lasts_one_run_only(void **state)
     expect_count_loop_untouched(g, CPSR_EL1H);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, guest_teardown)
 
 int main(void)
 {

@@ -19,12 +19,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    guest_destroy(*state);
-    return 0;
-}
-
 static void assert_no_addresses(struct guest *g)
 {
     assert_int_equal(g->exit->exception.virtual_address, 0);
@@ -154,26 +148,28 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_hvc_exits_with_imm16_and_pc_after_the_hvc, setup,
-                                        teardown),
+                                        guest_teardown),
         cmocka_unit_test_setup_teardown(test_smc_exits_with_imm16_and_pc_on_the_smc, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_wfi_exits_with_ec1_and_pc_on_the_wfi, setup, teardown),
+                                        guest_teardown),
+        cmocka_unit_test_setup_teardown(test_wfi_exits_with_ec1_and_pc_on_the_wfi, setup,
+                                        guest_teardown),
         cmocka_unit_test_setup_teardown(test_mrs_cntpct_traps_with_the_reference_syndrome, setup,
-                                        teardown),
+                                        guest_teardown),
         cmocka_unit_test_setup_teardown(test_msr_pmcr_traps_with_the_reference_syndrome, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_mrs_oslsr_traps_to_the_vmm, setup, teardown),
+                                        guest_teardown),
+        cmocka_unit_test_setup_teardown(test_mrs_oslsr_traps_to_the_vmm, setup, guest_teardown),
         cmocka_unit_test_setup_teardown(test_mrs_of_unallocated_id_register_traps_to_the_vmm, setup,
-                                        teardown),
+                                        guest_teardown),
         cmocka_unit_test_setup_teardown(test_mrs_icc_sre_without_gic_traps_to_the_vmm, setup,
-                                        teardown),
+                                        guest_teardown),
         cmocka_unit_test_setup_teardown(test_guest_reads_vmm_set_midr_mpidr_and_24mhz_cntfrq, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_brk_exits_when_debug_exceptions_trap, setup, teardown),
+                                        guest_teardown),
+        cmocka_unit_test_setup_teardown(test_brk_exits_when_debug_exceptions_trap, setup,
+                                        guest_teardown),
         cmocka_unit_test_setup_teardown(test_cancel_before_run_returns_canceled_without_running,
-                                        setup, teardown),
+                                        setup, guest_teardown),
         cmocka_unit_test_setup_teardown(test_count_loop_retires_exact_instruction_count, setup,
-                                        teardown),
+                                        guest_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

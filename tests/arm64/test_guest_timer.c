@@ -32,12 +32,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    guest_destroy(*state);
-    return 0;
-}
-
 static uint64_t icount(struct guest *g)
 {
     uint64_t n = 0;
@@ -360,7 +354,7 @@ static void test_timer_delivered_as_irq_to_guest_vector_then_unmasked(void **sta
     assert_false(vtimer_masked(g));
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, guest_teardown)
 
 int main(void)
 {

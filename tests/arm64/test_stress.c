@@ -88,12 +88,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    guest_destroy(*state);
-    return 0;
-}
-
 /* The harness's vCPU belongs to this thread; tests that need every slot for
  * their own threads give it back first and take a new one at the end. */
 static void release_main_vcpu(struct guest *g)
@@ -537,16 +531,17 @@ int main(void)
     build_image();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
-            test_64_vcpus_on_64_threads_run_counting_loops_with_exact_hvc_exits, setup, teardown),
+            test_64_vcpus_on_64_threads_run_counting_loops_with_exact_hvc_exits, setup,
+            guest_teardown),
         cmocka_unit_test_setup_teardown(
             test_exit_storm_from_4_threads_cancels_every_running_vcpu_without_deadlock, setup,
-            teardown),
+            guest_teardown),
         cmocka_unit_test_setup_teardown(
             test_map_protect_unmap_of_a_spare_range_while_vcpus_run_keeps_their_memory_exact, setup,
-            teardown),
+            guest_teardown),
         cmocka_unit_test_setup_teardown(
             test_kicking_a_vcpu_while_it_is_destroyed_answers_bad_argument_afterwards, setup,
-            teardown),
+            guest_teardown),
         cmocka_unit_test(test_100_vm_lifecycles_with_vcpus_leave_no_descriptor_behind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
