@@ -234,7 +234,7 @@ HVM_EXPORT uint64_t hvm_clock_now(void)
     return clock_now();
 }
 
-HVM_EXPORT hv_return_t hvm_replay_cancel_at(hv_vcpu_t vcpu, uint64_t icount)
+HVM_EXPORT hv_return_t hvm_replay_cancel_at(hvm_vcpu_t vcpu, uint64_t icount)
 {
     hv_return_t err;
     struct hvm_vcpu *v = vcpu_owned(vcpu, &err);
@@ -244,7 +244,7 @@ HVM_EXPORT hv_return_t hvm_replay_cancel_at(hv_vcpu_t vcpu, uint64_t icount)
     return HV_SUCCESS;
 }
 
-HVM_EXPORT hv_return_t hvm_vcpu_get_instruction_count(hv_vcpu_t vcpu, uint64_t *count)
+HVM_EXPORT hv_return_t hvm_vcpu_get_instruction_count(hvm_vcpu_t vcpu, uint64_t *count)
 {
     hv_return_t err;
     struct hvm_vcpu *v = vcpu_owned(vcpu, &err);

@@ -12,6 +12,13 @@
 
 #include <Hypervisor/Hypervisor.h>
 
+/* A vCPU id as the flavour's own API spells it. */
+#if defined(HVMODEL_FLAVOR_X86)
+typedef hv_vcpuid_t hvm_vcpu_t;
+#else
+typedef hv_vcpu_t hvm_vcpu_t;
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -50,7 +57,7 @@ HVM_EXPORT hv_return_t hvm_clock_advance(uint64_t ticks);
 HVM_EXPORT hv_return_t hvm_set_insns_per_tick(uint32_t insns_per_tick);
 
 /* Guest instructions the vCPU has retired (owner thread only). */
-HVM_EXPORT hv_return_t hvm_vcpu_get_instruction_count(hv_vcpu_t vcpu, uint64_t *count);
+HVM_EXPORT hv_return_t hvm_vcpu_get_instruction_count(hvm_vcpu_t vcpu, uint64_t *count);
 
 /*
  * Traces (trace/FORMAT.md). Recording is switched on without code changes by
@@ -73,13 +80,13 @@ HVM_EXPORT hv_return_t hvm_trace_stop(void);
 /* Reads guest memory at a guest *virtual* address through the vCPU's current
  * translation (owner thread), e.g. to disassemble at PC. HV_BAD_ARGUMENT if
  * any byte is not readable. */
-HVM_EXPORT hv_return_t hvm_vcpu_read_guest(hv_vcpu_t vcpu, uint64_t va, void *buf, size_t len);
+HVM_EXPORT hv_return_t hvm_vcpu_read_guest(hvm_vcpu_t vcpu, uint64_t va, void *buf, size_t len);
 
 /* For replay tools: the vCPU's next run returns CANCELED once its
  * instruction count reaches icount (owner thread) — at the first block
  * boundary at or after it, which is exactly icount for a count taken from a
  * trace's CANCELED exit. */
-HVM_EXPORT hv_return_t hvm_replay_cancel_at(hv_vcpu_t vcpu, uint64_t icount);
+HVM_EXPORT hv_return_t hvm_replay_cancel_at(hvm_vcpu_t vcpu, uint64_t icount);
 
 /* Tells the model the VMM changed guest memory at [host, host + len) behind
  * its back while not recording (for example to load new code into a running

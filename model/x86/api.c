@@ -1,0 +1,479 @@
+/*
+ * api.c — the x86 flavour's public entry points. Each checks its arguments
+ * first and answers with the framework's error code (hv.h, hv_vmx.h); the
+ * work happens in the core and in this flavour's files.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hvmodel.h"
+#include "x86.h"
+
+#define HVM_API __attribute__((visibility("default")))
+
+#define OWNED(id)                                                                                  \
+    hv_return_t err_;                                                                              \
+    struct hvm_vcpu *b_ = vcpu_owned((id), &err_);                                                 \
+    if (!b_)                                                                                       \
+        return err_;                                                                               \
+    struct x86_vcpu *v = x86(b_)
+
+#define MEM_FLAGS (HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC)
+
+HVM_API hv_return_t hv_capability(hv_capability_t capability, uint64_t *value)
+{
+    if (!value)
+        return HV_BAD_ARGUMENT;
+    switch (capability) {
+    case HV_CAP_VCPUMAX: *value = HVM_MAX_VCPUS; return HV_SUCCESS;
+    case HV_CAP_ADDRSPACEMAX: *value = 1; return HV_SUCCESS;
+    }
+    return HV_BAD_ARGUMENT;
+}
+
+HVM_API hv_return_t hv_vm_create(hv_vm_options_t flags)
+{
+    const hv_vm_options_t known = HV_VM_SPECIFY_MITIGATIONS | HV_VM_MITIGATION_A_ENABLE |
+                                  HV_VM_MITIGATION_B_ENABLE | HV_VM_MITIGATION_C_ENABLE |
+                                  HV_VM_MITIGATION_D_ENABLE | HV_VM_MITIGATION_E_ENABLE;
+    if (flags & HV_VM_ACCEL_APIC)
+        return HV_UNSUPPORTED;
+    if (flags & ~known)
+        return HV_BAD_ARGUMENT;
+    struct hvm_vm_params p = {X86_GPA_BITS, 4096};
+    return vm_create(&x86_ops, &p);
+}
+
+HVM_API hv_return_t hv_vm_destroy(void)
+{
+    return vm_destroy();
+}
+
+HVM_API hv_return_t hv_vm_map(hv_uvaddr_t uva, hv_gpaddr_t gpa, size_t size,
+                              hv_memory_flags_t flags)
+{
+    if (flags & ~(hv_memory_flags_t)MEM_FLAGS)
+        return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
+    return vm_map((void *)(uintptr_t)uva, gpa, size, (uint32_t)flags);
+}
+
+HVM_API hv_return_t hv_vm_unmap(hv_gpaddr_t gpa, size_t size)
+{
+    return vm_unmap(gpa, size);
+}
+
+HVM_API hv_return_t hv_vm_protect(hv_gpaddr_t gpa, size_t size, hv_memory_flags_t flags)
+{
+    if (flags & ~(hv_memory_flags_t)MEM_FLAGS)
+        return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
+    return vm_protect(gpa, size, (uint32_t)flags);
+}
+
+/* Only the default address space exists (HV_CAP_ADDRSPACEMAX = 1). */
+HVM_API hv_return_t hv_vm_space_create(hv_vm_space_t *asid)
+{
+    if (!asid)
+        return HV_BAD_ARGUMENT;
+    return vm_current() ? HV_NO_RESOURCES : HV_NO_DEVICE;
+}
+
+HVM_API hv_return_t hv_vm_space_destroy(hv_vm_space_t asid)
+{
+    (void)asid;
+    return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
+}
+
+HVM_API hv_return_t hv_vm_map_space(hv_vm_space_t asid, hv_uvaddr_t uva, hv_gpaddr_t gpa,
+                                    size_t size, hv_memory_flags_t flags)
+{
+    if (asid != HV_VM_SPACE_DEFAULT)
+        return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
+    return hv_vm_map(uva, gpa, size, flags);
+}
+
+HVM_API hv_return_t hv_vm_unmap_space(hv_vm_space_t asid, hv_gpaddr_t gpa, size_t size)
+{
+    if (asid != HV_VM_SPACE_DEFAULT)
+        return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
+    return hv_vm_unmap(gpa, size);
+}
+
+HVM_API hv_return_t hv_vm_protect_space(hv_vm_space_t asid, hv_gpaddr_t gpa, size_t size,
+                                        hv_memory_flags_t flags)
+{
+    if (asid != HV_VM_SPACE_DEFAULT)
+        return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
+    return hv_vm_protect(gpa, size, flags);
+}
+
+HVM_API hv_return_t hv_vm_allocate(void **uvap, size_t size, hv_allocate_flags_t flags)
+{
+    if (!uvap || flags != HV_ALLOCATE_DEFAULT || size == 0 || size % 4096u)
+        return HV_BAD_ARGUMENT;
+    void *p = NULL;
+    if (posix_memalign(&p, 4096, size))
+        return HV_NO_RESOURCES;
+    memset(p, 0, size);
+    *uvap = p;
+    return HV_SUCCESS;
+}
+
+HVM_API hv_return_t hv_vm_deallocate(void *uva, size_t size)
+{
+    if (!uva || size == 0 || size % 4096u)
+        return HV_BAD_ARGUMENT;
+    free(uva);
+    return HV_SUCCESS;
+}
+
+HVM_API hv_return_t hv_vm_sync_tsc(uint64_t tsc)
+{
+    struct hvm_vm *vm = vm_current();
+    if (!vm)
+        return HV_NO_DEVICE;
+    extern pthread_mutex_t vm_lock;
+    pthread_mutex_lock(&vm_lock);
+    for (uint32_t i = 0; i < HVM_MAX_VCPUS; i++) {
+        struct x86_vcpu *v = vm->vcpus[i] ? x86(vm->vcpus[i]) : NULL;
+        if (v)
+            v->tsc_offset_model += tsc - x86_tsc(v);
+    }
+    pthread_mutex_unlock(&vm_lock);
+    return HV_SUCCESS;
+}
+
+HVM_API uint64_t hv_tsc_clock(void)
+{
+    return clock_now() * HVM_INSNS_PER_TICK_DEF;
+}
+
+HVM_API hv_return_t hv_vcpu_set_tsc_relative(hv_vcpuid_t vcpu, int64_t offset)
+{
+    OWNED(vcpu);
+    if (!(v->options & HV_VCPU_TSC_RELATIVE))
+        return HV_BAD_ARGUMENT;
+    v->tsc_offset_model = (uint64_t)offset;
+    return HV_SUCCESS;
+}
+
+HVM_API hv_return_t hv_vm_add_pio_notifier(uint16_t addr, size_t size, uint32_t value,
+                                           mach_port_t mach_port, hv_ion_flags_t flags)
+{
+    (void)addr, (void)size, (void)value, (void)mach_port, (void)flags;
+    return vm_current() ? HV_UNSUPPORTED : HV_NO_DEVICE;
+}
+
+HVM_API hv_return_t hv_vm_remove_pio_notifier(uint16_t addr, size_t size, uint32_t value,
+                                              mach_port_t mach_port, hv_ion_flags_t flags)
+{
+    (void)addr, (void)size, (void)value, (void)mach_port, (void)flags;
+    return vm_current() ? HV_UNSUPPORTED : HV_NO_DEVICE;
+}
+
+/* ---- vCPUs ---- */
+
+HVM_API hv_return_t hv_vcpu_create(hv_vcpuid_t *vcpu, hv_vcpu_options_t flags)
+{
+    if (!vcpu || (flags & ~(hv_vcpu_options_t)(HV_VCPU_ACCEL_RDPMC | HV_VCPU_TSC_RELATIVE)))
+        return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
+    struct hvm_vcpu *b;
+    hv_return_t ret = vcpu_create(&b);
+    if (ret != HV_SUCCESS)
+        return ret;
+    x86(b)->options = flags;
+    *vcpu = b->id;
+    return HV_SUCCESS;
+}
+
+HVM_API hv_return_t hv_vcpu_destroy(hv_vcpuid_t vcpu)
+{
+    return vcpu_destroy(vcpu);
+}
+
+HVM_API hv_return_t hv_vcpu_set_space(hv_vcpuid_t vcpu, hv_vm_space_t asid)
+{
+    OWNED(vcpu);
+    (void)v;
+    return asid == HV_VM_SPACE_DEFAULT ? HV_SUCCESS : HV_BAD_ARGUMENT;
+}
+
+HVM_API hv_return_t hv_vcpu_run(hv_vcpuid_t vcpu)
+{
+    OWNED(vcpu);
+    return x86_run(v, UINT64_MAX);
+}
+
+HVM_API hv_return_t hv_vcpu_run_until(hv_vcpuid_t vcpu, uint64_t deadline)
+{
+    OWNED(vcpu);
+    if (deadline == HV_DEADLINE_FOREVER)
+        return x86_run(v, UINT64_MAX);
+    return x86_run(v, clock_icount_at(&v->base, deadline));
+}
+
+HVM_API hv_return_t hv_vcpu_interrupt(hv_vcpuid_t *vcpus, unsigned int vcpu_count)
+{
+    if (!vcpus && vcpu_count)
+        return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
+    uint64_t ids[HVM_MAX_VCPUS];
+    if (vcpu_count > HVM_MAX_VCPUS)
+        return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
+    for (unsigned i = 0; i < vcpu_count; i++)
+        ids[i] = vcpus[i];
+    return vcpu_kick(ids, vcpu_count);
+}
+
+HVM_API hv_return_t hv_vcpu_get_exec_time(hv_vcpuid_t vcpu, uint64_t *time)
+{
+    OWNED(vcpu);
+    if (!time)
+        return HV_BAD_ARGUMENT;
+    /* Nanoseconds of the 24 MHz virtual clock. */
+    *time = clock_vcpu_ticks(&v->base) * 125u / 3u;
+    return HV_SUCCESS;
+}
+
+HVM_API hv_return_t hv_vcpu_get_idle_time(hv_vcpuid_t vcpu, uint64_t *time)
+{
+    OWNED(vcpu);
+    (void)v;
+    if (!time)
+        return HV_BAD_ARGUMENT;
+    *time = 0;
+    return HV_SUCCESS;
+}
+
+HVM_API hv_return_t hv_vcpu_flush(hv_vcpuid_t vcpu)
+{
+    OWNED(vcpu);
+    (void)v;
+    return HV_UNSUPPORTED;
+}
+
+HVM_API hv_return_t hv_vcpu_invalidate_tlb(hv_vcpuid_t vcpu)
+{
+    OWNED(vcpu);
+    uc_ctl_flush_tlb(v->base.uc);
+    return HV_SUCCESS;
+}
+
+HVM_API hv_return_t hv_vcpu_vmx_status(hv_vcpuid_t vcpu, uint32_t *status)
+{
+    OWNED(vcpu);
+    (void)v;
+    if (!status)
+        return HV_BAD_ARGUMENT;
+    return HV_ERROR; /* no VM entry has failed */
+}
+
+HVM_API hv_return_t hv_vcpu_read_register(hv_vcpuid_t vcpu, hv_x86_reg_t reg, uint64_t *value)
+{
+    OWNED(vcpu);
+    if (!value)
+        return HV_BAD_ARGUMENT;
+    return regs_read(v, (uint32_t)reg, value);
+}
+
+HVM_API hv_return_t hv_vcpu_write_register(hv_vcpuid_t vcpu, hv_x86_reg_t reg, uint64_t value)
+{
+    OWNED(vcpu);
+    return regs_write(v, (uint32_t)reg, value);
+}
+
+HVM_API hv_return_t hv_vcpu_read_fpstate(hv_vcpuid_t vcpu, void *buffer, size_t size)
+{
+    OWNED(vcpu);
+    return fpstate_read(v, buffer, size);
+}
+
+HVM_API hv_return_t hv_vcpu_write_fpstate(hv_vcpuid_t vcpu, void *buffer, size_t size)
+{
+    OWNED(vcpu);
+    return fpstate_write(v, buffer, size);
+}
+
+HVM_API hv_return_t hv_vcpu_enable_native_msr(hv_vcpuid_t vcpu, uint32_t msr, bool enable)
+{
+    OWNED(vcpu);
+    return msr_enable_native(v, msr, enable);
+}
+
+HVM_API hv_return_t hv_vcpu_enable_managed_msr(hv_vcpuid_t vcpu, uint32_t msr, bool enable)
+{
+    OWNED(vcpu);
+    (void)v, (void)msr, (void)enable;
+    return HV_UNSUPPORTED;
+}
+
+HVM_API hv_return_t hv_vcpu_set_msr_access(hv_vcpuid_t vcpu, uint32_t msr, hv_msr_flags_t flags)
+{
+    OWNED(vcpu);
+    (void)v, (void)msr, (void)flags;
+    return HV_UNSUPPORTED;
+}
+
+HVM_API hv_return_t hv_vcpu_read_msr(hv_vcpuid_t vcpu, uint32_t msr, uint64_t *value)
+{
+    OWNED(vcpu);
+    if (!value)
+        return HV_BAD_ARGUMENT;
+    return msr_read(v, msr, value);
+}
+
+HVM_API hv_return_t hv_vcpu_write_msr(hv_vcpuid_t vcpu, uint32_t msr, uint64_t value)
+{
+    OWNED(vcpu);
+    return msr_write(v, msr, value);
+}
+
+/* ---- VMX ---- */
+
+HVM_API hv_return_t hv_vmx_read_capability(hv_vmx_capability_t field, uint64_t *value)
+{
+    if (!value)
+        return HV_BAD_ARGUMENT;
+    return vmx_capability((uint32_t)field, value) ? HV_SUCCESS : HV_BAD_ARGUMENT;
+}
+
+HVM_API hv_return_t hv_vmx_get_msr_info(hv_vmx_msr_info_t field, uint64_t *value)
+{
+    if (!value || field > HV_VMX_NEED_MSR_IA32_SPEC_CTRL)
+        return HV_BAD_ARGUMENT;
+    *value = 0; /* no architectural capabilities, no PMU or speculation MSRs */
+    return HV_SUCCESS;
+}
+
+HVM_API hv_return_t hv_vmx_vcpu_read_vmcs(hv_vcpuid_t vcpu, uint32_t field, uint64_t *value)
+{
+    OWNED(vcpu);
+    if (!value)
+        return HV_BAD_ARGUMENT;
+    enum vmcs_class c = vmcs_class_of(field);
+    if (c == VMCS_NONE)
+        return HV_BAD_ARGUMENT;
+    if (c == VMCS_GUEST || c == VMCS_GUEST_COND)
+        *value = state_read_field(v, field);
+    else if (field == VMCS_CTRL_TSC_OFFSET)
+        *value = v->tsc_offset_model;
+    else
+        *value = vmcs_get(v, field);
+    return HV_SUCCESS;
+}
+
+HVM_API hv_return_t hv_vmx_vcpu_write_vmcs(hv_vcpuid_t vcpu, uint32_t field, uint64_t value)
+{
+    OWNED(vcpu);
+    switch (vmcs_class_of(field)) {
+    case VMCS_NONE:
+    case VMCS_CTRL_RO:
+    case VMCS_EXIT_RO:
+    case VMCS_OWNED: return HV_BAD_ARGUMENT;
+    case VMCS_GUEST_COND:
+        if (field == VMCS_GUEST_CR0 && (value & 0x60000000u))
+            return HV_BAD_ARGUMENT; /* CD and NW must be clear */
+        if (field == VMCS_GUEST_ACTIVITY_STATE && value > 1)
+            return HV_BAD_ARGUMENT; /* only ACTIVE and HLT */
+        state_write_field(v, field, value);
+        return HV_SUCCESS;
+    case VMCS_GUEST: state_write_field(v, field, value); return HV_SUCCESS;
+    case VMCS_CTRL_CAP: {
+        uint64_t cap = vmcs_field_cap(field);
+        uint32_t must = (uint32_t)cap, may = (uint32_t)(cap >> 32);
+        if ((value >> 32) || (value & must) != must || (value & ~(uint64_t)may))
+            return HV_BAD_ARGUMENT;
+        vmcs_set(v, field, value);
+        v->load_pending = true; /* the intercepts follow the controls */
+        return HV_SUCCESS;
+    }
+    case VMCS_CTRL:
+        vmcs_set(v, field, value);
+        if (field == VMCS_CTRL_CR0_MASK || field == VMCS_CTRL_CR4_MASK)
+            v->load_pending = true;
+        return HV_SUCCESS;
+    }
+    return HV_BAD_ARGUMENT;
+}
+
+HVM_API hv_return_t hv_vmx_vcpu_get_cap_write_vmcs(hv_vcpuid_t vcpu, uint32_t field,
+                                                   uint64_t *allowed_0, uint64_t *allowed_1)
+{
+    OWNED(vcpu);
+    (void)v;
+    if (!allowed_0 || !allowed_1)
+        return HV_BAD_ARGUMENT;
+    switch (vmcs_class_of(field)) {
+    case VMCS_NONE:
+    case VMCS_CTRL_RO:
+    case VMCS_EXIT_RO:
+    case VMCS_OWNED: return HV_BAD_ARGUMENT;
+    case VMCS_CTRL_CAP: {
+        uint64_t cap = vmcs_field_cap(field);
+        *allowed_0 = (uint32_t)cap;
+        *allowed_1 = cap >> 32;
+        return HV_SUCCESS;
+    }
+    case VMCS_GUEST_COND:
+        if (field == VMCS_GUEST_CR0) {
+            *allowed_0 = 0x21; /* NE and PE... PE may be 0 with unrestricted guest */
+            *allowed_0 = 0x20;
+            *allowed_1 = ~(uint64_t)0x60000000u & 0xffffffffu;
+            return HV_SUCCESS;
+        }
+        *allowed_0 = 0;
+        *allowed_1 = 1;
+        return HV_SUCCESS;
+    default:
+        *allowed_0 = 0;
+        *allowed_1 = ~0ull;
+        return HV_SUCCESS;
+    }
+}
+
+HVM_API hv_return_t hv_vmx_vcpu_read_shadow_vmcs(hv_vcpuid_t vcpu, uint32_t field, uint64_t *value)
+{
+    OWNED(vcpu);
+    (void)v, (void)field;
+    return value ? HV_UNSUPPORTED : HV_BAD_ARGUMENT;
+}
+
+HVM_API hv_return_t hv_vmx_vcpu_write_shadow_vmcs(hv_vcpuid_t vcpu, uint32_t field, uint64_t value)
+{
+    OWNED(vcpu);
+    (void)v, (void)field, (void)value;
+    return HV_UNSUPPORTED;
+}
+
+HVM_API hv_return_t hv_vmx_vcpu_set_shadow_access(hv_vcpuid_t vcpu, uint32_t field,
+                                                  hv_shadow_flags_t flags)
+{
+    OWNED(vcpu);
+    (void)v, (void)field, (void)flags;
+    return HV_UNSUPPORTED;
+}
+
+HVM_API hv_return_t hv_vmx_vcpu_set_apic_address(hv_vcpuid_t vcpu, hv_gpaddr_t gpa)
+{
+    OWNED(vcpu);
+    if (gpa & 0xfffu)
+        return HV_BAD_ARGUMENT;
+    vmcs_set(v, VMCS_CTRL_APIC_ACCESS, gpa);
+    return HV_SUCCESS;
+}
+
+HVM_API hv_return_t hv_vmx_vcpu_set_apic_address_space(hv_vcpuid_t vcpu, hv_vm_space_t asid,
+                                                       hv_gpaddr_t gpa)
+{
+    if (asid != HV_VM_SPACE_DEFAULT)
+        return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
+    return hv_vmx_vcpu_set_apic_address(vcpu, gpa);
+}
+
+/* ---- hvmodel extensions ---- */
+
+HVM_API hv_return_t hvm_vcpu_read_guest(hvm_vcpu_t vcpu, uint64_t va, void *buf, size_t len)
+{
+    OWNED(vcpu);
+    if (!buf)
+        return HV_BAD_ARGUMENT;
+    return state_read_linear(v, va, buf, len) ? HV_SUCCESS : HV_BAD_ARGUMENT;
+}

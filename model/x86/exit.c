@@ -1,0 +1,770 @@
+/*
+ * exit.c — the x86 run loop and every VM exit: the engine's hooks turn SVM
+ * intercepts, I/O-breakpoint stops and stage-2 faults into the VMX exit
+ * reason and read-only VMCS fields the real framework reports, or finish
+ * the instruction inside the model when the VMM did not ask for an exit
+ * (RDTSC with the virtual TSC, native MSRs, CR reads under a mask).
+ */
+#include <string.h>
+
+#include <capstone/capstone.h>
+
+#include "x86.h"
+
+/* SVM exit codes the interrupt hook sees as 0x100 + code. */
+#define SVM_BASE        0x100u
+#define SVM_CR_READ(n)  (0x00u + (n))
+#define SVM_CR_WRITE(n) (0x10u + (n))
+#define SVM_DR_READ(n)  (0x20u + (n))
+#define SVM_DR_WRITE(n) (0x30u + (n))
+#define SVM_EXCP(n)     (0x40u + (n))
+#define SVM_RDTSC       0x6eu
+#define SVM_RDPMC       0x6fu
+#define SVM_CPUID       0x72u
+#define SVM_SWINT       0x75u
+#define SVM_INVD        0x76u
+#define SVM_PAUSE       0x77u
+#define SVM_HLT         0x78u
+#define SVM_INVLPG      0x79u
+#define SVM_MSR         0x7cu
+#define SVM_VMMCALL     0x81u
+#define SVM_RDTSCP      0x87u
+#define SVM_WBINVD      0x89u
+#define SVM_MONITOR     0x8au
+#define SVM_MWAIT       0x8bu
+
+static uint64_t rd(struct x86_vcpu *v, int reg)
+{
+    uint64_t x = 0;
+    uc_reg_read(v->base.uc, reg, &x);
+    return x;
+}
+
+static void wr(struct x86_vcpu *v, int reg, uint64_t x)
+{
+    uc_reg_write(v->base.uc, reg, &x);
+}
+
+uint64_t x86_tsc(struct x86_vcpu *v)
+{
+    /* One TSC cycle per instruction at the default ratio: a 960 MHz TSC. */
+    uint64_t ticks = clock_vcpu_ticks(&v->base);
+    uint64_t ipt = v->base.vm->insns_per_tick;
+    uint64_t sub = v->base.icount % ipt;
+    return ticks * HVM_INSNS_PER_TICK_DEF + sub * HVM_INSNS_PER_TICK_DEF / ipt +
+           v->tsc_offset_model;
+}
+
+/* ---- instruction bytes and counting ---- */
+
+static csh capstone(unsigned bits)
+{
+    static _Thread_local csh h[3];
+    static _Thread_local bool open[3];
+    unsigned i = bits == 16 ? 0 : bits == 32 ? 1 : 2;
+    if (!open[i]) {
+        cs_mode m = bits == 16 ? CS_MODE_16 : bits == 32 ? CS_MODE_32 : CS_MODE_64;
+        if (cs_open(CS_ARCH_X86, m, &h[i]) != CS_ERR_OK)
+            return 0;
+        open[i] = true;
+    }
+    return h[i];
+}
+
+/* Instructions in [start, start+len) of guest code at a linear address. */
+static uint32_t count_insns(struct x86_vcpu *v, uint64_t linear, size_t len, unsigned bits)
+{
+    uint8_t buf[4096];
+    if (len > sizeof(buf) || !state_read_linear(v, linear, buf, len))
+        return 0;
+    csh h = capstone(bits);
+    if (!h)
+        return 0;
+    const uint8_t *code = buf;
+    size_t size = len;
+    uint64_t addr = linear;
+    uint32_t n = 0;
+    cs_insn *insn = cs_malloc(h);
+    while (size && cs_disasm_iter(h, &code, &size, &addr, insn))
+        n++;
+    cs_free(insn, 1);
+    return n;
+}
+
+#define BLKC_N 4096u
+struct blkc {
+    uint64_t addr;
+    uint32_t size, n;
+};
+static _Thread_local struct blkc blk_cache[BLKC_N];
+
+static uint32_t block_insns(struct x86_vcpu *v, uint64_t addr, uint32_t size)
+{
+    struct blkc *c = &blk_cache[(addr ^ (addr >> 12)) & (BLKC_N - 1)];
+    if (c->addr == addr && c->size == size && c->n)
+        return c->n;
+    uc_tb tb;
+    uint32_t n = 0;
+    if (uc_ctl_request_cache(v->base.uc, addr, &tb) == UC_ERR_OK && tb.pc == addr &&
+        tb.size == size)
+        n = tb.icount;
+    if (!n)
+        n = count_insns(v, addr, size, state_code_bits(v));
+    if (!n)
+        n = 1;
+    *c = (struct blkc){addr, size, n};
+    return n;
+}
+
+/* Credits the instructions of the current block before the one at RIP. */
+static void sync_icount(struct x86_vcpu *v)
+{
+    if (!v->blk_icount)
+        return;
+    uint64_t rip = rd(v, UC_X86_REG_RIP);
+    uint64_t off = rip - v->blk_addr_eip;
+    uint32_t done =
+        off && off < v->blk_size ? count_insns(v, v->blk_addr, (size_t)off, state_code_bits(v)) : 0;
+    v->base.icount = v->blk_icount_base + done;
+    v->blk_icount_base = v->base.icount;
+    v->blk_icount = 0;
+    v->blk_addr += off;
+    v->blk_addr_eip = rip;
+    v->blk_size = off < v->blk_size ? v->blk_size - (uint32_t)off : 0;
+}
+
+static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+    struct x86_vcpu *v = user;
+    if (v->stop != X86_STOP_NONE)
+        return;
+    v->base.icount = v->blk_icount_base + v->blk_icount;
+    v->blk_icount_base = v->base.icount;
+    v->blk_icount = 0;
+    if (addr >= X86_PRIV_GPA)
+        return; /* the model's stub is not guest time */
+    if (v->pending_errcode) {
+        /* The engine delivered an event as an external interrupt: add the
+         * error code the exception pushes (state.c). */
+        v->pending_errcode = false;
+        uint64_t rsp = rd(v, UC_X86_REG_RSP) - v->errcode_width;
+        uint64_t ss = v->seg[SEG_SS].base;
+        uint64_t pa;
+        if (state_translate(v, ss + rsp, &pa))
+            uc_mem_write(uc, pa, &v->errcode, v->errcode_width);
+        wr(v, UC_X86_REG_RSP, rsp);
+    }
+    if (v->base.icount >= atomic_load_explicit(&v->base.stop_at, memory_order_relaxed)) {
+        v->stop = X86_STOP_BUDGET;
+        uc_emu_stop(uc);
+        return;
+    }
+    v->blk_addr = addr;
+    v->blk_size = size;
+    v->blk_addr_eip = rd(v, UC_X86_REG_RIP);
+    v->blk_icount = block_insns(v, addr, size);
+}
+
+/* ---- exit bookkeeping ---- */
+
+static void exit_clear(struct x86_vcpu *v)
+{
+    static const uint32_t ro[] = {
+        VMCS_RO_INSTR_ERROR,      VMCS_RO_EXIT_REASON,     VMCS_RO_VMEXIT_IRQ_INFO,
+        VMCS_RO_VMEXIT_IRQ_ERROR, VMCS_RO_IDT_VECTOR_INFO, VMCS_RO_IDT_VECTOR_ERROR,
+        VMCS_RO_VMEXIT_INSTR_LEN, VMCS_RO_VMX_INSTR_INFO,  VMCS_RO_EXIT_QUALIFIC,
+        VMCS_RO_IO_RCX,           VMCS_RO_IO_RSI,          VMCS_RO_IO_RDI,
+        VMCS_RO_IO_RIP,           VMCS_RO_GUEST_LIN_ADDR,  VMCS_GUEST_PHYSICAL_ADDRESS};
+    for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++)
+        vmcs_set(v, ro[i], 0);
+}
+
+static void exit_to_vmm(struct x86_vcpu *v, uint32_t reason, uint64_t qual, uint32_t len)
+{
+    exit_clear(v);
+    vmcs_set(v, VMCS_RO_EXIT_REASON, reason);
+    vmcs_set(v, VMCS_RO_EXIT_QUALIFIC, qual);
+    vmcs_set(v, VMCS_RO_VMEXIT_INSTR_LEN, len);
+    v->stop = X86_STOP_EXIT;
+    v->vmcs_fresh = false;
+    uc_emu_stop(v->base.uc);
+}
+
+/* Length of the instruction at RIP (0 if unreadable). */
+static uint32_t insn_len(struct x86_vcpu *v, uint64_t *linear_out)
+{
+    unsigned bits = state_code_bits(v);
+    uint64_t la = v->seg[SEG_CS].base + rd(v, UC_X86_REG_RIP);
+    if (bits != 64)
+        la = (uint32_t)la;
+    if (linear_out)
+        *linear_out = la;
+    uint8_t buf[15];
+    size_t n = sizeof(buf);
+    while (n && !state_read_linear(v, la, buf, n))
+        n--;
+    csh h = capstone(bits);
+    if (!n || !h)
+        return 0;
+    cs_insn *insn;
+    size_t c = cs_disasm(h, buf, n, la, 1, &insn);
+    uint32_t len = c ? insn[0].size : 0;
+    if (c)
+        cs_free(insn, c);
+    return len;
+}
+
+static bool read_code(struct x86_vcpu *v, uint8_t *buf, size_t n)
+{
+    uint64_t la = v->seg[SEG_CS].base + rd(v, UC_X86_REG_RIP);
+    if (state_code_bits(v) != 64)
+        la = (uint32_t)la;
+    return state_read_linear(v, la, buf, n);
+}
+
+static void skip_insn(struct x86_vcpu *v, uint32_t len)
+{
+    wr(v, UC_X86_REG_RIP, rd(v, UC_X86_REG_RIP) + len);
+}
+
+/* ---- port I/O ---- */
+
+static void io_hook(struct x86_vcpu *v, uint32_t port, int size, uint32_t dir)
+{
+    if (v->stop != X86_STOP_NONE)
+        return;
+    v->io_pending = true;
+    v->io_port = port;
+    v->io_size = (uint32_t)size;
+    v->io_dir = dir;
+    v->io_rip = rd(v, UC_X86_REG_RIP);
+    v->io_rax = rd(v, UC_X86_REG_RAX);
+    v->io_rcx = rd(v, UC_X86_REG_RCX);
+    v->io_rsi = rd(v, UC_X86_REG_RSI);
+    v->io_rdi = rd(v, UC_X86_REG_RDI);
+    /* Breakpoint 0 now matches this port: the engine raises #DB right after
+     * the instruction, before any other runs (state.c). */
+    wr(v, UC_X86_REG_DR0, port);
+}
+
+static void out_hook(uc_engine *uc, uint32_t port, int size, uint32_t value, void *user)
+{
+    (void)uc;
+    (void)value;
+    io_hook(user, port, size, 0);
+}
+
+static uint32_t in_hook(uc_engine *uc, uint32_t port, int size, void *user)
+{
+    (void)uc;
+    struct x86_vcpu *v = user;
+    io_hook(v, port, size, 1);
+    /* The guest register keeps its value: the VMM answers the exit. */
+    return (uint32_t)v->io_rax;
+}
+
+static void io_exit(struct x86_vcpu *v)
+{
+    v->io_pending = false;
+    wr(v, UC_X86_REG_DR0, 0x20000);
+    /* Back to the I/O instruction with the registers as before it. */
+    wr(v, UC_X86_REG_RIP, v->io_rip);
+    wr(v, UC_X86_REG_RAX, v->io_rax);
+    wr(v, UC_X86_REG_RCX, v->io_rcx);
+    wr(v, UC_X86_REG_RSI, v->io_rsi);
+    wr(v, UC_X86_REG_RDI, v->io_rdi);
+    sync_icount(v);
+    v->vmcs_fresh = false;
+    uint8_t b[15];
+    uint64_t la;
+    uint32_t len = insn_len(v, &la);
+    bool rep = false, string = false, imm = false;
+    if (len && read_code(v, b, len)) {
+        for (uint32_t i = 0; i < len; i++) {
+            uint8_t op = b[i];
+            if (op == 0xf3 || op == 0xf2)
+                rep = true;
+            else if (op == 0x66 || op == 0x67 || op == 0x2e || op == 0x36 || op == 0x3e ||
+                     op == 0x26 || op == 0x64 || op == 0x65 || (op & 0xf0) == 0x40)
+                continue;
+            else {
+                string = op >= 0x6c && op <= 0x6f;
+                imm = op >= 0xe4 && op <= 0xe7;
+                break;
+            }
+        }
+    }
+    uint64_t qual = (v->io_size - 1u) | (v->io_dir << 3) | ((uint64_t)string << 4) |
+                    ((uint64_t)(rep && string) << 5) | ((uint64_t)imm << 6) |
+                    ((uint64_t)v->io_port << 16);
+    exit_to_vmm(v, VMX_REASON_IO, qual, len);
+    if (string) {
+        vmcs_set(v, VMCS_RO_IO_RCX, v->io_rcx);
+        vmcs_set(v, VMCS_RO_IO_RSI, v->io_rsi);
+        vmcs_set(v, VMCS_RO_IO_RDI, v->io_rdi);
+        vmcs_set(v, VMCS_RO_IO_RIP, v->io_rip);
+        vmcs_set(v, VMCS_RO_GUEST_LIN_ADDR,
+                 v->io_dir ? v->seg[SEG_ES].base + v->io_rdi : v->seg[SEG_DS].base + v->io_rsi);
+    }
+}
+
+/* ---- intercepts ---- */
+
+static uint32_t gpr_uc(unsigned n)
+{
+    static const int ids[16] = {UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+                                UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+                                UC_X86_REG_R8,  UC_X86_REG_R9,  UC_X86_REG_R10, UC_X86_REG_R11,
+                                UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15};
+    return (uint32_t)ids[n & 15];
+}
+
+/* MOV to/from CRn: the GPR number from the ModRM (and REX.B). */
+static bool decode_mov_cr(struct x86_vcpu *v, unsigned *gpr, uint32_t *len)
+{
+    uint8_t b[8];
+    *len = insn_len(v, NULL);
+    if (!*len || *len > sizeof(b) || !read_code(v, b, *len))
+        return false;
+    unsigned rexb = 0, i = 0;
+    while (i < *len && (b[i] == 0x66 || b[i] == 0xf0 || (b[i] & 0xf0) == 0x40)) {
+        if ((b[i] & 0xf0) == 0x40)
+            rexb = b[i] & 1u;
+        i++;
+    }
+    if (i + 2 >= *len + 1 || b[i] != 0x0f)
+        return false;
+    *gpr = (b[i + 2] & 7u) | (rexb << 3);
+    return true;
+}
+
+static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
+{
+    unsigned gpr;
+    uint32_t len;
+    sync_icount(v);
+    if (!decode_mov_cr(v, &gpr, &len)) {
+        exit_to_vmm(v, VMX_REASON_MOV_CR, cr | (write ? 0u : 1u) << 4, len);
+        return;
+    }
+    uint64_t mask = 0, shadow = 0;
+    uint32_t ucr = cr == 0   ? UC_X86_REG_CR0
+                   : cr == 3 ? UC_X86_REG_CR3
+                   : cr == 4 ? UC_X86_REG_CR4
+                             : UC_X86_REG_CR8;
+    if (cr == 0) {
+        mask = vmcs_get(v, VMCS_CTRL_CR0_MASK);
+        shadow = vmcs_get(v, VMCS_CTRL_CR0_SHADOW);
+    } else if (cr == 4) {
+        mask = vmcs_get(v, VMCS_CTRL_CR4_MASK);
+        shadow = vmcs_get(v, VMCS_CTRL_CR4_SHADOW);
+    }
+    uint32_t cpu = (uint32_t)vmcs_get(v, VMCS_CTRL_CPU_BASED);
+    uint64_t qual = cr | (write ? 0u : 1u) << 4 | (uint64_t)gpr << 8;
+    if (write) {
+        uint64_t val = rd(v, (int)gpr_uc(gpr));
+        bool ex = (cr == 0 || cr == 4) ? ((val ^ shadow) & mask) != 0
+                  : cr == 3            ? (cpu & CPU_BASED_CR3_LOAD) != 0
+                                       : (cpu & CPU_BASED_CR8_LOAD) != 0;
+        if (ex) {
+            exit_to_vmm(v, VMX_REASON_MOV_CR, qual, len);
+            return;
+        }
+        uint64_t cur = rd(v, (int)ucr);
+        if (cr == 4)
+            cur |= vmcs_get(v, VMCS_GUEST_CR4) & 0x2000u;
+        val = (cur & mask) | (val & ~mask);
+        if (cr == 4)
+            val &= ~(uint64_t)0x2000u;
+        wr(v, (int)ucr, val);
+    } else {
+        bool ex = cr == 3   ? (cpu & CPU_BASED_CR3_STORE) != 0
+                  : cr == 8 ? (cpu & CPU_BASED_CR8_STORE) != 0
+                            : false;
+        if (ex) {
+            exit_to_vmm(v, VMX_REASON_MOV_CR, qual, len);
+            return;
+        }
+        uint64_t cur = rd(v, (int)ucr);
+        if (cr == 4)
+            cur |= vmcs_get(v, VMCS_GUEST_CR4) & 0x2000u;
+        wr(v, (int)gpr_uc(gpr), (cur & ~mask) | (shadow & mask));
+    }
+    v->vmcs_fresh = false;
+    skip_insn(v, len);
+}
+
+static void dr_access(struct x86_vcpu *v, unsigned dr, bool write)
+{
+    unsigned gpr;
+    uint32_t len;
+    sync_icount(v);
+    bool ok = decode_mov_cr(v, &gpr, &len);
+    if (!ok || (vmcs_get(v, VMCS_CTRL_CPU_BASED) & CPU_BASED_MOV_DR)) {
+        exit_to_vmm(v, VMX_REASON_MOV_DR, dr | (write ? 0u : 1u) << 4 | (uint64_t)gpr << 8, len);
+        return;
+    }
+    unsigned d = dr == 4 ? 6 : dr == 5 ? 7 : dr & 7;
+    if (write)
+        v->dr[d] = rd(v, (int)gpr_uc(gpr));
+    else
+        wr(v, (int)gpr_uc(gpr), v->dr[d]);
+    skip_insn(v, len);
+}
+
+static void msr_access(struct x86_vcpu *v)
+{
+    uint8_t b[2] = {0};
+    sync_icount(v);
+    read_code(v, b, 2);
+    bool write = b[1] == 0x30;
+    uint32_t msr = (uint32_t)rd(v, UC_X86_REG_RCX);
+    if (!msr_is_native(v, msr)) {
+        exit_to_vmm(v, write ? VMX_REASON_WRMSR : VMX_REASON_RDMSR, 0, 2);
+        return;
+    }
+    if (write) {
+        uint64_t val = (rd(v, UC_X86_REG_RDX) << 32) | (uint32_t)rd(v, UC_X86_REG_RAX);
+        msr_write(v, msr, val);
+    } else {
+        uint64_t val = 0;
+        msr_read(v, msr, &val);
+        wr(v, UC_X86_REG_RAX, (uint32_t)val);
+        wr(v, UC_X86_REG_RDX, val >> 32);
+    }
+    skip_insn(v, 2);
+}
+
+static void tsc_read(struct x86_vcpu *v, bool rdtscp)
+{
+    sync_icount(v);
+    uint32_t cpu = (uint32_t)vmcs_get(v, VMCS_CTRL_CPU_BASED);
+    if (cpu & CPU_BASED_RDTSC) {
+        exit_to_vmm(v, rdtscp ? VMX_REASON_RDTSCP : VMX_REASON_RDTSC, 0, rdtscp ? 3 : 2);
+        return;
+    }
+    uint64_t t = x86_tsc(v);
+    wr(v, UC_X86_REG_RAX, (uint32_t)t);
+    wr(v, UC_X86_REG_RDX, t >> 32);
+    if (rdtscp) {
+        uint64_t aux = 0;
+        msr_read(v, 0xc0000103, &aux);
+        wr(v, UC_X86_REG_RCX, (uint32_t)aux);
+    }
+    skip_insn(v, rdtscp ? 3 : 2);
+}
+
+/* An exception the guest raised: an exit if the exception bitmap selects
+ * it, else delivered through the guest's IDT (x86_deliver). */
+static void exception(struct x86_vcpu *v, unsigned vec)
+{
+    sync_icount(v);
+    if (vec == 6) {
+        uint8_t b[3] = {0};
+        if (read_code(v, b, 3) && b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xc1) {
+            exit_to_vmm(v, VMX_REASON_VMCALL, 0, 3);
+            return;
+        }
+    }
+    bool has_err = (vec == 8 || (vec >= 10 && vec <= 14) || vec == 17) &&
+                   (state_code_bits(v), (v->seg_mode & 1u));
+    uint32_t err = 0;
+    uint64_t cr2 = 0;
+    if (vec == 14) {
+        memcpy(&cr2, v->priv + X86_PRIV_VMCB + 0x80, 8);
+        err = x86_pf_error(v, cr2);
+    }
+    uint32_t bitmap = (uint32_t)vmcs_get(v, VMCS_CTRL_EXC_BITMAP);
+    bool sel = (bitmap >> vec) & 1u;
+    if (vec == 14) {
+        uint32_t m = (uint32_t)vmcs_get(v, VMCS_CTRL_PF_ERROR_MASK),
+                 mt = (uint32_t)vmcs_get(v, VMCS_CTRL_PF_ERROR_MATCH);
+        if ((err & m) != mt)
+            sel = !sel;
+    }
+    uint32_t type = (vec == 2) ? IRQ_INFO_NMI : IRQ_INFO_HARD_EXC;
+    if (sel) {
+        exit_to_vmm(v, VMX_REASON_EXC_NMI, vec == 14 ? cr2 : 0, 0);
+        vmcs_set(v, VMCS_RO_VMEXIT_IRQ_INFO,
+                 IRQ_INFO_VALID | type | vec | (has_err ? IRQ_INFO_ERROR_VALID : 0u));
+        vmcs_set(v, VMCS_RO_VMEXIT_IRQ_ERROR, has_err ? err : 0);
+        return;
+    }
+    x86_queue_event(v, IRQ_INFO_VALID | type | vec | (has_err ? IRQ_INFO_ERROR_VALID : 0u), err, 0,
+                    cr2);
+    v->stop = X86_STOP_DELIVER;
+    uc_emu_stop(v->base.uc);
+}
+
+/* INT n, INT3, INTO: software interrupts and exceptions. */
+static void soft_int(struct x86_vcpu *v)
+{
+    sync_icount(v);
+    uint8_t b[4] = {0};
+    uint32_t len = insn_len(v, NULL);
+    read_code(v, b, len < sizeof(b) ? len : sizeof(b));
+    unsigned i = 0;
+    while (i < len && (b[i] == 0x66 || b[i] == 0x67 || (b[i] & 0xf0) == 0x40))
+        i++;
+    uint32_t info;
+    if (b[i] == 0xcc)
+        info = IRQ_INFO_VALID | IRQ_INFO_SOFT_EXC | 3;
+    else if (b[i] == 0xce)
+        info = IRQ_INFO_VALID | IRQ_INFO_SOFT_EXC | 4;
+    else if (b[i] == 0xf1)
+        info = IRQ_INFO_VALID | IRQ_INFO_PRIV_SOFT_EXC | 1;
+    else
+        info = IRQ_INFO_VALID | IRQ_INFO_SOFT_IRQ | b[i + 1];
+    unsigned vec = info & 0xffu;
+    uint32_t type = info & (7u << 8);
+    if (type != IRQ_INFO_SOFT_IRQ && ((vmcs_get(v, VMCS_CTRL_EXC_BITMAP) >> vec) & 1u)) {
+        exit_to_vmm(v, VMX_REASON_EXC_NMI, 0, len);
+        vmcs_set(v, VMCS_RO_VMEXIT_IRQ_INFO, info);
+        return;
+    }
+    x86_queue_event(v, info, 0, len, 0);
+    v->stop = X86_STOP_DELIVER;
+    uc_emu_stop(v->base.uc);
+}
+
+static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
+{
+    struct x86_vcpu *v = user;
+    (void)uc;
+    if (v->stop != X86_STOP_NONE)
+        return;
+    if (intno < SVM_BASE) {
+        exception(v, intno & 0x1fu);
+        return;
+    }
+    uint32_t code = intno - SVM_BASE;
+    uint32_t cpu = (uint32_t)vmcs_get(v, VMCS_CTRL_CPU_BASED);
+    uint32_t cpu2 =
+        (cpu & CPU_BASED_SECONDARY_CTLS) ? (uint32_t)vmcs_get(v, VMCS_CTRL_CPU_BASED2) : 0;
+    if (code == SVM_EXCP(1) && v->io_pending) {
+        io_exit(v);
+        return;
+    }
+    if (code < 0x10u) {
+        cr_access(v, code, false);
+        return;
+    }
+    if (code < 0x20u) {
+        cr_access(v, code - 0x10u, true);
+        return;
+    }
+    if (code < 0x40u) {
+        dr_access(v, code & 0xfu, code >= 0x30u);
+        return;
+    }
+    if (code < 0x60u) {
+        exception(v, code - 0x40u);
+        return;
+    }
+    sync_icount(v);
+    switch (code) {
+    case SVM_CPUID: exit_to_vmm(v, VMX_REASON_CPUID, 0, 2); return;
+    case SVM_HLT: exit_to_vmm(v, VMX_REASON_HLT, 0, 1); return;
+    case SVM_INVD: exit_to_vmm(v, VMX_REASON_INVD, 0, 2); return;
+    case SVM_MSR: msr_access(v); return;
+    case SVM_RDTSC: tsc_read(v, false); return;
+    case SVM_RDTSCP:
+        if (!(cpu2 & CPU_BASED2_RDTSCP)) {
+            exception(v, 6);
+            return;
+        }
+        tsc_read(v, true);
+        return;
+    case SVM_RDPMC:
+        if (cpu & CPU_BASED_RDPMC)
+            exit_to_vmm(v, VMX_REASON_RDPMC, 0, 2);
+        else
+            exception(v, 13);
+        return;
+    case SVM_SWINT: soft_int(v); return;
+    case SVM_PAUSE: exit_to_vmm(v, VMX_REASON_PAUSE, 0, insn_len(v, NULL)); return;
+    case SVM_WBINVD:
+        if (cpu2 & CPU_BASED2_WBINVD)
+            exit_to_vmm(v, VMX_REASON_WBINVD, 0, 2);
+        else
+            skip_insn(v, 2);
+        return;
+    case SVM_INVLPG: {
+        uint32_t len = insn_len(v, NULL);
+        if (cpu & CPU_BASED_INVLPG) {
+            exit_to_vmm(v, VMX_REASON_INVLPG, 0, len);
+            return;
+        }
+        uc_ctl_flush_tlb(v->base.uc);
+        skip_insn(v, len);
+        return;
+    }
+    case SVM_MONITOR:
+    case SVM_MWAIT:
+        if (cpu & (code == SVM_MWAIT ? CPU_BASED_MWAIT : CPU_BASED_MONITOR))
+            exit_to_vmm(v, code == SVM_MWAIT ? VMX_REASON_MWAIT : VMX_REASON_MONITOR, 0, 3);
+        else
+            exception(v, 6);
+        return;
+    case SVM_VMMCALL:
+    default: exception(v, 6); return; /* SVM instructions do not exist on the Intel guest */
+    }
+}
+
+/* ---- stage-2 faults ---- */
+
+static bool mem_fault(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+                      void *user)
+{
+    (void)uc;
+    (void)size;
+    (void)value;
+    struct x86_vcpu *v = user;
+    if (v->stop != X86_STOP_NONE)
+        return false;
+    uint32_t acc;
+    switch (type) {
+    case UC_MEM_WRITE_UNMAPPED:
+    case UC_MEM_WRITE_PROT: acc = 2; break;
+    case UC_MEM_FETCH_UNMAPPED:
+    case UC_MEM_FETCH_PROT: acc = 4; break;
+    default: acc = 1; break;
+    }
+    v->stop = X86_STOP_MEM;
+    v->mem_gpa = addr;
+    v->mem_access = acc;
+    return false;
+}
+
+static void ept_violation(struct x86_vcpu *v)
+{
+    sync_icount(v);
+    v->vmcs_fresh = false;
+    uint32_t prot = 0;
+    {
+        extern pthread_mutex_t vm_lock;
+        pthread_mutex_lock(&vm_lock);
+        const struct s2_entry *e = stage2_lookup(&v->base.vm->s2, v->mem_gpa);
+        if (e)
+            prot = e->prot;
+        pthread_mutex_unlock(&vm_lock);
+    }
+    uint64_t qual = v->mem_access | ((uint64_t)(prot & 7u) << 3) | (1u << 7) | (1u << 8);
+    uint64_t la = v->mem_gpa;
+    if (rd(v, UC_X86_REG_CR0) & 0x80000000u)
+        la = x86_fault_linear(v, v->mem_access, v->mem_gpa);
+    exit_clear(v);
+    vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_EPT_VIOLATION);
+    vmcs_set(v, VMCS_RO_EXIT_QUALIFIC, qual);
+    vmcs_set(v, VMCS_GUEST_PHYSICAL_ADDRESS, v->mem_gpa);
+    vmcs_set(v, VMCS_RO_GUEST_LIN_ADDR, la);
+}
+
+/* ---- engine setup ---- */
+
+void x86_hooks_install(struct x86_vcpu *v)
+{
+    uc_hook h;
+    uc_engine *uc = v->base.uc;
+    uc_hook_add(uc, &h, UC_HOOK_BLOCK, (void *)block_hook, v, 1, 0);
+    uc_hook_add(uc, &h, UC_HOOK_INTR, (void *)intr_hook, v, 1, 0);
+    uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)out_hook, v, 1, 0, UC_X86_INS_OUT);
+    uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)in_hook, v, 1, 0, UC_X86_INS_IN);
+    uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT, (void *)mem_fault, v, 1, 0);
+}
+
+/* ---- the run loop ---- */
+
+hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
+{
+    struct hvm_vcpu *b = &v->base;
+    vm_sync_vmm_writes(b);
+    if (atomic_load(&b->s2_dirty) && vcpu_sync_memory(b) != HV_SUCCESS)
+        return HV_ERROR;
+    atomic_store(&b->state, HVM_VCPU_RUNNING);
+    vcpu_arm_stop(b, deadline);
+    hv_return_t ret = HV_SUCCESS;
+    for (;;) {
+        if (atomic_load(&b->cancel)) {
+            atomic_store(&b->cancel, false);
+            state_sync(v);
+            exit_clear(v);
+            vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_IRQ);
+            break;
+        }
+        uint64_t info = vmcs_get(v, VMCS_CTRL_VMENTRY_IRQ_INFO);
+        if (info & IRQ_INFO_VALID) {
+            vmcs_set(v, VMCS_CTRL_VMENTRY_IRQ_INFO, info & ~(uint64_t)IRQ_INFO_VALID);
+            state_sync(v);
+            x86_queue_event(v, (uint32_t)info, (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_EXC_ERROR),
+                            (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_INSTR_LEN), 0);
+        }
+        if (v->event_pending) {
+            int r = x86_deliver(v);
+            if (r > 0)
+                break; /* the delivery itself exited (exception bitmap, triple fault) */
+        }
+        uint64_t begin;
+        if (v->load_pending || !v->engine_is_live) {
+            if ((ret = state_load(v)) != HV_SUCCESS)
+                break;
+            begin = X86_PRIV_GPA + X86_PRIV_STUB;
+        } else {
+            begin = rd(v, UC_X86_REG_RIP);
+        }
+        v->stop = X86_STOP_NONE;
+        v->blk_icount = 0;
+        v->blk_icount_base = b->icount;
+        uc_err err = uc_emu_start(b->uc, begin, UINT64_MAX, 0, 0);
+        b->icount = v->blk_icount_base + (v->stop == X86_STOP_NONE ? v->blk_icount : 0);
+        v->blk_icount = 0;
+        v->vmcs_fresh = false;
+        enum x86_stop why = v->stop;
+        v->stop = X86_STOP_NONE;
+        if (why == X86_STOP_EXIT)
+            break;
+        if (why == X86_STOP_MEM) {
+            ept_violation(v);
+            break;
+        }
+        if (why == X86_STOP_DELIVER)
+            continue;
+        if (why == X86_STOP_BUDGET) {
+            if (atomic_load(&b->cancel))
+                continue;
+            if (atomic_load(&b->s2_dirty)) {
+                if (vcpu_sync_memory(b) != HV_SUCCESS) {
+                    ret = HV_ERROR;
+                    break;
+                }
+                vcpu_arm_stop(b, deadline);
+                continue;
+            }
+            if (b->icount >= deadline) {
+                state_sync(v);
+                exit_clear(v);
+                vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_VMX_TIMER_EXPIRED);
+                break;
+            }
+            vcpu_arm_stop(b, deadline);
+            continue;
+        }
+        if (err != UC_ERR_OK) {
+            /* The engine stopped on its own: report the guest as shut down. */
+            state_sync(v);
+            exit_clear(v);
+            vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_TRIPLE_FAULT);
+            break;
+        }
+        /* The engine ran out of work without a hook's stop (e.g. the guest's
+         * HLT reached the engine): treat as a spurious exit. */
+        state_sync(v);
+        exit_clear(v);
+        vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_IRQ);
+        break;
+    }
+    atomic_store(&b->state, HVM_VCPU_IDLE);
+    v->vmcs_fresh = false;
+    state_sync(v);
+    return ret;
+}

@@ -1,0 +1,200 @@
+/*
+ * x86.h — the x86 (Intel VMX) flavour: the vCPU, its VMCS, and how the
+ * engine is driven. Design and every choice: docs/x86.md.
+ *
+ * In short: the guest runs on Unicorn's x86-64 engine as an AMD SVM guest of
+ * a tiny model-owned host stub. The VMCS is the model's own store; a VM entry
+ * that must load guest state the engine cannot take from host register
+ * writes (segment caches, CR0/CR4/EFER) runs the stub, whose VMRUN loads the
+ * state from a VMCB the model fills from the VMCS. The SVM intercepts the
+ * model sets (CPUID, HLT, MSR, RDTSC(P), CR/DR access, INVLPG, descriptor
+ * tables, software interrupts, every exception) reach the model through the
+ * engine's interrupt hook with the guest state intact; port I/O stops
+ * exactly through an I/O breakpoint; EPT violations are the engine's
+ * unmapped/protected memory faults against the model's stage-2 table.
+ */
+#ifndef HVMODEL_X86_H
+#define HVMODEL_X86_H
+
+#include "hvm.h"
+
+/* Model-owned pages, mapped in each vCPU's engine above the guest's
+ * physical address width (40 bits), so no guest page table can reach them. */
+#define X86_PRIV_GPA  0x10000000000ull /* 1 TiB */
+#define X86_PRIV_SIZE 0x10000u
+#define X86_PRIV_STUB 0x0000u /* host stub code */
+#define X86_PRIV_VMCB 0x1000u
+#define X86_PRIV_HSAV 0x2000u
+#define X86_PRIV_IOPM 0x4000u /* 12 KiB */
+#define X86_PRIV_MSRP 0x8000u /* 8 KiB */
+
+/* Guest physical addresses the VMM may map: below 2^39 (hvmodel's choice,
+ * the physical width of the Intel Macs that ran Hypervisor.framework). */
+#define X86_GPA_BITS 39u
+
+/* Segment registers in VMCS order. */
+enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, SEG_N };
+
+struct x86_seg {
+    uint16_t sel;
+    uint64_t base;
+    uint32_t limit;
+    uint32_t ar; /* VMX access-rights format; bit 16 = unusable */
+};
+
+#define VMCS_SLOTS 512u
+
+/* Why the engine last stopped (set by the hooks, read by the run loop). */
+enum x86_stop {
+    X86_STOP_NONE,
+    X86_STOP_EXIT,    /* an exit for the VMM is ready in the VMCS */
+    X86_STOP_SVM,     /* an SVM intercept the run loop handles (svm_code) */
+    X86_STOP_MEM,     /* an EPT violation (mem_* fields) */
+    X86_STOP_BUDGET,  /* stop_at reached: kick, deadline or stage-2 resync */
+    X86_STOP_DELIVER, /* an event must be delivered to the guest (deliver.c) */
+};
+
+struct x86_vcpu {
+    struct hvm_vcpu base;
+
+    uint64_t vmcs[VMCS_SLOTS];
+    uint64_t options; /* hv_vcpu_options_t */
+
+    /* Guest state: engine_is_live means the engine holds the current guest
+     * state (the VMCS guest-state fields are refreshed from it on demand,
+     * vmcs_fresh); load_pending means the VMCS holds state the engine must
+     * take at the next entry through VMRUN. */
+    bool engine_is_live;
+    bool vmcs_fresh;
+    bool load_pending;
+    struct x86_seg seg[SEG_N]; /* segment caches as last known */
+    uint16_t seg_mode;         /* CR0.PE | RFLAGS.VM<<1 | LMA<<2 when seg[] was known */
+    uint64_t dr[8];            /* the guest's debug registers (virtual) */
+    uint64_t xcr0;
+    uint64_t tsc_offset_model; /* hv_vm_sync_tsc / set_tsc_relative */
+
+    /* Native MSRs enabled with hv_vcpu_enable_native_msr, and the values of
+     * those the engine does not hold. */
+    uint32_t native_msr[32];
+    unsigned native_n;
+
+    uint8_t *priv;        /* X86_PRIV_SIZE bytes, mapped at X86_PRIV_GPA */
+    uc_context *host_ctx; /* the host mode the stub runs in */
+
+    /* Instruction counting: the last block the engine entered. */
+    uint64_t blk_addr;
+    uint32_t blk_size;
+    uint32_t blk_icount;
+    uint64_t blk_icount_base; /* icount before that block */
+    uint64_t blk_addr_eip;    /* RIP at that block's first instruction */
+
+    /* Stop bookkeeping from the hooks. */
+    enum x86_stop stop;
+    uint32_t svm_code;
+    uint64_t mem_gpa;
+    uint32_t mem_access; /* EPT qualification bits 0..2 */
+    bool io_pending;     /* the I/O hook saw an access; its #DB follows */
+    uint32_t io_port, io_size, io_dir;
+    uint64_t io_rip;
+    uint64_t io_rax;
+    uint64_t io_rcx, io_rsi, io_rdi;
+
+    /* An event to deliver through the guest's IVT/IDT (deliver.c). */
+    bool event_pending;
+    uint32_t event_info, event_err, event_len;
+    uint64_t event_cr2;
+    int inject_vec;       /* VMRUN delivers this vector (-1: none) */
+    bool pending_errcode; /* deliver: push this error code in the handler's first block */
+    uint32_t errcode;
+    uint32_t errcode_width;
+    uint64_t exec_ns;
+};
+
+static inline struct x86_vcpu *x86(struct hvm_vcpu *v)
+{
+    return (struct x86_vcpu *)v;
+}
+
+extern const struct hvm_arch_ops x86_ops;
+
+/* ---- vmcs.c ---- */
+enum vmcs_class {
+    VMCS_NONE,       /* not a field */
+    VMCS_GUEST,      /* guest state, read/write */
+    VMCS_GUEST_COND, /* CR0 (no CD/NW), activity state (ACTIVE/HLT) */
+    VMCS_CTRL,       /* control, read/write */
+    VMCS_CTRL_CAP,   /* control, writable within hv_vmx_read_capability */
+    VMCS_CTRL_RO,    /* control, read-only to the VMM */
+    VMCS_EXIT_RO,    /* exit information, read-only */
+    VMCS_OWNED,      /* the framework's (host state, EPTP, bitmaps...) */
+};
+/* Slot of a field in x86_vcpu.vmcs, or -1 for an unknown encoding. */
+int vmcs_slot(uint32_t field);
+enum vmcs_class vmcs_class_of(uint32_t field);
+/* The capability pair (allowed-0 low, allowed-1 high) constraining a
+ * VMCS_CTRL_CAP field. */
+uint64_t vmcs_field_cap(uint32_t field);
+bool vmx_capability(uint32_t which, uint64_t *value);
+static inline uint64_t vmcs_get(const struct x86_vcpu *v, uint32_t field)
+{
+    return v->vmcs[vmcs_slot(field)];
+}
+static inline void vmcs_set(struct x86_vcpu *v, uint32_t field, uint64_t value)
+{
+    v->vmcs[vmcs_slot(field)] = value;
+}
+/* Power-on guest state and default controls. */
+void vmcs_reset(struct x86_vcpu *v);
+
+/* ---- state.c ---- */
+/* Loads the VMCS guest state into the engine (VMRUN through the stub) and
+ * runs no guest instruction; event: VMENTRY interruption info to deliver
+ * (0: none). */
+hv_return_t state_load(struct x86_vcpu *v);
+/* Brings the VMCS guest-state fields up to date with the engine. */
+void state_sync(struct x86_vcpu *v);
+/* Writes one guest-state VMCS field (after class checks). */
+void state_write_field(struct x86_vcpu *v, uint32_t field, uint64_t value);
+/* Reads the current guest value of a segment, CRn... through state_sync. */
+uint64_t state_read_field(struct x86_vcpu *v, uint32_t field);
+/* The current CPU mode for decoding: 16, 32 or 64. */
+unsigned state_code_bits(struct x86_vcpu *v);
+/* Guest linear -> physical through the guest's paging (no faults); false if
+ * not mapped by the guest's tables. */
+bool state_translate(struct x86_vcpu *v, uint64_t linear, uint64_t *phys);
+/* Reads guest memory at a linear address (code bytes, descriptor tables). */
+bool state_read_linear(struct x86_vcpu *v, uint64_t linear, void *buf, size_t len);
+
+/* The engine's MSRs, read and written past the guest's intercepts. */
+uint64_t x86_msr_get(struct x86_vcpu *v, uint32_t msr);
+void x86_msr_set(struct x86_vcpu *v, uint32_t msr, uint64_t value);
+/* The saved host context the stub runs in (vcpu.c). */
+uc_context *x86_host_context(struct x86_vcpu *v);
+
+/* ---- exit.c ---- */
+hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline);
+void x86_hooks_install(struct x86_vcpu *v);
+uint64_t x86_tsc(struct x86_vcpu *v);
+
+/* ---- deliver.c ---- */
+/* Queues an event (interruption-information format) for delivery. */
+void x86_queue_event(struct x86_vcpu *v, uint32_t info, uint32_t err, uint32_t len, uint64_t cr2);
+/* Delivers the queued event: 0 when the next run enters the handler, 1
+ * when the delivery ended in an exit for the VMM (already in the VMCS). */
+int x86_deliver(struct x86_vcpu *v);
+/* The #PF error code of a fault at `linear` by the instruction at RIP. */
+uint32_t x86_pf_error(struct x86_vcpu *v, uint64_t linear);
+/* The linear address the instruction at RIP accessed at guest-physical gpa. */
+uint64_t x86_fault_linear(struct x86_vcpu *v, uint32_t access, uint64_t gpa);
+
+/* ---- regs.c ---- */
+hv_return_t regs_read(struct x86_vcpu *v, uint32_t reg, uint64_t *value);
+hv_return_t regs_write(struct x86_vcpu *v, uint32_t reg, uint64_t value);
+hv_return_t msr_read(struct x86_vcpu *v, uint32_t msr, uint64_t *value);
+hv_return_t msr_write(struct x86_vcpu *v, uint32_t msr, uint64_t value);
+bool msr_is_native(const struct x86_vcpu *v, uint32_t msr);
+hv_return_t msr_enable_native(struct x86_vcpu *v, uint32_t msr, bool enable);
+hv_return_t fpstate_read(struct x86_vcpu *v, void *buf, size_t size);
+hv_return_t fpstate_write(struct x86_vcpu *v, const void *buf, size_t size);
+
+#endif
