@@ -91,6 +91,12 @@ static uint32_t count_insns(struct x86_vcpu *v, uint64_t linear, size_t len, uns
     return n;
 }
 
+/* uc_ctl_request_cache() with the control word computed unsigned: the
+ * engine header's macro shifts a signed 3 into bit 31. */
+#define TB_REQUEST_CACHE                                                                           \
+    ((uc_control_type)((uint32_t)UC_CTL_TB_REQUEST_CACHE | (2u << 26) |                            \
+                       ((uint32_t)UC_CTL_IO_READ_WRITE << 30)))
+
 #define BLKC_N 4096u
 struct blkc {
     uint64_t addr;
@@ -105,7 +111,7 @@ static uint32_t block_insns(struct x86_vcpu *v, uint64_t addr, uint32_t size)
         return c->n;
     uc_tb tb;
     uint32_t n = 0;
-    if (uc_ctl_request_cache(v->base.uc, addr, &tb) == UC_ERR_OK && tb.pc == addr &&
+    if (uc_ctl(v->base.uc, TB_REQUEST_CACHE, addr, &tb) == UC_ERR_OK && tb.pc == addr &&
         tb.size == size)
         n = tb.icount;
     if (!n)
