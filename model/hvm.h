@@ -110,6 +110,12 @@ hv_return_t vm_protect(uint64_t gpa, uint64_t size, uint32_t prot);
  * every vCPU; then drops this vCPU's queued code. Owner thread only. */
 void vm_sync_vmm_writes(struct hvm_vcpu *vcpu);
 
+/* ---- alloc.c ---- */
+/* hv_vm_allocate: size a non-zero multiple of page (a power of two). */
+hv_return_t vm_allocate(void **uvap, size_t size, size_t page);
+/* hv_vm_deallocate: only exactly what vm_allocate handed out. */
+hv_return_t vm_deallocate(void *uva, size_t size);
+
 /* ---- vcpu.c ---- */
 /* Creates a vCPU owned by the calling thread; *out receives it. */
 hv_return_t vcpu_create(struct hvm_vcpu **out);

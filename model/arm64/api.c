@@ -6,8 +6,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "arm64.h"
 #include "hvmodel.h"
@@ -187,71 +185,18 @@ HVM_API hv_return_t hv_vm_protect(hv_ipa_t ipa, size_t size, hv_memory_flags_t f
     return vm_protect(ipa, size, (uint32_t)flags);
 }
 
-/* Allocations made by hv_vm_allocate, so hv_vm_deallocate never unmaps
- * memory it did not hand out. */
-static pthread_mutex_t alloc_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct alloc {
-    void *p;
-    size_t size;
-} * allocs;
-static size_t nallocs, allocs_cap;
-
 /* Apple silicon's page is 16 KiB: sizes are multiples of it and the memory
  * is 16 KiB aligned, so it can be mapped with either IPA granule. */
-#define ALLOC_PAGE 16384u
-
 HVM_API hv_return_t hv_vm_allocate(void **uvap, size_t size, hv_allocate_flags_t flags)
 {
-    if (!uvap || flags != HV_ALLOCATE_DEFAULT || size == 0 || size % ALLOC_PAGE)
+    if (flags != HV_ALLOCATE_DEFAULT)
         return HV_BAD_ARGUMENT;
-    hv_return_t ret = HV_SUCCESS;
-    pthread_mutex_lock(&alloc_lock);
-    if (nallocs == allocs_cap) {
-        size_t cap = allocs_cap ? allocs_cap * 2 : 16;
-        struct alloc *a = realloc(allocs, cap * sizeof(*a));
-        if (!a) {
-            ret = HV_NO_RESOURCES;
-            goto out;
-        }
-        allocs = a;
-        allocs_cap = cap;
-    }
-    /* Over-allocate by one page and trim to get the alignment. */
-    /* Shared anonymous memory, so the model can alias it for the engines
-     * without copying (memtrack.h). */
-    uint8_t *p = mmap(NULL, size + ALLOC_PAGE, PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) {
-        ret = HV_NO_RESOURCES;
-        goto out;
-    }
-    size_t lead = (ALLOC_PAGE - ((uintptr_t)p & (ALLOC_PAGE - 1))) & (ALLOC_PAGE - 1);
-    if (lead)
-        munmap(p, lead);
-    if (ALLOC_PAGE - lead)
-        munmap(p + lead + size, ALLOC_PAGE - lead);
-    allocs[nallocs++] = (struct alloc){p + lead, size};
-    *uvap = p + lead;
-out:
-    pthread_mutex_unlock(&alloc_lock);
-    return ret;
+    return vm_allocate(uvap, size, 16384u);
 }
 
 HVM_API hv_return_t hv_vm_deallocate(void *uva, size_t size)
 {
-    hv_return_t ret = HV_BAD_ARGUMENT;
-    pthread_mutex_lock(&alloc_lock);
-    for (size_t i = 0; i < nallocs; i++) {
-        if (allocs[i].p == uva && allocs[i].size == size) {
-            memtrack_forget(uva, size);
-            munmap(uva, size);
-            allocs[i] = allocs[--nallocs];
-            ret = HV_SUCCESS;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&alloc_lock);
-    return ret;
+    return vm_deallocate(uva, size);
 }
 
 /* ---- vCPU configuration ---- */

@@ -108,22 +108,14 @@ HVM_API hv_return_t hv_vm_protect_space(hv_vm_space_t asid, hv_gpaddr_t gpa, siz
 
 HVM_API hv_return_t hv_vm_allocate(void **uvap, size_t size, hv_allocate_flags_t flags)
 {
-    if (!uvap || flags != HV_ALLOCATE_DEFAULT || size == 0 || size % 4096u)
+    if (flags != HV_ALLOCATE_DEFAULT)
         return HV_BAD_ARGUMENT;
-    void *p = NULL;
-    if (posix_memalign(&p, 4096, size))
-        return HV_NO_RESOURCES;
-    memset(p, 0, size);
-    *uvap = p;
-    return HV_SUCCESS;
+    return vm_allocate(uvap, size, 4096u);
 }
 
 HVM_API hv_return_t hv_vm_deallocate(void *uva, size_t size)
 {
-    if (!uva || size == 0 || size % 4096u)
-        return HV_BAD_ARGUMENT;
-    free(uva);
-    return HV_SUCCESS;
+    return vm_deallocate(uva, size);
 }
 
 HVM_API hv_return_t hv_vm_sync_tsc(uint64_t tsc)
@@ -414,8 +406,7 @@ HVM_API hv_return_t hv_vmx_vcpu_get_cap_write_vmcs(hv_vcpuid_t vcpu, uint32_t fi
     }
     case VMCS_GUEST_COND:
         if (field == VMCS_GUEST_CR0) {
-            *allowed_0 = 0x21; /* NE and PE... PE may be 0 with unrestricted guest */
-            *allowed_0 = 0x20;
+            *allowed_0 = 0x20; /* NE; PE and PG may be 0 (unrestricted guest) */
             *allowed_1 = ~(uint64_t)0x60000000u & 0xffffffffu;
             return HV_SUCCESS;
         }

@@ -15,8 +15,6 @@
  */
 #include <string.h>
 
-#include <capstone/capstone.h>
-
 #include "x86.h"
 
 void x86_queue_event(struct x86_vcpu *v, uint32_t info, uint32_t err, uint32_t len, uint64_t cr2)
@@ -108,8 +106,8 @@ int x86_deliver(struct x86_vcpu *v)
         unsigned next = fault;
         if (depth > 0 && (prev == 8 || (contributory(prev) && contributory(next)))) {
             if (prev == 8) {
+                x86_exit_clear(v);
                 vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_TRIPLE_FAULT);
-                vmcs_set(v, VMCS_RO_EXIT_QUALIFIC, 0);
                 return 1;
             }
             next = 8;
@@ -118,12 +116,7 @@ int x86_deliver(struct x86_vcpu *v)
         uint32_t ninfo =
             IRQ_INFO_VALID | IRQ_INFO_HARD_EXC | next | (pe ? IRQ_INFO_ERROR_VALID : 0u);
         if ((bitmap >> next) & 1u) {
-            static const uint32_t ro[] = {VMCS_RO_EXIT_QUALIFIC,  VMCS_RO_VMX_INSTR_INFO,
-                                          VMCS_RO_GUEST_LIN_ADDR, VMCS_GUEST_PHYSICAL_ADDRESS,
-                                          VMCS_RO_IO_RCX,         VMCS_RO_IO_RSI,
-                                          VMCS_RO_IO_RDI,         VMCS_RO_IO_RIP};
-            for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++)
-                vmcs_set(v, ro[i], 0);
+            x86_exit_clear(v);
             vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_EXC_NMI);
             vmcs_set(v, VMCS_RO_VMEXIT_IRQ_INFO, ninfo);
             vmcs_set(v, VMCS_RO_VMEXIT_IRQ_ERROR, pe ? nerr : 0);
@@ -141,21 +134,6 @@ int x86_deliver(struct x86_vcpu *v)
 }
 
 /* ---- decoding a faulting instruction ---- */
-
-static csh detail_handle(unsigned bits)
-{
-    static _Thread_local csh h[3];
-    static _Thread_local bool open[3];
-    unsigned i = bits == 16 ? 0 : bits == 32 ? 1 : 2;
-    if (!open[i]) {
-        cs_mode m = bits == 16 ? CS_MODE_16 : bits == 32 ? CS_MODE_32 : CS_MODE_64;
-        if (cs_open(CS_ARCH_X86, m, &h[i]) != CS_ERR_OK)
-            return 0;
-        cs_option(h[i], CS_OPT_DETAIL, CS_OPT_ON);
-        open[i] = true;
-    }
-    return h[i];
-}
 
 static uint64_t reg_value(struct x86_vcpu *v, x86_reg r)
 {
@@ -190,18 +168,14 @@ static uint64_t reg_value(struct x86_vcpu *v, x86_reg r)
 static bool decode_at_rip(struct x86_vcpu *v, uint64_t *mem_la, bool *writes, uint64_t *rip_la,
                           uint32_t *len)
 {
+    state_sync(v); /* the segment bases of the memory operand */
     unsigned bits = state_code_bits(v);
-    uint64_t rip = 0;
-    uc_reg_read(v->base.uc, UC_X86_REG_RIP, &rip);
-    uint64_t la = v->seg[SEG_CS].base + rip;
-    if (bits != 64)
-        la = (uint32_t)la;
+    uint64_t rip = x86_rd(v, UC_X86_REG_RIP);
+    uint64_t la = state_rip_linear(v);
     *rip_la = la;
     uint8_t buf[15];
-    size_t n = sizeof(buf);
-    while (n && !state_read_linear(v, la, buf, n))
-        n--;
-    csh h = detail_handle(bits);
+    size_t n = state_read_code(v, buf, sizeof(buf));
+    csh h = x86_capstone(bits, true);
     cs_insn *insn;
     if (!n || !h || cs_disasm(h, buf, n, la, 1, &insn) != 1)
         return false;

@@ -7,8 +7,6 @@
  */
 #include <string.h>
 
-#include <capstone/capstone.h>
-
 #include "x86.h"
 
 /* SVM exit codes the interrupt hook sees as 0x100 + code. */
@@ -33,17 +31,8 @@
 #define SVM_MONITOR     0x8au
 #define SVM_MWAIT       0x8bu
 
-static uint64_t rd(struct x86_vcpu *v, int reg)
-{
-    uint64_t x = 0;
-    uc_reg_read(v->base.uc, reg, &x);
-    return x;
-}
-
-static void wr(struct x86_vcpu *v, int reg, uint64_t x)
-{
-    uc_reg_write(v->base.uc, reg, &x);
-}
+#define rd x86_rd
+#define wr x86_wr
 
 uint64_t x86_tsc(struct x86_vcpu *v)
 {
@@ -57,18 +46,20 @@ uint64_t x86_tsc(struct x86_vcpu *v)
 
 /* ---- instruction bytes and counting ---- */
 
-static csh capstone(unsigned bits)
+csh x86_capstone(unsigned bits, bool detail)
 {
-    static _Thread_local csh h[3];
-    static _Thread_local bool open[3];
+    static _Thread_local csh h[2][3];
+    static _Thread_local bool open[2][3];
     unsigned i = bits == 16 ? 0 : bits == 32 ? 1 : 2;
-    if (!open[i]) {
+    if (!open[detail][i]) {
         cs_mode m = bits == 16 ? CS_MODE_16 : bits == 32 ? CS_MODE_32 : CS_MODE_64;
-        if (cs_open(CS_ARCH_X86, m, &h[i]) != CS_ERR_OK)
+        if (cs_open(CS_ARCH_X86, m, &h[detail][i]) != CS_ERR_OK)
             return 0;
-        open[i] = true;
+        if (detail)
+            cs_option(h[detail][i], CS_OPT_DETAIL, CS_OPT_ON);
+        open[detail][i] = true;
     }
-    return h[i];
+    return h[detail][i];
 }
 
 /* Instructions in [start, start+len) of guest code at a linear address. */
@@ -77,7 +68,7 @@ static uint32_t count_insns(struct x86_vcpu *v, uint64_t linear, size_t len, uns
     uint8_t buf[4096];
     if (len > sizeof(buf) || !state_read_linear(v, linear, buf, len))
         return 0;
-    csh h = capstone(bits);
+    csh h = x86_capstone(bits, false);
     if (!h)
         return 0;
     const uint8_t *code = buf;
@@ -127,15 +118,13 @@ static void sync_icount(struct x86_vcpu *v)
 {
     if (!v->blk_icount)
         return;
-    uint64_t rip = rd(v, UC_X86_REG_RIP);
-    uint64_t off = rip - v->blk_addr_eip;
+    uint64_t off = state_rip_linear(v) - v->blk_addr;
     uint32_t done =
         off && off < v->blk_size ? count_insns(v, v->blk_addr, (size_t)off, state_code_bits(v)) : 0;
     v->base.icount = v->blk_icount_base + done;
     v->blk_icount_base = v->base.icount;
     v->blk_icount = 0;
     v->blk_addr += off;
-    v->blk_addr_eip = rip;
     v->blk_size = off < v->blk_size ? v->blk_size - (uint32_t)off : 0;
 }
 
@@ -167,13 +156,12 @@ static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
     }
     v->blk_addr = addr;
     v->blk_size = size;
-    v->blk_addr_eip = rd(v, UC_X86_REG_RIP);
     v->blk_icount = block_insns(v, addr, size);
 }
 
 /* ---- exit bookkeeping ---- */
 
-static void exit_clear(struct x86_vcpu *v)
+void x86_exit_clear(struct x86_vcpu *v)
 {
     static const uint32_t ro[] = {
         VMCS_RO_INSTR_ERROR,      VMCS_RO_EXIT_REASON,     VMCS_RO_VMEXIT_IRQ_INFO,
@@ -187,7 +175,7 @@ static void exit_clear(struct x86_vcpu *v)
 
 static void exit_to_vmm(struct x86_vcpu *v, uint32_t reason, uint64_t qual, uint32_t len)
 {
-    exit_clear(v);
+    x86_exit_clear(v);
     vmcs_set(v, VMCS_RO_EXIT_REASON, reason);
     vmcs_set(v, VMCS_RO_EXIT_QUALIFIC, qual);
     vmcs_set(v, VMCS_RO_VMEXIT_INSTR_LEN, len);
@@ -197,40 +185,32 @@ static void exit_to_vmm(struct x86_vcpu *v, uint32_t reason, uint64_t qual, uint
 }
 
 /* Length of the instruction at RIP (0 if unreadable). */
-static uint32_t insn_len(struct x86_vcpu *v, uint64_t *linear_out)
+static uint32_t insn_len(struct x86_vcpu *v)
 {
-    unsigned bits = state_code_bits(v);
-    uint64_t la = v->seg[SEG_CS].base + rd(v, UC_X86_REG_RIP);
-    if (bits != 64)
-        la = (uint32_t)la;
-    if (linear_out)
-        *linear_out = la;
     uint8_t buf[15];
-    size_t n = sizeof(buf);
-    while (n && !state_read_linear(v, la, buf, n))
-        n--;
-    csh h = capstone(bits);
-    if (!n || !h)
-        return 0;
+    size_t n = state_read_code(v, buf, sizeof(buf));
+    csh h = x86_capstone(state_code_bits(v), false);
     cs_insn *insn;
-    size_t c = cs_disasm(h, buf, n, la, 1, &insn);
-    uint32_t len = c ? insn[0].size : 0;
-    if (c)
-        cs_free(insn, c);
+    if (!n || !h || cs_disasm(h, buf, n, 0, 1, &insn) != 1)
+        return 0;
+    uint32_t len = insn->size;
+    cs_free(insn, 1);
     return len;
 }
 
 static bool read_code(struct x86_vcpu *v, uint8_t *buf, size_t n)
 {
-    uint64_t la = v->seg[SEG_CS].base + rd(v, UC_X86_REG_RIP);
-    if (state_code_bits(v) != 64)
-        la = (uint32_t)la;
-    return state_read_linear(v, la, buf, n);
+    return state_read_code(v, buf, n) == n;
 }
 
+/* The model completed the instruction at RIP: it retires (after
+ * sync_icount() credited the ones before it). */
 static void skip_insn(struct x86_vcpu *v, uint32_t len)
 {
     wr(v, UC_X86_REG_RIP, rd(v, UC_X86_REG_RIP) + len);
+    v->base.icount++;
+    v->blk_icount_base = v->base.icount;
+    v->vmcs_fresh = false;
 }
 
 /* ---- port I/O ---- */
@@ -282,8 +262,7 @@ static void io_exit(struct x86_vcpu *v)
     sync_icount(v);
     v->vmcs_fresh = false;
     uint8_t b[15];
-    uint64_t la;
-    uint32_t len = insn_len(v, &la);
+    uint32_t len = insn_len(v);
     bool rep = false, string = false, imm = false;
     if (len && read_code(v, b, len)) {
         for (uint32_t i = 0; i < len; i++) {
@@ -310,7 +289,8 @@ static void io_exit(struct x86_vcpu *v)
         vmcs_set(v, VMCS_RO_IO_RDI, v->io_rdi);
         vmcs_set(v, VMCS_RO_IO_RIP, v->io_rip);
         vmcs_set(v, VMCS_RO_GUEST_LIN_ADDR,
-                 v->io_dir ? v->seg[SEG_ES].base + v->io_rdi : v->seg[SEG_DS].base + v->io_rsi);
+                 v->io_dir ? state_read_field(v, VMCS_GUEST_ES_BASE) + v->io_rdi
+                           : state_read_field(v, VMCS_GUEST_DS_BASE) + v->io_rsi);
     }
 }
 
@@ -329,7 +309,7 @@ static uint32_t gpr_uc(unsigned n)
 static bool decode_mov_cr(struct x86_vcpu *v, unsigned *gpr, uint32_t *len)
 {
     uint8_t b[8];
-    *len = insn_len(v, NULL);
+    *len = insn_len(v);
     if (!*len || *len > sizeof(b) || !read_code(v, b, *len))
         return false;
     unsigned rexb = 0, i = 0;
@@ -472,8 +452,9 @@ static void exception(struct x86_vcpu *v, unsigned vec)
             return;
         }
     }
-    bool has_err = (vec == 8 || (vec >= 10 && vec <= 14) || vec == 17) &&
-                   (state_code_bits(v), (v->seg_mode & 1u));
+    /* Real mode pushes no error codes. */
+    bool has_err =
+        (vec == 8 || (vec >= 10 && vec <= 14) || vec == 17) && (rd(v, UC_X86_REG_CR0) & 1u);
     uint32_t err = 0;
     uint64_t cr2 = 0;
     if (vec == 14) {
@@ -507,7 +488,7 @@ static void soft_int(struct x86_vcpu *v)
 {
     sync_icount(v);
     uint8_t b[4] = {0};
-    uint32_t len = insn_len(v, NULL);
+    uint32_t len = insn_len(v);
     read_code(v, b, len < sizeof(b) ? len : sizeof(b));
     unsigned i = 0;
     while (i < len && (b[i] == 0x66 || b[i] == 0x67 || (b[i] & 0xf0) == 0x40))
@@ -588,7 +569,7 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
             exception(v, 13);
         return;
     case SVM_SWINT: soft_int(v); return;
-    case SVM_PAUSE: exit_to_vmm(v, VMX_REASON_PAUSE, 0, insn_len(v, NULL)); return;
+    case SVM_PAUSE: exit_to_vmm(v, VMX_REASON_PAUSE, 0, insn_len(v)); return;
     case SVM_WBINVD:
         if (cpu2 & CPU_BASED2_WBINVD)
             exit_to_vmm(v, VMX_REASON_WBINVD, 0, 2);
@@ -596,7 +577,7 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
             skip_insn(v, 2);
         return;
     case SVM_INVLPG: {
-        uint32_t len = insn_len(v, NULL);
+        uint32_t len = insn_len(v);
         if (cpu & CPU_BASED_INVLPG) {
             exit_to_vmm(v, VMX_REASON_INVLPG, 0, len);
             return;
@@ -647,19 +628,16 @@ static void ept_violation(struct x86_vcpu *v)
     sync_icount(v);
     v->vmcs_fresh = false;
     uint32_t prot = 0;
-    {
-        extern pthread_mutex_t vm_lock;
-        pthread_mutex_lock(&vm_lock);
-        const struct s2_entry *e = stage2_lookup(&v->base.vm->s2, v->mem_gpa);
-        if (e)
-            prot = e->prot;
-        pthread_mutex_unlock(&vm_lock);
-    }
+    pthread_mutex_lock(&vm_lock);
+    const struct s2_entry *e = stage2_lookup(&v->base.vm->s2, v->mem_gpa);
+    if (e)
+        prot = e->prot;
+    pthread_mutex_unlock(&vm_lock);
     uint64_t qual = v->mem_access | ((uint64_t)(prot & 7u) << 3) | (1u << 7) | (1u << 8);
     uint64_t la = v->mem_gpa;
     if (rd(v, UC_X86_REG_CR0) & 0x80000000u)
         la = x86_fault_linear(v, v->mem_access, v->mem_gpa);
-    exit_clear(v);
+    x86_exit_clear(v);
     vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_EPT_VIOLATION);
     vmcs_set(v, VMCS_RO_EXIT_QUALIFIC, qual);
     vmcs_set(v, VMCS_GUEST_PHYSICAL_ADDRESS, v->mem_gpa);
@@ -693,15 +671,13 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
     for (;;) {
         if (atomic_load(&b->cancel)) {
             atomic_store(&b->cancel, false);
-            state_sync(v);
-            exit_clear(v);
+            x86_exit_clear(v);
             vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_IRQ);
             break;
         }
         uint64_t info = vmcs_get(v, VMCS_CTRL_VMENTRY_IRQ_INFO);
         if (info & IRQ_INFO_VALID) {
             vmcs_set(v, VMCS_CTRL_VMENTRY_IRQ_INFO, info & ~(uint64_t)IRQ_INFO_VALID);
-            state_sync(v);
             x86_queue_event(v, (uint32_t)info, (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_EXC_ERROR),
                             (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_INSTR_LEN), 0);
         }
@@ -719,6 +695,7 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
             begin = rd(v, UC_X86_REG_RIP);
         }
         v->stop = X86_STOP_NONE;
+        v->vmcs_fresh = false; /* the guest is about to change its state */
         v->blk_icount = 0;
         v->blk_icount_base = b->icount;
         uc_err err = uc_emu_start(b->uc, begin, UINT64_MAX, 0, 0);
@@ -747,8 +724,7 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
                 continue;
             }
             if (b->icount >= deadline) {
-                state_sync(v);
-                exit_clear(v);
+                x86_exit_clear(v);
                 vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_VMX_TIMER_EXPIRED);
                 break;
             }
@@ -757,20 +733,16 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         }
         if (err != UC_ERR_OK) {
             /* The engine stopped on its own: report the guest as shut down. */
-            state_sync(v);
-            exit_clear(v);
+            x86_exit_clear(v);
             vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_TRIPLE_FAULT);
             break;
         }
         /* The engine ran out of work without a hook's stop (e.g. the guest's
          * HLT reached the engine): treat as a spurious exit. */
-        state_sync(v);
-        exit_clear(v);
+        x86_exit_clear(v);
         vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_IRQ);
         break;
     }
     atomic_store(&b->state, HVM_VCPU_IDLE);
-    v->vmcs_fresh = false;
-    state_sync(v);
     return ret;
 }

@@ -24,8 +24,6 @@
 
 #include "x86.h"
 
-extern pthread_mutex_t vm_lock;
-
 /* ---- VMCB layout (AMD64 APM vol. 2, appendix B) ---- */
 #define CB_CR_RD        0x000
 #define CB_CR_WR        0x002
@@ -95,12 +93,7 @@ static const int gpr_ids[14] = {UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX, 
                                 UC_X86_REG_R10, UC_X86_REG_R11, UC_X86_REG_R12, UC_X86_REG_R13,
                                 UC_X86_REG_R14, UC_X86_REG_R15};
 
-static uint64_t rd(struct x86_vcpu *v, int reg)
-{
-    uint64_t x = 0;
-    uc_reg_read(v->base.uc, reg, &x);
-    return x;
-}
+#define rd x86_rd
 
 /* The engine's RDMSR/WRMSR helpers apply the guest's SVM MSR intercepts,
  * which the model must not trip over: its own accesses point the VMCB's
@@ -497,15 +490,48 @@ void state_sync(struct x86_vcpu *v)
     vmcs_set(v, VMCS_GUEST_DR7, v->dr[7]);
 }
 
+/* Only CS's cache, for decoding at RIP; the full state_sync() is for VMCS
+ * reads. Between syncs CS is derived into cs_now, leaving seg[] as the
+ * last sync knew it. */
+static const struct x86_seg *current_cs(struct x86_vcpu *v, unsigned *mode)
+{
+    if (v->vmcs_fresh || !v->engine_is_live) {
+        *mode = v->seg_mode;
+        return &v->seg[SEG_CS];
+    }
+    uint64_t cr0 = rd(v, UC_X86_REG_CR0), rflags = rd(v, UC_X86_REG_RFLAGS);
+    uint64_t efer = x86_msr_get(v, 0xc0000080);
+    *mode = (unsigned)((cr0 & 1u) | ((rflags >> 16) & 2u) | ((efer >> 8) & 4u));
+    struct x86_seg keep = v->seg[SEG_CS];
+    derive_seg(v, SEG_CS, (uint16_t)rd(v, UC_X86_REG_CS), *mode);
+    v->cs_now = v->seg[SEG_CS];
+    v->seg[SEG_CS] = keep;
+    return &v->cs_now;
+}
+
 unsigned state_code_bits(struct x86_vcpu *v)
 {
-    state_sync(v);
-    uint32_t ar = v->seg[SEG_CS].ar;
-    if ((v->seg_mode & 4u) && (ar & 0x2000u))
+    unsigned mode;
+    uint32_t ar = current_cs(v, &mode)->ar;
+    if ((mode & 4u) && (ar & 0x2000u))
         return 64;
-    if (!(v->seg_mode & 1u) || (v->seg_mode & 2u))
-        return (ar & 0x4000u) ? 32 : 16;
     return (ar & 0x4000u) ? 32 : 16;
+}
+
+uint64_t state_rip_linear(struct x86_vcpu *v)
+{
+    unsigned mode;
+    const struct x86_seg *cs = current_cs(v, &mode);
+    uint64_t la = cs->base + rd(v, UC_X86_REG_RIP);
+    return ((mode & 4u) && (cs->ar & 0x2000u)) ? la : (uint32_t)la;
+}
+
+size_t state_read_code(struct x86_vcpu *v, uint8_t *buf, size_t n)
+{
+    uint64_t la = state_rip_linear(v);
+    while (n && !state_read_linear(v, la, buf, n))
+        n--;
+    return n;
 }
 
 /* Fields the engine takes from a plain register write keep the engine live;

@@ -34,10 +34,6 @@ static void write_stub(uint8_t *p)
     s[n++] = 0xf4;                               /* hlt: never reached */
 }
 
-struct x86_host {
-    uc_context *ctx;
-};
-
 static hv_return_t vcpu_init(struct hvm_vcpu *b)
 {
     struct x86_vcpu *v = x86(b);

@@ -16,6 +16,8 @@
 #ifndef HVMODEL_X86_H
 #define HVMODEL_X86_H
 
+#include <capstone/capstone.h>
+
 #include "hvm.h"
 
 /* Model-owned pages, mapped in each vCPU's engine above the guest's
@@ -48,7 +50,6 @@ struct x86_seg {
 enum x86_stop {
     X86_STOP_NONE,
     X86_STOP_EXIT,    /* an exit for the VMM is ready in the VMCS */
-    X86_STOP_SVM,     /* an SVM intercept the run loop handles (svm_code) */
     X86_STOP_MEM,     /* an EPT violation (mem_* fields) */
     X86_STOP_BUDGET,  /* stop_at reached: kick, deadline or stage-2 resync */
     X86_STOP_DELIVER, /* an event must be delivered to the guest (deliver.c) */
@@ -68,6 +69,7 @@ struct x86_vcpu {
     bool vmcs_fresh;
     bool load_pending;
     struct x86_seg seg[SEG_N]; /* segment caches as last known */
+    struct x86_seg cs_now;     /* CS derived between syncs (state.c) */
     uint16_t seg_mode;         /* CR0.PE | RFLAGS.VM<<1 | LMA<<2 when seg[] was known */
     uint64_t dr[8];            /* the guest's debug registers (virtual) */
     uint64_t xcr0;
@@ -86,11 +88,9 @@ struct x86_vcpu {
     uint32_t blk_size;
     uint32_t blk_icount;
     uint64_t blk_icount_base; /* icount before that block */
-    uint64_t blk_addr_eip;    /* RIP at that block's first instruction */
 
     /* Stop bookkeeping from the hooks. */
     enum x86_stop stop;
-    uint32_t svm_code;
     uint64_t mem_gpa;
     uint32_t mem_access; /* EPT qualification bits 0..2 */
     bool io_pending;     /* the I/O hook saw an access; its #DB follows */
@@ -107,7 +107,6 @@ struct x86_vcpu {
     bool pending_errcode; /* deliver: push this error code in the handler's first block */
     uint32_t errcode;
     uint32_t errcode_width;
-    uint64_t exec_ns;
 };
 
 static inline struct x86_vcpu *x86(struct hvm_vcpu *v)
@@ -116,6 +115,19 @@ static inline struct x86_vcpu *x86(struct hvm_vcpu *v)
 }
 
 extern const struct hvm_arch_ops x86_ops;
+extern pthread_mutex_t vm_lock; /* vm.c */
+
+static inline uint64_t x86_rd(struct x86_vcpu *v, int reg)
+{
+    uint64_t x = 0;
+    uc_reg_read(v->base.uc, reg, &x);
+    return x;
+}
+
+static inline void x86_wr(struct x86_vcpu *v, int reg, uint64_t x)
+{
+    uc_reg_write(v->base.uc, reg, &x);
+}
 
 /* ---- vmcs.c ---- */
 enum vmcs_class {
@@ -147,9 +159,8 @@ static inline void vmcs_set(struct x86_vcpu *v, uint32_t field, uint64_t value)
 void vmcs_reset(struct x86_vcpu *v);
 
 /* ---- state.c ---- */
-/* Loads the VMCS guest state into the engine (VMRUN through the stub) and
- * runs no guest instruction; event: VMENTRY interruption info to deliver
- * (0: none). */
+/* Prepares the engine to take the VMCS guest state: the next uc_emu_start
+ * at the stub VMRUNs it (and delivers inject_vec, if any). */
 hv_return_t state_load(struct x86_vcpu *v);
 /* Brings the VMCS guest-state fields up to date with the engine. */
 void state_sync(struct x86_vcpu *v);
@@ -168,6 +179,10 @@ bool state_read_linear(struct x86_vcpu *v, uint64_t linear, void *buf, size_t le
 /* The engine's MSRs, read and written past the guest's intercepts. */
 uint64_t x86_msr_get(struct x86_vcpu *v, uint32_t msr);
 void x86_msr_set(struct x86_vcpu *v, uint32_t msr, uint64_t value);
+/* Code at RIP: its linear address, and up to n readable bytes of it. */
+uint64_t state_rip_linear(struct x86_vcpu *v);
+size_t state_read_code(struct x86_vcpu *v, uint8_t *buf, size_t n);
+
 /* The saved host context the stub runs in (vcpu.c). */
 uc_context *x86_host_context(struct x86_vcpu *v);
 
@@ -175,6 +190,11 @@ uc_context *x86_host_context(struct x86_vcpu *v);
 hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline);
 void x86_hooks_install(struct x86_vcpu *v);
 uint64_t x86_tsc(struct x86_vcpu *v);
+
+/* Zeroes every exit-information field (no stale values in a new exit). */
+void x86_exit_clear(struct x86_vcpu *v);
+/* Capstone handles for 16/32/64-bit code (detail: operand details on). */
+csh x86_capstone(unsigned bits, bool detail);
 
 /* ---- deliver.c ---- */
 /* Queues an event (interruption-information format) for delivery. */

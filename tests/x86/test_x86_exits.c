@@ -14,6 +14,7 @@
 
 #include <Hypervisor/hv.h>
 #include <Hypervisor/hv_vmx.h>
+#include <hvmodel.h>
 
 #include "x86_realmode_exits.h"
 
@@ -100,6 +101,15 @@ static void expect_exit(uint64_t reason, uint64_t qual, uint64_t len)
     assert_int_equal(rvmcs(VMCS_RO_VMEXIT_INSTR_LEN), len);
 }
 
+/* Guest instructions retired so far (exiting instructions do not retire;
+ * the ones the model completes itself do). */
+static uint64_t retired(void)
+{
+    uint64_t n = 0;
+    assert_int_equal(hvm_vcpu_get_instruction_count(vcpu, &n), HV_SUCCESS);
+    return n;
+}
+
 static void advance(void)
 {
     uint64_t len = rvmcs(VMCS_RO_VMEXIT_INSTR_LEN);
@@ -113,6 +123,7 @@ static void test_realmode_exit_sequence_has_exact_vmcs_values(void **state)
     expect_exit(VMX_REASON_IO, 0x3f80000, 1);
     assert_int_equal(reg(HV_X86_RIP), 0x7c05);
     assert_int_equal(reg(HV_X86_RAX) & 0xff, 'H');
+    assert_int_equal(retired(), 2); /* mov $0x3f8,%dx; mov $'H',%al */
     advance();
     /* outb %al,$0x80: immediate operand (bit 6) */
     expect_exit(VMX_REASON_IO, 0x800040, 2);
@@ -126,6 +137,12 @@ static void test_realmode_exit_sequence_has_exact_vmcs_values(void **state)
     advance();
     /* rdtsc without RDTSC exiting runs in the model; vmcall exits */
     expect_exit(VMX_REASON_VMCALL, 0, 3);
+    /* 6 instructions retired before RDTSC: the virtual TSC (one cycle per
+     * instruction at the default ratio) read 6; RDTSC itself retired. */
+    assert_int_equal(reg(HV_X86_RAX), 6);
+    assert_int_equal(reg(HV_X86_RDX), 0);
+    assert_int_equal(reg(HV_X86_RCX), 0x1234);
+    assert_int_equal(retired(), 7);
     advance();
     /* movb to DS:0x100 = GPA 0xd0100, unmapped: a write, GLA valid and
      * a translated access; no permissions on the GPA */
@@ -160,6 +177,18 @@ static void test_readonly_and_framework_fields_refuse_writes(void **state)
     assert_int_equal(hv_vmx_vcpu_write_vmcs(vcpu, VMCS_GUEST_ACTIVITY_STATE, 2), HV_BAD_ARGUMENT);
 }
 
+static void test_allocate_hands_out_4k_pages_and_frees_only_its_own(void **state)
+{
+    (void)state;
+    void *p = NULL;
+    assert_int_equal(hv_vm_allocate(&p, 4096 + 1, HV_ALLOCATE_DEFAULT), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_allocate(&p, 8192, HV_ALLOCATE_DEFAULT), HV_SUCCESS);
+    assert_int_equal((uintptr_t)p & 4095u, 0);
+    assert_int_equal(hv_vm_deallocate(ram, 4096), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_deallocate(p, 4096), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_deallocate(p, 8192), HV_SUCCESS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +196,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_readonly_and_framework_fields_refuse_writes, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_allocate_hands_out_4k_pages_and_frees_only_its_own,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
