@@ -61,7 +61,7 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/hv/
         FILES_MATCHING PATTERN "*.h")
 
 if(TARGET hvtrace)
-  install(TARGETS hvtrace RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  install(TARGETS hvtrace hvtrace-x86 RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
           COMPONENT hvmodel_runtime)
 endif()
 

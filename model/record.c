@@ -264,3 +264,35 @@ void rec_exit(uint32_t vcpu, uint32_t reason, uint64_t syndrome, uint64_t va, ui
     hvt_put64(b + 48, digest);
     emit(HVT_EXIT, b, 56);
 }
+
+void rec_vcpu_blob(uint16_t type, uint32_t vcpu, const void *data, uint32_t len)
+{
+    uint8_t b[8 + HVT_FPSTATE_MAX];
+    if (len > HVT_FPSTATE_MAX)
+        len = HVT_FPSTATE_MAX;
+    hvt_put32(b, vcpu);
+    hvt_put32(b + 4, len);
+    memcpy(b + 8, data, len);
+    emit(type, b, 8 + len);
+}
+
+void rec_exit_x86(const struct rec_x86_exit *e)
+{
+    uint8_t b[88];
+    hvt_put32(b, e->vcpu);
+    hvt_put32(b + 4, e->reason);
+    hvt_put64(b + 8, e->qualification);
+    hvt_put64(b + 16, e->gla);
+    hvt_put64(b + 24, e->gpa);
+    hvt_put64(b + 32, e->rip);
+    hvt_put64(b + 40, e->icount);
+    hvt_put64(b + 48, e->digest);
+    hvt_put64(b + 56, e->deadline);
+    hvt_put32(b + 64, e->instr_len);
+    hvt_put32(b + 68, e->instr_info);
+    hvt_put32(b + 72, e->intr_info);
+    hvt_put32(b + 76, e->intr_error);
+    hvt_put32(b + 80, e->idt_info);
+    hvt_put32(b + 84, e->idt_error);
+    emit(HVT_EXIT_X86, b, 88);
+}

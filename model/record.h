@@ -43,7 +43,17 @@ void rec_vcpu_u32_u32(uint16_t type, uint32_t vcpu, uint32_t a, uint32_t b);
 void rec_vcpu_u64(uint16_t type, uint32_t vcpu, uint64_t a);
 void rec_vcpu_bytes16(uint16_t type, uint32_t vcpu, uint32_t a, const uint8_t b[16]);
 void rec_u64(uint16_t type, uint64_t a);
+/* SET_FPSTATE: len bytes (at most HVT_FPSTATE_MAX). */
+void rec_vcpu_blob(uint16_t type, uint32_t vcpu, const void *data, uint32_t len);
 void rec_exit(uint32_t vcpu, uint32_t reason, uint64_t syndrome, uint64_t va, uint64_t ipa,
               uint64_t pc, uint64_t icount, uint64_t digest);
+
+/* An x86 exit (EXIT_X86): the VMCS exit fields as the VMM reads them. */
+struct rec_x86_exit {
+    uint32_t vcpu, reason;
+    uint64_t qualification, gla, gpa, rip, icount, digest, deadline;
+    uint32_t instr_len, instr_info, intr_info, intr_error, idt_info, idt_error;
+};
+void rec_exit_x86(const struct rec_x86_exit *e);
 
 #endif

@@ -10,8 +10,6 @@
 #include <Hypervisor/Hypervisor.h>
 #include <hvmodel.h>
 
-#include "replay.h"
-
 static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -69,6 +67,77 @@ const char *hvtrace_reason_name(uint32_t reason)
 {
     static const char *names[] = {"CANCELED", "EXCEPTION", "VTIMER_ACTIVATED", "UNKNOWN"};
     return reason < 4 ? names[reason] : "?";
+}
+
+const char *hvtrace_vmx_reason_name(uint32_t reason)
+{
+    /* Intel SDM Vol. 3 Appendix C, as hv_arch_vmx.h names them. */
+    static const char *const names[] = {
+        [0] = "EXC_NMI",
+        [1] = "IRQ",
+        [2] = "TRIPLE_FAULT",
+        [3] = "INIT",
+        [4] = "SIPI",
+        [5] = "IO_SMI",
+        [6] = "OTHER_SMI",
+        [7] = "IRQ_WND",
+        [8] = "VIRTUAL_NMI_WND",
+        [9] = "TASK",
+        [10] = "CPUID",
+        [11] = "GETSEC",
+        [12] = "HLT",
+        [13] = "INVD",
+        [14] = "INVLPG",
+        [15] = "RDPMC",
+        [16] = "RDTSC",
+        [17] = "RSM",
+        [18] = "VMCALL",
+        [19] = "VMCLEAR",
+        [20] = "VMLAUNCH",
+        [21] = "VMPTRLD",
+        [22] = "VMPTRST",
+        [23] = "VMREAD",
+        [24] = "VMRESUME",
+        [25] = "VMWRITE",
+        [26] = "VMOFF",
+        [27] = "VMON",
+        [28] = "MOV_CR",
+        [29] = "MOV_DR",
+        [30] = "IO",
+        [31] = "RDMSR",
+        [32] = "WRMSR",
+        [33] = "VMENTRY_GUEST",
+        [34] = "VMENTRY_MSR",
+        [36] = "MWAIT",
+        [37] = "MTF",
+        [39] = "MONITOR",
+        [40] = "PAUSE",
+        [41] = "VMENTRY_MC",
+        [43] = "TPR_THRESHOLD",
+        [44] = "APIC_ACCESS",
+        [45] = "VIRTUALIZED_EOI",
+        [46] = "GDTR_IDTR",
+        [47] = "LDTR_TR",
+        [48] = "EPT_VIOLATION",
+        [49] = "EPT_MISCONFIG",
+        [50] = "EPT_INVEPT",
+        [51] = "RDTSCP",
+        [52] = "VMX_TIMER_EXPIRED",
+        [53] = "INVVPID",
+        [54] = "WBINVD",
+        [55] = "XSETBV",
+        [56] = "APIC_WRITE",
+        [57] = "RDRAND",
+        [58] = "INVPCID",
+        [59] = "VMFUNC",
+        [60] = "ENCLS",
+        [61] = "RDSEED",
+        [62] = "PAGE_MODIFICATION_LOG_FULL",
+        [63] = "XSAVES",
+        [64] = "XRSTORS",
+    };
+    uint32_t basic = reason & 0xffff;
+    return basic < sizeof(names) / sizeof(names[0]) && names[basic] ? names[basic] : "?";
 }
 
 const char *hvtrace_ec_name(unsigned ec)
@@ -153,6 +222,45 @@ void hvtrace_describe(const struct hvt_record *r, char *buf, size_t n)
     case HVT_END:
         snprintf(buf, n, "%" PRIu64 " records, %" PRIu64 " exits", hvt_get64(p), hvt_get64(p + 8));
         break;
+    case HVT_SET_VMCS:
+        snprintf(buf, n, "vcpu %u field 0x%04x = 0x%" PRIx64, hvt_get32(p), hvt_get32(p + 4),
+                 hvt_get64(p + 8));
+        break;
+    case HVT_SET_MSR:
+        snprintf(buf, n, "vcpu %u msr 0x%x = 0x%" PRIx64, hvt_get32(p), hvt_get32(p + 4),
+                 hvt_get64(p + 8));
+        break;
+    case HVT_SET_NATIVE_MSR:
+        snprintf(buf, n, "vcpu %u msr 0x%x native = %u", hvt_get32(p), hvt_get32(p + 4),
+                 hvt_get32(p + 8));
+        break;
+    case HVT_SET_FPSTATE:
+        snprintf(buf, n, "vcpu %u %u bytes", hvt_get32(p), hvt_get32(p + 4));
+        break;
+    case HVT_SYNC_TSC: snprintf(buf, n, "tsc = 0x%" PRIx64, hvt_get64(p)); break;
+    case HVT_SET_TSC_RELATIVE:
+        snprintf(buf, n, "vcpu %u offset = 0x%" PRIx64, hvt_get32(p), hvt_get64(p + 4));
+        break;
+    case HVT_SET_APIC_ADDRESS:
+        snprintf(buf, n, "vcpu %u gpa 0x%" PRIx64, hvt_get32(p), hvt_get64(p + 4));
+        break;
+    case HVT_EXIT_X86: {
+        int k = snprintf(buf, n,
+                         "vcpu %u %s qual 0x%" PRIx64 " gla 0x%" PRIx64 " gpa 0x%" PRIx64
+                         " rip 0x%" PRIx64 " len %u icount %" PRIu64 " digest %016" PRIx64,
+                         hvt_get32(p), hvtrace_vmx_reason_name(hvt_get32(p + 4)), hvt_get64(p + 8),
+                         hvt_get64(p + 16), hvt_get64(p + 24), hvt_get64(p + 32), hvt_get32(p + 64),
+                         hvt_get64(p + 40), hvt_get64(p + 48));
+        if (k > 0 && (size_t)k < n && hvt_get32(p + 72))
+            k += snprintf(buf + k, n - (size_t)k, " intr 0x%08x err 0x%x", hvt_get32(p + 72),
+                          hvt_get32(p + 76));
+        if (k > 0 && (size_t)k < n && hvt_get32(p + 80))
+            k += snprintf(buf + k, n - (size_t)k, " idt-vectoring 0x%08x err 0x%x",
+                          hvt_get32(p + 80), hvt_get32(p + 84));
+        if (k > 0 && (size_t)k < n && hvt_get64(p + 56) != ~0ull)
+            snprintf(buf + k, n - (size_t)k, " deadline %" PRIu64, hvt_get64(p + 56));
+        break;
+    }
     default:
         if (r->size >= 4)
             snprintf(buf, n, "vcpu %u", hvt_get32(p));
@@ -245,8 +353,7 @@ int cmd_dump(int argc, char **argv)
         const char *name = hvt_type_name(rec.type);
         if (rec.seq < from || rec.seq > to || (type && (!name || strcasecmp(type, name))))
             continue;
-        bool has_vcpu =
-            rec.type >= HVT_VCPU_CREATE && rec.type <= HVT_EXIT && rec.type != HVT_CLOCK_ADVANCE;
+        bool has_vcpu = hvt_has_vcpu(rec.type);
         if (vcpu >= 0 && (!has_vcpu || hvt_get32(rec.payload) != (uint32_t)vcpu))
             continue;
         hvtrace_describe(&rec, buf, sizeof(buf));
@@ -255,61 +362,5 @@ int cmd_dump(int argc, char **argv)
     }
     int rc = hvtrace_finish(&r, st, path);
     hvt_reader_close(&r);
-    return rc;
-}
-
-/* ---- replay ---- */
-
-int cmd_replay(int argc, char **argv)
-{
-    struct replay_opts o = {0};
-    const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help")) {
-            printf("usage: hvtrace replay [--progress N] [--record OUT] [--override SEQ=VALUE] "
-                   "TRACE\n"
-                   "Rebuilds the VM from the trace, applies every recorded input, runs the\n"
-                   "guest and compares each exit bit for bit. On the first divergence it\n"
-                   "prints the exit, a field-by-field diff, the instruction at PC and the\n"
-                   "last inputs, and exits with status 1.\n"
-                   "  --progress N          report every N exits on stderr\n"
-                   "  --record OUT          record the replay itself to OUT\n"
-                   "  --override SEQ=VALUE  what-if: replay SET_REG/SET_SYSREG record SEQ with\n"
-                   "                        VALUE (e.g. another answer to an MMIO read)\n");
-            return 0;
-        } else if (!strcmp(argv[i], "--progress") && i + 1 < argc) {
-            o.progress_every = (unsigned)strtoul(argv[++i], NULL, 0);
-        } else if (!strcmp(argv[i], "--record") && i + 1 < argc) {
-            o.record_path = argv[++i];
-        } else if (!strcmp(argv[i], "--override") && i + 1 < argc) {
-            char *eq = strchr(argv[++i], '=');
-            if (!eq) {
-                fprintf(stderr, "hvtrace replay: --override takes SEQ=VALUE\n");
-                return 2;
-            }
-            o.has_override = true;
-            o.override_seq = strtoull(argv[i], NULL, 0);
-            o.override_value = strtoull(eq + 1, NULL, 0);
-        } else if (argv[i][0] != '-' && !path) {
-            path = argv[i];
-        } else {
-            fprintf(stderr, "hvtrace replay: unexpected argument '%s'\n", argv[i]);
-            return 2;
-        }
-    }
-    if (!path) {
-        fprintf(stderr, "usage: hvtrace replay [options] TRACE\n");
-        return 2;
-    }
-    struct replay_result res;
-    int rc = replay_file(path, &o, &res);
-    if (rc == 2)
-        fprintf(stderr, "hvtrace replay: %s: %s\n", path, res.error);
-    else if (rc == 0)
-        printf("replayed %" PRIu64 " records, %" PRIu64 " exits: identical%s\n", res.records,
-               res.exits,
-               res.clean       ? ""
-               : res.truncated ? " (the trace is torn at its end)"
-                               : "");
     return rc;
 }

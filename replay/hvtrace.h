@@ -27,6 +27,8 @@ int hvtrace_finish(struct hvt_reader *r, enum hvt_status st, const char *path);
 /* One-line description of a record's payload. */
 void hvtrace_describe(const struct hvt_record *r, char *buf, size_t n);
 const char *hvtrace_reason_name(uint32_t reason);
+/* The name of a VMX basic exit reason (EXIT_X86), or "?". */
+const char *hvtrace_vmx_reason_name(uint32_t reason);
 /* The name of an exception class hvtrace knows ("data abort", "HVC" ...),
  * or NULL (shown as "EC 0xNN"). */
 const char *hvtrace_ec_name(unsigned ec);

@@ -16,7 +16,7 @@ struct field {
     uint8_t off, width; /* width 4 or 8, or 16 for a vector */
 };
 
-#define MAX_FIELDS 8
+#define MAX_FIELDS 15
 
 static const struct {
     uint16_t type;
@@ -49,6 +49,30 @@ static const struct {
       {"icount", 40, 8},
       {"digest", 48, 8}}},
     {HVT_END, {{"records", 0, 8}, {"exits", 8, 8}}},
+    {HVT_SET_VMCS, {{"vcpu", 0, 4}, {"field", 4, 4}, {"value", 8, 8}}},
+    {HVT_SET_MSR, {{"vcpu", 0, 4}, {"msr", 4, 4}, {"value", 8, 8}}},
+    {HVT_SET_NATIVE_MSR, {{"vcpu", 0, 4}, {"msr", 4, 4}, {"enable", 8, 4}}},
+    {HVT_SET_FPSTATE, {{"vcpu", 0, 4}, {"len", 4, 4}}},
+    {HVT_SYNC_TSC, {{"tsc", 0, 8}}},
+    {HVT_SET_TSC_RELATIVE, {{"vcpu", 0, 4}, {"offset", 4, 8}}},
+    {HVT_INVALIDATE_TLB, {{"vcpu", 0, 4}}},
+    {HVT_SET_APIC_ADDRESS, {{"vcpu", 0, 4}, {"gpa", 4, 8}}},
+    {HVT_EXIT_X86,
+     {{"vcpu", 0, 4},
+      {"reason", 4, 4},
+      {"qualification", 8, 8},
+      {"guest_linear_addr", 16, 8},
+      {"guest_physical_addr", 24, 8},
+      {"rip", 32, 8},
+      {"icount", 40, 8},
+      {"digest", 48, 8},
+      {"deadline", 56, 8},
+      {"instr_len", 64, 4},
+      {"instr_info", 68, 4},
+      {"intr_info", 72, 4},
+      {"intr_error", 76, 4},
+      {"idt_vectoring_info", 80, 4},
+      {"idt_vectoring_error", 84, 4}}},
 };
 
 static const struct field *layout_of(uint16_t type)
@@ -80,6 +104,8 @@ static void format_field(const struct field *f, const uint16_t type, const uint8
         uint32_t v = hvt_get32(p + f->off);
         if (type == HVT_EXIT && !strcmp(f->name, "reason"))
             snprintf(buf, n, "%u (%s)", v, hvtrace_reason_name(v));
+        else if (type == HVT_EXIT_X86 && !strcmp(f->name, "reason"))
+            snprintf(buf, n, "%u (%s)", v, hvtrace_vmx_reason_name(v));
         else
             snprintf(buf, n, "0x%x", v);
     } else {
@@ -143,6 +169,8 @@ static void print_fields(const struct hvt_record *a, const struct hvt_record *b)
     if (a->type == HVT_MEM)
         diff_bytes("data", a->payload + 16, a->size - 16, b->payload + 16, b->size - 16,
                    "region offset (A)", hvt_get64(a->payload + 4));
+    if (a->type == HVT_SET_FPSTATE)
+        diff_bytes("data", a->payload + 8, a->size - 8, b->payload + 8, b->size - 8, NULL, 0);
 }
 
 static void print_record(const char *which, const struct hvt_record *r)

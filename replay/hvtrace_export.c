@@ -91,9 +91,11 @@ static struct vcpu_track *vcpu_get(struct exporter *e, uint32_t id)
     return v;
 }
 
-static void exit_name(uint32_t reason, uint64_t syndrome, char *buf, size_t n)
+static void exit_name(uint16_t type, uint32_t reason, uint64_t syndrome, char *buf, size_t n)
 {
-    if (reason == HV_EXIT_REASON_EXCEPTION) {
+    if (type == HVT_EXIT_X86) {
+        snprintf(buf, n, "%s", hvtrace_vmx_reason_name(reason));
+    } else if (reason == HV_EXIT_REASON_EXCEPTION) {
         unsigned ec = (unsigned)(syndrome >> 26) & 0x3f;
         const char *name = hvtrace_ec_name(ec);
         if (name)
@@ -127,15 +129,17 @@ static int export_exit(struct exporter *e, const struct hvt_record *r)
         start, dur, icount >= v->icount ? icount - v->icount : 0);
 
     char name[48];
-    exit_name(reason, hvt_get64(p + 8), name, sizeof(name));
+    exit_name(r->type, reason, hvt_get64(p + 8), name, sizeof(name));
     event_begin(e, "i", name, tid);
+    bool x86 = r->type == HVT_EXIT_X86;
     fprintf(e->out,
             ", \"cat\": \"exit\", \"s\": \"t\", \"ts\": %.6f, \"args\": {\"seq\": %" PRIu64
-            ", \"syndrome\": \"0x%" PRIx64 "\", \"virtual_address\": \"0x%" PRIx64
-            "\", \"physical_address\": \"0x%" PRIx64 "\", \"pc\": \"0x%" PRIx64
-            "\", \"icount\": %" PRIu64 "}}",
-            now, r->seq, hvt_get64(p + 8), hvt_get64(p + 16), hvt_get64(p + 24), hvt_get64(p + 32),
-            icount);
+            ", \"%s\": \"0x%" PRIx64 "\", \"%s\": \"0x%" PRIx64 "\", \"%s\": \"0x%" PRIx64
+            "\", \"%s\": \"0x%" PRIx64 "\", \"icount\": %" PRIu64 "}}",
+            now, r->seq, x86 ? "qualification" : "syndrome", hvt_get64(p + 8),
+            x86 ? "guest_linear_addr" : "virtual_address", hvt_get64(p + 16),
+            x86 ? "guest_physical_addr" : "physical_address", hvt_get64(p + 24), x86 ? "rip" : "pc",
+            hvt_get64(p + 32), icount);
     v->icount = icount;
     if (now > e->vm_now)
         e->vm_now = now;
@@ -145,8 +149,7 @@ static int export_exit(struct exporter *e, const struct hvt_record *r)
 /* A VMM input: on its vCPU's track when it has one, else on the VMM's. */
 static int export_input(struct exporter *e, const struct hvt_record *r)
 {
-    bool has_vcpu = r->type >= HVT_VCPU_CREATE && r->type <= HVT_KICK &&
-                    r->type != HVT_CLOCK_ADVANCE && r->size >= 4;
+    bool has_vcpu = hvt_has_vcpu(r->type) && r->size >= 4;
     uint32_t tid = 0;
     double ts = e->vm_now;
     if (has_vcpu) {
@@ -187,7 +190,7 @@ static int export_trace(struct hvt_reader *r, FILE *out)
     struct hvt_record rec;
     int rc = 0;
     while (!rc && hvt_reader_next(r, &rec) == HVT_OK) {
-        if (rec.type == HVT_EXIT)
+        if (hvt_is_exit(rec.type))
             rc = export_exit(&e, &rec);
         else if (rec.type != HVT_END)
             rc = export_input(&e, &rec);

@@ -12,7 +12,12 @@
 
 #include <Hypervisor/Hypervisor.h>
 
-#define REASONS      5 /* CANCELED, EXCEPTION, VTIMER_ACTIVATED, UNKNOWN, anything else */
+/* Exit kinds counted: arm64's CANCELED, EXCEPTION, VTIMER_ACTIVATED, UNKNOWN
+ * (0..3); the VMX basic exit reasons 0..64 of x86 exits (4..68); anything
+ * else (69). */
+#define A64_REASONS  4
+#define VMX_REASONS  65
+#define REASONS      (A64_REASONS + VMX_REASONS + 1)
 #define OTHER_TYPES  HVT_TYPE_COUNT /* the bucket for record types newer than this reader */
 #define TICKS_PER_US 24.0           /* the 24 MHz counter of Apple silicon */
 
@@ -44,7 +49,19 @@ static void ec_label(unsigned ec, char *buf, size_t n)
 
 static const char *reason_label(unsigned i)
 {
-    return i < REASONS - 1 ? hvtrace_reason_name(i) : "other reason";
+    if (i < A64_REASONS)
+        return hvtrace_reason_name(i);
+    if (i < A64_REASONS + VMX_REASONS)
+        return hvtrace_vmx_reason_name(i - A64_REASONS);
+    return "other reason";
+}
+
+static unsigned reason_index(uint16_t type, uint32_t reason)
+{
+    if (type == HVT_EXIT)
+        return reason < A64_REASONS ? reason : REASONS - 1;
+    reason &= 0xffff; /* the basic exit reason */
+    return reason < VMX_REASONS ? A64_REASONS + reason : REASONS - 1;
 }
 
 static struct vcpu_stats *vcpu_get(struct stats *s, uint32_t id)
@@ -79,18 +96,18 @@ static int count_record(struct stats *s, const struct hvt_record *rec)
         s->advanced_ticks += hvt_get64(rec->payload);
     if (rec->type == HVT_VCPU_CREATE && !vcpu_get(s, hvt_get32(rec->payload)))
         return -1;
-    if (rec->type != HVT_EXIT)
+    if (!hvt_is_exit(rec->type))
         return 0;
     struct vcpu_stats *v = vcpu_get(s, hvt_get32(rec->payload));
     if (!v)
         return -1;
     uint32_t reason = hvt_get32(rec->payload + 4);
-    unsigned ri = reason < REASONS - 1 ? reason : REASONS - 1;
+    unsigned ri = reason_index(rec->type, reason);
     s->exits++;
     v->exits++;
     s->by_reason[ri]++;
     v->by_reason[ri]++;
-    if (reason == HV_EXIT_REASON_EXCEPTION) {
+    if (rec->type == HVT_EXIT && reason == HV_EXIT_REASON_EXCEPTION) {
         unsigned ec = (unsigned)(hvt_get64(rec->payload + 8) >> 26) & 0x3f;
         s->by_ec[ec]++;
         v->by_ec[ec]++;

@@ -9,13 +9,12 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <capstone/capstone.h>
-
 #include <Hypervisor/Hypervisor.h>
 #include <hvmodel.h>
 
 #include "../trace/format.h"
 #include "../trace/reader.h"
+#include "replay_flavour.h"
 
 #define MAX_REGIONS 256
 #define MAX_VCPUS   64
@@ -23,23 +22,9 @@
 
 /* ---- one thread per vCPU: the replayer hands it one call at a time ---- */
 
-struct worker {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    const struct hvt_record *job; /* NULL: idle */
-    bool quit, started;
-    hv_vcpu_t vcpu;
-    hv_vcpu_exit_t *exit;
-    hv_return_t ret;
-    /* For EXIT jobs: what the run produced. */
-    uint64_t pc, icount, digest;
-    char disasm[256];
-};
-
 struct replay {
     struct hvt_reader rd;
-    struct worker workers[MAX_VCPUS];
+    struct replay_worker workers[MAX_VCPUS];
     struct {
         uint8_t *p;
         uint64_t size;
@@ -53,92 +38,31 @@ struct replay {
     bool vm;
 };
 
-static uint64_t digest_of(struct worker *w)
+static bool exit_matches(const struct hvt_record *r, const struct replay_worker *w)
 {
-    uint64_t vals[35];
-    for (unsigned i = 0; i < 31; i++)
-        hv_vcpu_get_reg(w->vcpu, HV_REG_X0 + i, &vals[i]);
-    hv_vcpu_get_reg(w->vcpu, HV_REG_PC, &vals[31]);
-    hv_vcpu_get_reg(w->vcpu, HV_REG_CPSR, &vals[32]);
-    hv_vcpu_get_sys_reg(w->vcpu, HV_SYS_REG_SP_EL0, &vals[33]);
-    hv_vcpu_get_sys_reg(w->vcpu, HV_SYS_REG_SP_EL1, &vals[34]);
-    return hvt_digest(vals, 35);
+    const struct replay_flavour *f = &replay_flavour;
+    for (unsigned i = 0; i < f->nfields; i++) {
+        const struct replay_field *x = &f->fields[i];
+        if (!x->input && memcmp(r->payload + x->off, w->got + x->off, x->width))
+            return false;
+    }
+    return true;
 }
 
-static void disassemble(struct worker *w, uint64_t pc)
+static int do_job(struct replay_worker *w, const struct hvt_record *r)
 {
-    uint8_t code[4];
-    snprintf(w->disasm, sizeof(w->disasm), "(guest memory at PC not readable)");
-    if (hvm_vcpu_read_guest(w->vcpu, pc, code, sizeof(code)) != HV_SUCCESS)
-        return;
-    csh cs;
-    if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &cs) != CS_ERR_OK)
-        return;
-    cs_insn *insn;
-    if (cs_disasm(cs, code, sizeof(code), pc, 1, &insn) == 1) {
-        snprintf(w->disasm, sizeof(w->disasm), "%08x  %s %s",
-                 (unsigned)(code[0] | code[1] << 8 | code[2] << 16 | (unsigned)code[3] << 24),
-                 insn->mnemonic, insn->op_str);
-        cs_free(insn, 1);
-    } else {
-        snprintf(w->disasm, sizeof(w->disasm), "%02x%02x%02x%02x  (not an instruction)", code[3],
-                 code[2], code[1], code[0]);
-    }
-    cs_close(&cs);
-}
-
-static bool exit_matches(const struct hvt_record *r, struct worker *w);
-
-static hv_return_t do_job(struct worker *w, const struct hvt_record *r)
-{
-    const uint8_t *p = r->payload;
-    switch (r->type) {
-    case HVT_VCPU_CREATE: {
-        hv_return_t ret = hv_vcpu_create(&w->vcpu, &w->exit, NULL);
-        if (ret == HV_SUCCESS && w->vcpu != hvt_get32(p))
-            return HV_ERROR; /* the model handed out another id than recorded */
-        return ret;
-    }
-    case HVT_VCPU_DESTROY: return hv_vcpu_destroy(w->vcpu);
-    case HVT_SET_REG: return hv_vcpu_set_reg(w->vcpu, hvt_get32(p + 4), hvt_get64(p + 8));
-    case HVT_SET_SYSREG:
-        return hv_vcpu_set_sys_reg(w->vcpu, (hv_sys_reg_t)hvt_get32(p + 4), hvt_get64(p + 8));
-    case HVT_SET_SIMD: {
-        hv_simd_fp_uchar16_t v;
-        for (int i = 0; i < 16; i++)
-            v[i] = p[8 + i];
-        return hv_vcpu_set_simd_fp_reg(w->vcpu, hvt_get32(p + 4), v);
-    }
-    case HVT_SET_PENDING_IRQ:
-        return hv_vcpu_set_pending_interrupt(w->vcpu, hvt_get32(p + 4), hvt_get32(p + 8) != 0);
-    case HVT_SET_VTIMER_MASK: return hv_vcpu_set_vtimer_mask(w->vcpu, hvt_get32(p + 4) != 0);
-    case HVT_SET_VTIMER_OFFSET: return hv_vcpu_set_vtimer_offset(w->vcpu, hvt_get64(p + 4));
-    case HVT_SET_TRAP:
-        return hvt_get32(p + 4) == 0
-                   ? hv_vcpu_set_trap_debug_exceptions(w->vcpu, hvt_get32(p + 8) != 0)
-                   : hv_vcpu_set_trap_debug_reg_accesses(w->vcpu, hvt_get32(p + 8) != 0);
-    case HVT_EXIT: {
-        /* A cancel takes effect where it did when recorded. */
-        if (hvt_get32(p + 4) == HV_EXIT_REASON_CANCELED)
-            hvm_replay_cancel_at(w->vcpu, hvt_get64(p + 40));
-        hv_return_t ret = hv_vcpu_run(w->vcpu);
-        if (ret != HV_SUCCESS)
-            return ret;
-        hv_vcpu_get_reg(w->vcpu, HV_REG_PC, &w->pc);
-        hvm_vcpu_get_instruction_count(w->vcpu, &w->icount);
-        w->digest = digest_of(w);
+    int ret = replay_flavour.vcpu_job(w, r);
+    if (ret == HV_SUCCESS && r->type == replay_flavour.exit_type) {
         w->disasm[0] = 0;
-        if (!exit_matches(r, w))
-            disassemble(w, w->pc); /* only for the report: it needs the owner thread */
-        return HV_SUCCESS;
+        if (!exit_matches(r, w)) /* only for the report: it needs the owner thread */
+            replay_flavour.disassemble(w, hvt_get64(w->got + REPLAY_EXIT_PC));
     }
-    }
-    return HV_BAD_ARGUMENT;
+    return ret;
 }
 
 static void *worker_main(void *arg)
 {
-    struct worker *w = arg;
+    struct replay_worker *w = arg;
     pthread_mutex_lock(&w->lock);
     for (;;) {
         while (!w->job && !w->quit)
@@ -161,7 +85,7 @@ static void *worker_main(void *arg)
  * traces replay without any thread hand-off. */
 static hv_return_t on_vcpu(struct replay *rp, uint32_t id, const struct hvt_record *r)
 {
-    struct worker *w = &rp->workers[id];
+    struct replay_worker *w = &rp->workers[id];
     if (!w->started &&
         (rp->main_vcpu == (long)id || (rp->main_vcpu < 0 && r->type == HVT_VCPU_CREATE))) {
         hv_return_t ret = do_job(w, r);
@@ -221,6 +145,8 @@ static void remember(struct replay *rp, const struct hvt_record *r)
     switch (r->type) {
     case HVT_SET_REG:
     case HVT_SET_SYSREG:
+    case HVT_SET_VMCS:
+    case HVT_SET_MSR:
         snprintf(s + n, 128 - (size_t)n, " vcpu %u reg 0x%x = 0x%llx", hvt_get32(p),
                  hvt_get32(p + 4), (unsigned long long)hvt_get64(p + 8));
         break;
@@ -238,59 +164,54 @@ static void remember(struct replay *rp, const struct hvt_record *r)
                  hvt_get32(p + 8));
         break;
     default:
-        if (r->size >= 4 && r->type != HVT_CLOCK_ADVANCE)
+        if (hvt_has_vcpu(r->type))
             snprintf(s + n, 128 - (size_t)n, " vcpu %u", hvt_get32(p));
-        else if (r->type == HVT_CLOCK_ADVANCE)
+        else if (r->type == HVT_CLOCK_ADVANCE || r->type == HVT_SYNC_TSC)
             snprintf(s + n, 128 - (size_t)n, " %llu ticks", (unsigned long long)hvt_get64(p));
         break;
     }
 }
 
-static void report(struct replay *rp, const struct hvt_record *r, struct worker *w)
+static void report(struct replay *rp, const struct hvt_record *r, struct replay_worker *w)
 {
-    const uint8_t *p = r->payload;
-    struct {
-        const char *name;
-        uint64_t rec, got;
-    } f[] = {
-        {"reason", hvt_get32(p + 4), w->exit->reason},
-        {"syndrome", hvt_get64(p + 8), w->exit->exception.syndrome},
-        {"virtual_address", hvt_get64(p + 16), w->exit->exception.virtual_address},
-        {"physical_address", hvt_get64(p + 24), w->exit->exception.physical_address},
-        {"pc", hvt_get64(p + 32), w->pc},
-        {"icount", hvt_get64(p + 40), w->icount},
-        {"register digest", hvt_get64(p + 48), w->digest},
-    };
+    const struct replay_flavour *f = &replay_flavour;
     FILE *o = rp->log;
     fprintf(o, "divergence at exit %llu (record %llu, offset %llu), vCPU %u:\n",
             (unsigned long long)rp->res->exits, (unsigned long long)r->seq,
-            (unsigned long long)r->offset, hvt_get32(p));
-    fprintf(o, "  %-18s %-20s %-20s\n", "field", "recorded", "replayed");
-    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-        fprintf(o, "  %-18s 0x%-18llx 0x%-18llx%s\n", f[i].name, (unsigned long long)f[i].rec,
-                (unsigned long long)f[i].got, f[i].rec != f[i].got ? "  <-- differs" : "");
-    fprintf(o, "  at pc 0x%llx: %s\n", (unsigned long long)w->pc, w->disasm);
+            (unsigned long long)r->offset, hvt_get32(r->payload));
+    fprintf(o, "  %-20s %-20s %-20s\n", "field", "recorded", "replayed");
+    for (unsigned i = 0; i < f->nfields; i++) {
+        const struct replay_field *x = &f->fields[i];
+        if (x->input)
+            continue;
+        uint64_t rec =
+            x->width == 4 ? hvt_get32(r->payload + x->off) : hvt_get64(r->payload + x->off);
+        uint64_t got = x->width == 4 ? hvt_get32(w->got + x->off) : hvt_get64(w->got + x->off);
+        fprintf(o, "  %-20s 0x%-18llx 0x%-18llx%s\n", x->name, (unsigned long long)rec,
+                (unsigned long long)got, rec != got ? "  <-- differs" : "");
+    }
+    const char *pc_name = "pc";
+    for (unsigned i = 0; i < f->nfields; i++)
+        if (f->fields[i].off == REPLAY_EXIT_PC)
+            pc_name = f->fields[i].name;
+    fprintf(o, "  at %s 0x%llx: %s\n", pc_name,
+            (unsigned long long)hvt_get64(w->got + REPLAY_EXIT_PC), w->disasm);
     fprintf(o, "  last inputs before this exit:\n");
     unsigned start = rp->ring_n > RING ? rp->ring_n - RING : 0;
     for (unsigned i = start; i < rp->ring_n; i++)
         fprintf(o, "    %s\n", rp->ring[i % RING]);
 }
 
-static bool exit_matches(const struct hvt_record *r, struct worker *w)
-{
-    const uint8_t *p = r->payload;
-    return hvt_get32(p + 4) == w->exit->reason && hvt_get64(p + 8) == w->exit->exception.syndrome &&
-           hvt_get64(p + 16) == w->exit->exception.virtual_address &&
-           hvt_get64(p + 24) == w->exit->exception.physical_address && hvt_get64(p + 32) == w->pc &&
-           hvt_get64(p + 40) == w->icount && hvt_get64(p + 48) == w->digest;
-}
-
 static int create_vm(struct replay *rp)
 {
     const struct hvt_header *h = &rp->rd.hdr;
-    if (h->flavour != HVT_FLAVOUR_ARM64) {
+    if (h->flavour != replay_flavour.trace_flavour) {
         snprintf(rp->res->error, sizeof(rp->res->error),
-                 "trace of flavour %u; this replayer runs arm64 traces", h->flavour);
+                 "trace of flavour %u (%s); this replayer runs %s traces", h->flavour,
+                 h->flavour == HVT_FLAVOUR_ARM64 ? "arm64"
+                 : h->flavour == HVT_FLAVOUR_X86 ? "x86"
+                                                 : "unknown",
+                 replay_flavour.trace_flavour == HVT_FLAVOUR_ARM64 ? "arm64" : "x86");
         return 2;
     }
     if (rp->opts->record_path && hvm_trace_start(rp->opts->record_path) != HV_SUCCESS) {
@@ -298,25 +219,9 @@ static int create_vm(struct replay *rp)
                  rp->opts->record_path);
         return 2;
     }
-    hvm_set_insns_per_tick(h->insns_per_tick);
-    hv_vm_config_t cfg = hv_vm_config_create();
-    hv_return_t ret = HV_NO_RESOURCES;
-    if (cfg) {
-        ret = hv_vm_config_set_ipa_size(cfg, h->ipa_bits);
-        if (ret == HV_SUCCESS)
-            ret = hv_vm_config_set_ipa_granule(cfg, h->granule == 4096 ? HV_IPA_GRANULE_4KB
-                                                                       : HV_IPA_GRANULE_16KB);
-        if (ret == HV_SUCCESS)
-            ret = hv_vm_create(cfg);
-        os_release(cfg);
-    }
-    if (ret != HV_SUCCESS) {
-        snprintf(rp->res->error, sizeof(rp->res->error), "cannot create the VM: %s",
-                 hvm_strerror(ret));
-        return 2;
-    }
-    rp->vm = true;
-    return 0;
+    int rc = replay_flavour.create_vm(h, rp->res->error, sizeof(rp->res->error));
+    rp->vm = rc == 0;
+    return rc;
 }
 
 static int step(struct replay *rp, const struct hvt_record *in)
@@ -324,8 +229,11 @@ static int step(struct replay *rp, const struct hvt_record *in)
     struct hvt_record copy = *in, *r = &copy;
     uint8_t patched[16];
     if (rp->opts->has_override && in->seq == rp->opts->override_seq) {
-        if (in->type != HVT_SET_REG && in->type != HVT_SET_SYSREG)
-            return fail(rp, in, "--override names a record that is not SET_REG or SET_SYSREG");
+        if (in->type != HVT_SET_REG && in->type != HVT_SET_SYSREG && in->type != HVT_SET_VMCS &&
+            in->type != HVT_SET_MSR)
+            return fail(rp, in,
+                        "--override names a record that is not SET_REG, SET_SYSREG, SET_VMCS or "
+                        "SET_MSR");
         memcpy(patched, in->payload, 16);
         hvt_put64(patched + 8, rp->opts->override_value);
         copy.payload = patched;
@@ -333,9 +241,11 @@ static int step(struct replay *rp, const struct hvt_record *in)
     const uint8_t *p = r->payload;
     if (!hvt_type_name(r->type))
         return fail(rp, r, "record type %u is newer than this replayer", r->type);
-    if (r->type != HVT_EXIT && r->type != HVT_END)
+    if (!hvt_is_exit(r->type) && r->type != HVT_END)
         remember(rp, r);
     uint32_t id = r->size >= 4 ? hvt_get32(p) : 0;
+    if (hvt_is_exit(r->type) && r->type != replay_flavour.exit_type)
+        return fail(rp, r, "an exit record of the other flavour");
     hv_return_t ret = HV_SUCCESS;
     switch (r->type) {
     case HVT_REGION: {
@@ -371,15 +281,22 @@ static int step(struct replay *rp, const struct hvt_record *in)
         return 0;
     }
     case HVT_CLOCK_ADVANCE: ret = hvm_clock_advance(hvt_get64(p)); break;
-    case HVT_KICK: return 0; /* the CANCELED exit says where it took effect */
+    case HVT_KICK: return 0; /* the cancelled exit says where it took effect */
     case HVT_END: return 0;
     default:
+        if (!hvt_has_vcpu(r->type)) {
+            int vr = replay_flavour.vm_job(r);
+            if (vr < 0)
+                return fail(rp, r, "not a record of this flavour");
+            ret = vr;
+            break;
+        }
         if (id >= MAX_VCPUS)
             return fail(rp, r, "vCPU %u out of range", id);
         ret = on_vcpu(rp, id, r);
-        if (ret == HV_SUCCESS && r->type == HVT_EXIT) {
+        if (ret == HV_SUCCESS && r->type == replay_flavour.exit_type) {
             rp->res->exits++;
-            struct worker *w = &rp->workers[id];
+            struct replay_worker *w = &rp->workers[id];
             if (!exit_matches(r, w)) {
                 report(rp, r, w);
                 rp->res->diverged = true;
@@ -398,8 +315,10 @@ static int step(struct replay *rp, const struct hvt_record *in)
 
 static void teardown(struct replay *rp)
 {
-    if (rp->main_vcpu >= 0)
-        hv_vcpu_destroy(rp->workers[rp->main_vcpu].vcpu);
+    if (rp->main_vcpu >= 0) {
+        struct hvt_record destroy = {.type = HVT_VCPU_DESTROY};
+        replay_flavour.vcpu_job(&rp->workers[rp->main_vcpu], &destroy);
+    }
     for (uint32_t i = 0; i < MAX_VCPUS; i++) {
         if (!rp->workers[i].started)
             continue;

@@ -28,6 +28,15 @@ static const struct {
     [HVT_KICK] = {"KICK", 4},
     [HVT_EXIT] = {"EXIT", 56},
     [HVT_END] = {"END", 16},
+    [HVT_SET_VMCS] = {"SET_VMCS", 16},
+    [HVT_SET_MSR] = {"SET_MSR", 16},
+    [HVT_SET_NATIVE_MSR] = {"SET_NATIVE_MSR", 12},
+    [HVT_SET_FPSTATE] = {"SET_FPSTATE", 0},
+    [HVT_SYNC_TSC] = {"SYNC_TSC", 8},
+    [HVT_SET_TSC_RELATIVE] = {"SET_TSC_RELATIVE", 12},
+    [HVT_INVALIDATE_TLB] = {"INVALIDATE_TLB", 4},
+    [HVT_SET_APIC_ADDRESS] = {"SET_APIC_ADDRESS", 12},
+    [HVT_EXIT_X86] = {"EXIT_X86", 88},
 };
 
 uint32_t hvt_payload_size(uint16_t type)
@@ -38,6 +47,21 @@ uint32_t hvt_payload_size(uint16_t type)
 const char *hvt_type_name(uint16_t type)
 {
     return type < HVT_TYPE_COUNT && types[type].name ? types[type].name : NULL;
+}
+
+int hvt_has_vcpu(uint16_t type)
+{
+    switch (type) {
+    case HVT_REGION:
+    case HVT_MAP:
+    case HVT_UNMAP:
+    case HVT_PROTECT:
+    case HVT_MEM:
+    case HVT_CLOCK_ADVANCE:
+    case HVT_END:
+    case HVT_SYNC_TSC: return 0;
+    default: return hvt_type_name(type) != NULL;
+    }
 }
 
 /* CRC32C (Castagnoli, reflected polynomial 0x82F63B78), slicing by 8:

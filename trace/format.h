@@ -11,7 +11,7 @@
 #define HVT_MAGIC        "HVMTRACE"
 #define HVT_CHUNK_MAGIC  "HVMC"
 #define HVT_MAJOR        1u /* bump when anything existing changes layout or meaning */
-#define HVT_MINOR        0u /* bump when record types are added */
+#define HVT_MINOR        1u /* bump when record types are added */
 #define HVT_HEADER_SIZE  80u
 #define HVT_CHUNK_HDR    16u
 #define HVT_RECORD_HDR   16u
@@ -40,6 +40,16 @@ enum hvt_type {
     HVT_KICK = 16,
     HVT_EXIT = 17,
     HVT_END = 18,
+    /* 1.1: the x86 flavour */
+    HVT_SET_VMCS = 19,
+    HVT_SET_MSR = 20,
+    HVT_SET_NATIVE_MSR = 21,
+    HVT_SET_FPSTATE = 22,
+    HVT_SYNC_TSC = 23,
+    HVT_SET_TSC_RELATIVE = 24,
+    HVT_INVALIDATE_TLB = 25,
+    HVT_SET_APIC_ADDRESS = 26,
+    HVT_EXIT_X86 = 27,
     HVT_TYPE_COUNT
 };
 
@@ -52,7 +62,10 @@ struct hvt_header {
     uint32_t ipa_bits, granule, insns_per_tick;
 };
 
-/* The payload size a record type must have; 0 for MEM (variable). */
+#define HVT_FPSTATE_MAX 4096u /* SET_FPSTATE carries at most this many bytes */
+
+/* The payload size a record type must have; 0 for MEM and SET_FPSTATE
+ * (variable). */
 uint32_t hvt_payload_size(uint16_t type);
 const char *hvt_type_name(uint16_t type);
 
@@ -88,6 +101,21 @@ static inline uint64_t hvt_get64(const uint8_t *p)
 
 /* FNV-1a 64 over the little-endian bytes of n u64 values (the EXIT digest). */
 uint64_t hvt_digest(const uint64_t *vals, size_t n);
+
+/* The format minor version that defined a record type. */
+static inline unsigned hvt_type_minor(uint16_t type)
+{
+    return type >= HVT_SET_VMCS ? 1u : 0u;
+}
+
+/* EXIT or EXIT_X86: the records replay compares. */
+static inline int hvt_is_exit(uint16_t type)
+{
+    return type == HVT_EXIT || type == HVT_EXIT_X86;
+}
+
+/* Records whose payload starts with a u32 vCPU id. */
+int hvt_has_vcpu(uint16_t type);
 
 void hvt_header_encode(const struct hvt_header *h, uint8_t out[HVT_HEADER_SIZE]);
 

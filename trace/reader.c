@@ -211,9 +211,17 @@ enum hvt_status hvt_reader_next(struct hvt_reader *r, struct hvt_record *rec)
         if (r->hdr.minor <= HVT_MINOR)
             return error(r, off, "unknown record type %u", rec->type);
         /* A newer minor: pass it up; replay refuses it by name and offset. */
+    } else if (hvt_type_minor(rec->type) > r->hdr.minor) {
+        return error(r, off, "record type %u (%s) is not defined in format %u.%u", rec->type, name,
+                     r->hdr.major, r->hdr.minor);
     } else if (rec->type == HVT_MEM) {
         if (rec->size < 16 || hvt_get32(rec->payload + 12) != rec->size - 16)
             return error(r, off, "MEM record of %u bytes has an inconsistent length", rec->size);
+    } else if (rec->type == HVT_SET_FPSTATE) {
+        if (rec->size < 8 || hvt_get32(rec->payload + 4) != rec->size - 8 ||
+            rec->size - 8 > HVT_FPSTATE_MAX)
+            return error(r, off, "SET_FPSTATE record of %u bytes has an inconsistent length",
+                         rec->size);
     } else if (rec->size != hvt_payload_size(rec->type)) {
         return error(r, off, "%s record of %u bytes, expected %u", name, rec->size,
                      hvt_payload_size(rec->type));

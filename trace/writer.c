@@ -114,7 +114,7 @@ void hvt_writer_record(struct hvt_writer *w, uint16_t type, const uint8_t *paylo
         memcpy(r + HVT_RECORD_HDR, payload, len);
     w->len += need;
     w->nrec++;
-    if (type == HVT_EXIT) {
+    if (hvt_is_exit(type)) {
         w->exits++;
         w->chunk_exits++;
     }

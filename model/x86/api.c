@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../record.h"
+#include "../../trace/format.h"
 #include "hvmodel.h"
 #include "x86.h"
 
@@ -19,6 +21,15 @@
     struct x86_vcpu *v = x86(b_)
 
 #define MEM_FLAGS (HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC)
+
+/* Records an input once the call has succeeded (trace/FORMAT.md). */
+#define RECORDED(call, record)                                                                     \
+    do {                                                                                           \
+        hv_return_t r_ = (call);                                                                   \
+        if (r_ == HV_SUCCESS && rec_active())                                                      \
+            record;                                                                                \
+        return r_;                                                                                 \
+    } while (0)
 
 HVM_API hv_return_t hv_capability(hv_capability_t capability, uint64_t *value)
 {
@@ -130,6 +141,8 @@ HVM_API hv_return_t hv_vm_sync_tsc(uint64_t tsc)
         if (v)
             v->tsc_offset_model += tsc - x86_tsc(v);
     }
+    if (rec_active())
+        rec_u64(HVT_SYNC_TSC, tsc); /* under vm_lock: in order with the vCPUs' runs */
     pthread_mutex_unlock(&vm_lock);
     return HV_SUCCESS;
 }
@@ -145,6 +158,8 @@ HVM_API hv_return_t hv_vcpu_set_tsc_relative(hv_vcpuid_t vcpu, int64_t offset)
     if (!(v->options & HV_VCPU_TSC_RELATIVE))
         return HV_BAD_ARGUMENT;
     v->tsc_offset_model = (uint64_t)offset;
+    if (rec_active())
+        rec_vcpu_u64(HVT_SET_TSC_RELATIVE, (uint32_t)vcpu, (uint64_t)offset);
     return HV_SUCCESS;
 }
 
@@ -189,18 +204,56 @@ HVM_API hv_return_t hv_vcpu_set_space(hv_vcpuid_t vcpu, hv_vm_space_t asid)
     return asid == HV_VM_SPACE_DEFAULT ? HV_SUCCESS : HV_BAD_ARGUMENT;
 }
 
+/* The EXIT_X86 digest: RIP, RFLAGS and the 16 general registers, in
+ * hv_x86_reg_t order (HV_X86_RIP .. HV_X86_R15). */
+static uint64_t state_digest(struct x86_vcpu *v)
+{
+    uint64_t vals[18];
+    for (uint32_t i = 0; i < 18; i++)
+        if (regs_read(v, HV_X86_RIP + i, &vals[i]) != HV_SUCCESS)
+            vals[i] = 0;
+    return hvt_digest(vals, 18);
+}
+
+static void record_exit(struct x86_vcpu *v, uint64_t deadline)
+{
+    struct rec_x86_exit e = {
+        .vcpu = v->base.id,
+        .reason = (uint32_t)vmcs_get(v, VMCS_RO_EXIT_REASON),
+        .qualification = vmcs_get(v, VMCS_RO_EXIT_QUALIFIC),
+        .gla = vmcs_get(v, VMCS_RO_GUEST_LIN_ADDR),
+        .gpa = vmcs_get(v, VMCS_GUEST_PHYSICAL_ADDRESS),
+        .icount = v->base.icount,
+        .digest = state_digest(v),
+        .deadline = deadline,
+        .instr_len = (uint32_t)vmcs_get(v, VMCS_RO_VMEXIT_INSTR_LEN),
+        .instr_info = (uint32_t)vmcs_get(v, VMCS_RO_VMX_INSTR_INFO),
+        .intr_info = (uint32_t)vmcs_get(v, VMCS_RO_VMEXIT_IRQ_INFO),
+        .intr_error = (uint32_t)vmcs_get(v, VMCS_RO_VMEXIT_IRQ_ERROR),
+        .idt_info = (uint32_t)vmcs_get(v, VMCS_RO_IDT_VECTOR_INFO),
+        .idt_error = (uint32_t)vmcs_get(v, VMCS_RO_IDT_VECTOR_ERROR),
+    };
+    regs_read(v, HV_X86_RIP, &e.rip);
+    rec_exit_x86(&e);
+}
+
 HVM_API hv_return_t hv_vcpu_run(hv_vcpuid_t vcpu)
 {
     OWNED(vcpu);
-    return x86_run(v, UINT64_MAX);
+    hv_return_t ret = x86_run(v, UINT64_MAX);
+    if (ret == HV_SUCCESS && rec_active())
+        record_exit(v, HV_DEADLINE_FOREVER);
+    return ret;
 }
 
 HVM_API hv_return_t hv_vcpu_run_until(hv_vcpuid_t vcpu, uint64_t deadline)
 {
     OWNED(vcpu);
-    if (deadline == HV_DEADLINE_FOREVER)
-        return x86_run(v, UINT64_MAX);
-    return x86_run(v, clock_icount_at(&v->base, deadline));
+    hv_return_t ret = x86_run(
+        v, deadline == HV_DEADLINE_FOREVER ? UINT64_MAX : clock_icount_at(&v->base, deadline));
+    if (ret == HV_SUCCESS && rec_active())
+        record_exit(v, deadline);
+    return ret;
 }
 
 HVM_API hv_return_t hv_vcpu_interrupt(hv_vcpuid_t *vcpus, unsigned int vcpu_count)
@@ -246,6 +299,8 @@ HVM_API hv_return_t hv_vcpu_invalidate_tlb(hv_vcpuid_t vcpu)
 {
     OWNED(vcpu);
     uc_ctl_flush_tlb(v->base.uc);
+    if (rec_active())
+        rec_vcpu(HVT_INVALIDATE_TLB, (uint32_t)vcpu);
     return HV_SUCCESS;
 }
 
@@ -269,7 +324,8 @@ HVM_API hv_return_t hv_vcpu_read_register(hv_vcpuid_t vcpu, hv_x86_reg_t reg, ui
 HVM_API hv_return_t hv_vcpu_write_register(hv_vcpuid_t vcpu, hv_x86_reg_t reg, uint64_t value)
 {
     OWNED(vcpu);
-    return regs_write(v, (uint32_t)reg, value);
+    RECORDED(regs_write(v, (uint32_t)reg, value),
+             rec_vcpu_u32_u64(HVT_SET_REG, (uint32_t)vcpu, (uint32_t)reg, value));
 }
 
 HVM_API hv_return_t hv_vcpu_read_fpstate(hv_vcpuid_t vcpu, void *buffer, size_t size)
@@ -281,13 +337,15 @@ HVM_API hv_return_t hv_vcpu_read_fpstate(hv_vcpuid_t vcpu, void *buffer, size_t 
 HVM_API hv_return_t hv_vcpu_write_fpstate(hv_vcpuid_t vcpu, void *buffer, size_t size)
 {
     OWNED(vcpu);
-    return fpstate_write(v, buffer, size);
+    RECORDED(fpstate_write(v, buffer, size),
+             rec_vcpu_blob(HVT_SET_FPSTATE, (uint32_t)vcpu, buffer, (uint32_t)size));
 }
 
 HVM_API hv_return_t hv_vcpu_enable_native_msr(hv_vcpuid_t vcpu, uint32_t msr, bool enable)
 {
     OWNED(vcpu);
-    return msr_enable_native(v, msr, enable);
+    RECORDED(msr_enable_native(v, msr, enable),
+             rec_vcpu_u32_u32(HVT_SET_NATIVE_MSR, (uint32_t)vcpu, msr, enable));
 }
 
 HVM_API hv_return_t hv_vcpu_enable_managed_msr(hv_vcpuid_t vcpu, uint32_t msr, bool enable)
@@ -315,7 +373,7 @@ HVM_API hv_return_t hv_vcpu_read_msr(hv_vcpuid_t vcpu, uint32_t msr, uint64_t *v
 HVM_API hv_return_t hv_vcpu_write_msr(hv_vcpuid_t vcpu, uint32_t msr, uint64_t value)
 {
     OWNED(vcpu);
-    return msr_write(v, msr, value);
+    RECORDED(msr_write(v, msr, value), rec_vcpu_u32_u64(HVT_SET_MSR, (uint32_t)vcpu, msr, value));
 }
 
 /* ---- VMX ---- */
@@ -352,9 +410,8 @@ HVM_API hv_return_t hv_vmx_vcpu_read_vmcs(hv_vcpuid_t vcpu, uint32_t field, uint
     return HV_SUCCESS;
 }
 
-HVM_API hv_return_t hv_vmx_vcpu_write_vmcs(hv_vcpuid_t vcpu, uint32_t field, uint64_t value)
+static hv_return_t write_vmcs(struct x86_vcpu *v, uint32_t field, uint64_t value)
 {
-    OWNED(vcpu);
     switch (vmcs_class_of(field)) {
     case VMCS_NONE:
     case VMCS_CTRL_RO:
@@ -384,6 +441,13 @@ HVM_API hv_return_t hv_vmx_vcpu_write_vmcs(hv_vcpuid_t vcpu, uint32_t field, uin
         return HV_SUCCESS;
     }
     return HV_BAD_ARGUMENT;
+}
+
+HVM_API hv_return_t hv_vmx_vcpu_write_vmcs(hv_vcpuid_t vcpu, uint32_t field, uint64_t value)
+{
+    OWNED(vcpu);
+    RECORDED(write_vmcs(v, field, value),
+             rec_vcpu_u32_u64(HVT_SET_VMCS, (uint32_t)vcpu, field, value));
 }
 
 HVM_API hv_return_t hv_vmx_vcpu_get_cap_write_vmcs(hv_vcpuid_t vcpu, uint32_t field,
@@ -448,6 +512,8 @@ HVM_API hv_return_t hv_vmx_vcpu_set_apic_address(hv_vcpuid_t vcpu, hv_gpaddr_t g
     if (gpa & 0xfffu)
         return HV_BAD_ARGUMENT;
     vmcs_set(v, VMCS_CTRL_APIC_ACCESS, gpa);
+    if (rec_active())
+        rec_vcpu_u64(HVT_SET_APIC_ADDRESS, (uint32_t)vcpu, gpa);
     return HV_SUCCESS;
 }
 

@@ -669,8 +669,9 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
     vcpu_arm_stop(b, deadline);
     hv_return_t ret = HV_SUCCESS;
     for (;;) {
-        if (atomic_load(&b->cancel)) {
-            atomic_store(&b->cancel, false);
+        /* hv_vcpu_interrupt, or where a replayed one took effect. */
+        if (atomic_exchange(&b->cancel, false) || b->icount >= b->cancel_at) {
+            b->cancel_at = UINT64_MAX;
             x86_exit_clear(v);
             vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_IRQ);
             break;
@@ -713,7 +714,7 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         if (why == X86_STOP_DELIVER)
             continue;
         if (why == X86_STOP_BUDGET) {
-            if (atomic_load(&b->cancel))
+            if (atomic_load(&b->cancel) || b->icount >= b->cancel_at)
                 continue;
             if (atomic_load(&b->s2_dirty)) {
                 if (vcpu_sync_memory(b) != HV_SUCCESS) {

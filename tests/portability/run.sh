@@ -170,13 +170,15 @@ version_ge() { [[ $(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1) == "$2" ]]
 cmake_list() { # <regex for the opening line>: the .c files up to the closing ')'
     awk -v start="$1" '
         $0 ~ start { on = 1 }
-        on { for (i = 1; i <= NF; i++) if ($i ~ /\.c\)?$/) { f = $i; sub(/\)$/, "", f); print f } }
+        on { for (i = 1; i <= NF; i++) if ($i ~ /\.c\)?$/) {
+                 f = $i; sub(/\)$/, "", f); sub(/^\$\{CMAKE_CURRENT_SOURCE_DIR\}\//, "", f); print f } }
         on && /\)/ { exit }' "$SRC/CMakeLists.txt"
 }
 mapfile -t SOURCES < <(
     cmake_list '^set\(HVMODEL_CORE_SOURCES'
     cmake_list '^set\(HVMODEL_ARM64_SOURCES'
     cmake_list '^add_executable\(hvtrace '
+    cmake_list '^set\(HVMODEL_REPLAY_ARM64'
 )
 [[ ${#SOURCES[@]} -gt 10 ]] || die "cannot read the hvtrace sources from $SRC/CMakeLists.txt"
 VERSION=$(sed -n 's/^project(hvmodel VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")

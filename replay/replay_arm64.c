@@ -1,0 +1,150 @@
+/*
+ * replay_arm64.c — the arm64 flavour of the replayer (replay_flavour.h).
+ */
+#include <stdio.h>
+
+#include <capstone/capstone.h>
+
+#include <Hypervisor/Hypervisor.h>
+#include <hvmodel.h>
+
+#include "replay_flavour.h"
+
+static const struct replay_field fields[] = {
+    {"reason", 4, 4, false},
+    {"syndrome", 8, 8, false},
+    {"virtual_address", 16, 8, false},
+    {"physical_address", 24, 8, false},
+    {"pc", 32, 8, false},
+    {"icount", 40, 8, false},
+    {"register digest", 48, 8, false},
+};
+
+static uint64_t digest_of(hv_vcpu_t vcpu)
+{
+    uint64_t vals[35];
+    for (unsigned i = 0; i < 31; i++)
+        hv_vcpu_get_reg(vcpu, HV_REG_X0 + i, &vals[i]);
+    hv_vcpu_get_reg(vcpu, HV_REG_PC, &vals[31]);
+    hv_vcpu_get_reg(vcpu, HV_REG_CPSR, &vals[32]);
+    hv_vcpu_get_sys_reg(vcpu, HV_SYS_REG_SP_EL0, &vals[33]);
+    hv_vcpu_get_sys_reg(vcpu, HV_SYS_REG_SP_EL1, &vals[34]);
+    return hvt_digest(vals, 35);
+}
+
+static int create_vm(const struct hvt_header *h, char *err, size_t n)
+{
+    hvm_set_insns_per_tick(h->insns_per_tick);
+    hv_vm_config_t cfg = hv_vm_config_create();
+    hv_return_t ret = HV_NO_RESOURCES;
+    if (cfg) {
+        ret = hv_vm_config_set_ipa_size(cfg, h->ipa_bits);
+        if (ret == HV_SUCCESS)
+            ret = hv_vm_config_set_ipa_granule(cfg, h->granule == 4096 ? HV_IPA_GRANULE_4KB
+                                                                       : HV_IPA_GRANULE_16KB);
+        if (ret == HV_SUCCESS)
+            ret = hv_vm_create(cfg);
+        os_release(cfg);
+    }
+    if (ret != HV_SUCCESS) {
+        snprintf(err, n, "cannot create the VM: %s", hvm_strerror(ret));
+        return 2;
+    }
+    return 0;
+}
+
+static int vcpu_job(struct replay_worker *w, const struct hvt_record *r)
+{
+    const uint8_t *p = r->payload;
+    hv_vcpu_t vcpu = w->vcpu;
+    switch (r->type) {
+    case HVT_VCPU_CREATE: {
+        hv_vcpu_exit_t *exit;
+        hv_return_t ret = hv_vcpu_create(&vcpu, &exit, NULL);
+        w->vcpu = vcpu;
+        w->exit = exit;
+        if (ret == HV_SUCCESS && vcpu != hvt_get32(p))
+            return HV_ERROR; /* the model handed out another id than recorded */
+        return ret;
+    }
+    case HVT_VCPU_DESTROY: return hv_vcpu_destroy(vcpu);
+    case HVT_SET_REG: return hv_vcpu_set_reg(vcpu, hvt_get32(p + 4), hvt_get64(p + 8));
+    case HVT_SET_SYSREG:
+        return hv_vcpu_set_sys_reg(vcpu, (hv_sys_reg_t)hvt_get32(p + 4), hvt_get64(p + 8));
+    case HVT_SET_SIMD: {
+        hv_simd_fp_uchar16_t v;
+        for (int i = 0; i < 16; i++)
+            v[i] = p[8 + i];
+        return hv_vcpu_set_simd_fp_reg(vcpu, hvt_get32(p + 4), v);
+    }
+    case HVT_SET_PENDING_IRQ:
+        return hv_vcpu_set_pending_interrupt(vcpu, hvt_get32(p + 4), hvt_get32(p + 8) != 0);
+    case HVT_SET_VTIMER_MASK: return hv_vcpu_set_vtimer_mask(vcpu, hvt_get32(p + 4) != 0);
+    case HVT_SET_VTIMER_OFFSET: return hv_vcpu_set_vtimer_offset(vcpu, hvt_get64(p + 4));
+    case HVT_SET_TRAP:
+        return hvt_get32(p + 4) == 0
+                   ? hv_vcpu_set_trap_debug_exceptions(vcpu, hvt_get32(p + 8) != 0)
+                   : hv_vcpu_set_trap_debug_reg_accesses(vcpu, hvt_get32(p + 8) != 0);
+    case HVT_EXIT: {
+        /* A cancel takes effect where it did when recorded. */
+        if (hvt_get32(p + 4) == HV_EXIT_REASON_CANCELED)
+            hvm_replay_cancel_at(vcpu, hvt_get64(p + 40));
+        hv_return_t ret = hv_vcpu_run(vcpu);
+        if (ret != HV_SUCCESS)
+            return ret;
+        const hv_vcpu_exit_t *e = w->exit;
+        uint64_t pc = 0, icount = 0;
+        hv_vcpu_get_reg(vcpu, HV_REG_PC, &pc);
+        hvm_vcpu_get_instruction_count(vcpu, &icount);
+        hvt_put32(w->got, (uint32_t)vcpu);
+        hvt_put32(w->got + 4, e->reason);
+        hvt_put64(w->got + 8, e->exception.syndrome);
+        hvt_put64(w->got + 16, e->exception.virtual_address);
+        hvt_put64(w->got + 24, e->exception.physical_address);
+        hvt_put64(w->got + 32, pc);
+        hvt_put64(w->got + 40, icount);
+        hvt_put64(w->got + 48, digest_of(vcpu));
+        return HV_SUCCESS;
+    }
+    }
+    return HV_BAD_ARGUMENT;
+}
+
+static int vm_job(const struct hvt_record *r)
+{
+    (void)r;
+    return -1;
+}
+
+static void disassemble(struct replay_worker *w, uint64_t pc)
+{
+    uint8_t code[4];
+    snprintf(w->disasm, sizeof(w->disasm), "(guest memory at PC not readable)");
+    if (hvm_vcpu_read_guest(w->vcpu, pc, code, sizeof(code)) != HV_SUCCESS)
+        return;
+    csh cs;
+    if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &cs) != CS_ERR_OK)
+        return;
+    cs_insn *insn;
+    if (cs_disasm(cs, code, sizeof(code), pc, 1, &insn) == 1) {
+        snprintf(w->disasm, sizeof(w->disasm), "%08x  %s %s",
+                 (unsigned)(code[0] | code[1] << 8 | code[2] << 16 | (unsigned)code[3] << 24),
+                 insn->mnemonic, insn->op_str);
+        cs_free(insn, 1);
+    } else {
+        snprintf(w->disasm, sizeof(w->disasm), "%02x%02x%02x%02x  (not an instruction)", code[3],
+                 code[2], code[1], code[0]);
+    }
+    cs_close(&cs);
+}
+
+const struct replay_flavour replay_flavour = {
+    .trace_flavour = HVT_FLAVOUR_ARM64,
+    .exit_type = HVT_EXIT,
+    .fields = fields,
+    .nfields = sizeof(fields) / sizeof(fields[0]),
+    .create_vm = create_vm,
+    .vcpu_job = vcpu_job,
+    .vm_job = vm_job,
+    .disassemble = disassemble,
+};
