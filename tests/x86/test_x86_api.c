@@ -1,0 +1,235 @@
+/*
+ * test_x86_api.c — every x86 hv_* call answers bad input with the
+ * framework's error code and leaves the VM as it was.
+ *
+ * Where Apple's documentation is silent (hv-api-x86.md §12: calls with no
+ * VM, wrong-thread calls, unknown ids, size mismatches) the model's choice
+ * is: no VM → HV_NO_DEVICE; a vCPU id the calling thread does not own →
+ * HV_BAD_ARGUMENT; a NULL out-pointer, an unknown id or flag, a misaligned
+ * or empty range, a wrong buffer size → HV_BAD_ARGUMENT; a second VM →
+ * HV_BUSY; an unimplemented facility → HV_UNSUPPORTED. The tests name these.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <hvmodel.h>
+
+#include "x86/harness.h"
+#include "x86_realmode_exits.h"
+
+#define RAM_SIZE 0xd0000u
+#define RWX      (HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC)
+
+static uint8_t *ram;
+
+static int setup(void **state)
+{
+    (void)state;
+    ram = aligned_alloc(4096, RAM_SIZE);
+    xt_realmode_setup(ram, RAM_SIZE, 0x7c00, x86_realmode_exits, x86_realmode_exits_len);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    xt_teardown();
+    free(ram);
+    return 0;
+}
+
+/* The guest's first exit, exactly as test_x86_exits expects it: proof that
+ * the bad calls before it changed nothing. */
+static void expect_guest_unharmed(void)
+{
+    xt_expect_exit(VMX_REASON_IO, 0x3f80000, 1);
+    assert_int_equal(xt_reg(HV_X86_RIP), 0x7c05);
+    assert_int_equal(xt_retired(), 2);
+}
+
+static void test_every_call_without_a_vm_is_no_device(void **state)
+{
+    (void)state;
+    uint8_t page[4096] __attribute__((aligned(4096)));
+    uint64_t x;
+    hv_vcpuid_t id = 0;
+    hv_vm_space_t asid;
+    assert_int_equal(hv_vm_destroy(), HV_NO_DEVICE);
+    assert_int_equal(hv_vm_map(page, 0, 4096, RWX), HV_NO_DEVICE);
+    assert_int_equal(hv_vm_map(page, 0, 4096, 0x100), HV_NO_DEVICE);
+    assert_int_equal(hv_vm_unmap(0, 4096), HV_NO_DEVICE);
+    assert_int_equal(hv_vm_protect(0, 4096, RWX), HV_NO_DEVICE);
+    assert_int_equal(hv_vm_space_create(&asid), HV_NO_DEVICE);
+    assert_int_equal(hv_vm_space_destroy(1), HV_NO_DEVICE);
+    assert_int_equal(hv_vm_map_space(1, page, 0, 4096, RWX), HV_NO_DEVICE);
+    assert_int_equal(hv_vm_sync_tsc(0), HV_NO_DEVICE);
+    assert_int_equal(hv_vcpu_create(&id, HV_VCPU_DEFAULT), HV_NO_DEVICE);
+    assert_int_equal(hv_vcpu_create(NULL, HV_VCPU_DEFAULT), HV_NO_DEVICE);
+    assert_int_equal(hv_vcpu_destroy(0), HV_NO_DEVICE);
+    assert_int_equal(hv_vcpu_run(0), HV_NO_DEVICE);
+    assert_int_equal(hv_vcpu_run_until(0, 100), HV_NO_DEVICE);
+    assert_int_equal(hv_vcpu_interrupt(&id, 1), HV_NO_DEVICE);
+    assert_int_equal(hv_vcpu_read_register(0, HV_X86_RAX, &x), HV_NO_DEVICE);
+    assert_int_equal(hv_vcpu_write_register(0, HV_X86_RAX, 1), HV_NO_DEVICE);
+    assert_int_equal(hv_vcpu_read_msr(0, 0x174, &x), HV_NO_DEVICE);
+    assert_int_equal(hv_vcpu_write_msr(0, 0x174, 1), HV_NO_DEVICE);
+    assert_int_equal(hv_vmx_vcpu_read_vmcs(0, VMCS_GUEST_RIP, &x), HV_NO_DEVICE);
+    assert_int_equal(hv_vmx_vcpu_write_vmcs(0, VMCS_GUEST_RIP, 1), HV_NO_DEVICE);
+    assert_int_equal(hv_vcpu_invalidate_tlb(0), HV_NO_DEVICE);
+    assert_int_equal(hv_vcpu_get_exec_time(0, &x), HV_NO_DEVICE);
+    assert_int_equal(hv_vm_add_pio_notifier(0x3f8, 1, 0, 0, 0), HV_NO_DEVICE);
+    /* Queries of the host need no VM. */
+    assert_int_equal(hv_capability(HV_CAP_VCPUMAX, &x), HV_SUCCESS);
+    assert_int_equal(x, 64);
+    assert_int_equal(hv_vmx_read_capability(HV_VMX_CAP_PINBASED, &x), HV_SUCCESS);
+}
+
+static void test_null_out_pointers_are_bad_argument(void **state)
+{
+    (void)state;
+    assert_int_equal(hv_capability(HV_CAP_VCPUMAX, NULL), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vmx_read_capability(HV_VMX_CAP_PINBASED, NULL), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vmx_get_msr_info(HV_VMX_INFO_MSR_IA32_ARCH_CAPABILITIES, NULL),
+                     HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_space_create(NULL), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_allocate(NULL, 4096, HV_ALLOCATE_DEFAULT), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_create(NULL, HV_VCPU_DEFAULT), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_read_register(xt_vcpu, HV_X86_RAX, NULL), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_read_msr(xt_vcpu, 0x174, NULL), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vmx_vcpu_read_vmcs(xt_vcpu, VMCS_GUEST_RIP, NULL), HV_BAD_ARGUMENT);
+    uint64_t a0;
+    assert_int_equal(hv_vmx_vcpu_get_cap_write_vmcs(xt_vcpu, VMCS_CTRL_PIN_BASED, &a0, NULL),
+                     HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vmx_vcpu_get_cap_write_vmcs(xt_vcpu, VMCS_CTRL_PIN_BASED, NULL, &a0),
+                     HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_get_exec_time(xt_vcpu, NULL), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_get_idle_time(xt_vcpu, NULL), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_vmx_status(xt_vcpu, NULL), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_read_fpstate(xt_vcpu, NULL, 4096), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_write_fpstate(xt_vcpu, NULL, 4096), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_interrupt(NULL, 1), HV_BAD_ARGUMENT);
+    assert_int_equal(hvm_vcpu_read_guest(xt_vcpu, 0x7c00, NULL, 4), HV_BAD_ARGUMENT);
+    expect_guest_unharmed();
+}
+
+static void test_unknown_ids_flags_and_sizes_are_bad_argument(void **state)
+{
+    (void)state;
+    uint64_t x;
+    uint8_t fp[4096];
+    assert_int_equal(hv_capability((hv_capability_t)99, &x), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vmx_read_capability((hv_vmx_capability_t)99, &x), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vmx_get_msr_info((hv_vmx_msr_info_t)99, &x), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_read_register(xt_vcpu, (hv_x86_reg_t)9999, &x), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_write_register(xt_vcpu, (hv_x86_reg_t)9999, 1), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_read_msr(xt_vcpu, 0xdeadbeef, &x), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_write_msr(xt_vcpu, 0xdeadbeef, 1), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_enable_native_msr(xt_vcpu, 0xdeadbeef, true), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vmx_vcpu_read_vmcs(xt_vcpu, 0x7fff, &x), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vmx_vcpu_write_vmcs(xt_vcpu, 0x7fff, 1), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_read_fpstate(xt_vcpu, fp, 512), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_write_fpstate(xt_vcpu, fp, 4095), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_set_tsc_relative(xt_vcpu, 5), HV_BAD_ARGUMENT); /* no TSC_RELATIVE */
+    assert_int_equal(hv_vmx_vcpu_set_apic_address(xt_vcpu, 0xfee00800), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_set_space(xt_vcpu, 7), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_space_destroy(7), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_unmap_space(7, 0, 4096), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_protect_space(7, 0, 4096, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_allocate((void **)&x, 4096, 1), HV_BAD_ARGUMENT);
+    hv_vcpuid_t other;
+    assert_int_equal(hv_vcpu_create(&other, (hv_vcpu_options_t)1 << 20), HV_BAD_ARGUMENT);
+    /* Memory: unknown flags, misaligned, empty, holes, overlaps. */
+    uint8_t *page = ram + 0x1000;
+    assert_int_equal(hv_vm_map(page, 0x100000, 4096, 0x100), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_map(page, 0x100800, 4096, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_map(page, 0x100000, 100, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_map(page, 0x100000, 0, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_map(page + 1, 0x100000, 4096, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_map(page, 0, 4096, RWX), HV_BAD_ARGUMENT); /* overlaps RAM */
+    assert_int_equal(hv_vm_map(page, 1ull << 39, 4096, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_unmap(0x100000, 4096), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_protect(0x100000, 4096, HV_MEMORY_READ), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_protect(0, 4096, 0x100), HV_BAD_ARGUMENT);
+    expect_guest_unharmed();
+}
+
+static void test_second_vm_is_busy_and_destroy_with_a_vcpu_is_busy(void **state)
+{
+    (void)state;
+    assert_int_equal(hv_vm_create(HV_VM_DEFAULT), HV_BUSY);
+    assert_int_equal(hv_vm_destroy(), HV_BUSY);
+    assert_int_equal(hv_vm_create((hv_vm_options_t)1 << 40), HV_BAD_ARGUMENT);
+    expect_guest_unharmed();
+}
+
+static void test_unsupported_facilities_say_unsupported(void **state)
+{
+    (void)state;
+    uint64_t x;
+    assert_int_equal(hv_vm_add_pio_notifier(0x3f8, 1, 0, 0, 0), HV_UNSUPPORTED);
+    assert_int_equal(hv_vcpu_enable_managed_msr(xt_vcpu, 0x174, true), HV_UNSUPPORTED);
+    assert_int_equal(hv_vmx_vcpu_read_shadow_vmcs(xt_vcpu, VMCS_GUEST_RIP, &x), HV_UNSUPPORTED);
+    assert_int_equal(hv_vmx_vcpu_write_shadow_vmcs(xt_vcpu, VMCS_GUEST_RIP, 1), HV_UNSUPPORTED);
+    assert_int_equal(hv_vm_lapic_set_intr(xt_vcpu, 0x20, HV_APIC_EDGE_TRIGGER), HV_UNSUPPORTED);
+    expect_guest_unharmed();
+}
+
+struct foreign {
+    hv_vcpuid_t vcpu;
+    hv_return_t read, write, run, destroy, kick;
+};
+
+static void *foreign_thread(void *arg)
+{
+    struct foreign *f = arg;
+    uint64_t x;
+    f->read = hv_vcpu_read_register(f->vcpu, HV_X86_RAX, &x);
+    f->write = hv_vmx_vcpu_write_vmcs(f->vcpu, VMCS_GUEST_RIP, 0);
+    f->run = hv_vcpu_run(f->vcpu);
+    f->destroy = hv_vcpu_destroy(f->vcpu);
+    f->kick = hv_vcpu_interrupt(&f->vcpu, 1);
+    return NULL;
+}
+
+static void test_calls_from_another_thread_are_bad_argument_except_interrupt(void **state)
+{
+    (void)state;
+    struct foreign f = {.vcpu = xt_vcpu};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, foreign_thread, &f), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(f.read, HV_BAD_ARGUMENT);
+    assert_int_equal(f.write, HV_BAD_ARGUMENT);
+    assert_int_equal(f.run, HV_BAD_ARGUMENT);
+    assert_int_equal(f.destroy, HV_BAD_ARGUMENT);
+    assert_int_equal(f.kick, HV_SUCCESS);
+    /* The kick is remembered: the next run exits before any instruction. */
+    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
+    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_IRQ);
+    assert_int_equal(xt_retired(), 0);
+    expect_guest_unharmed();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_call_without_a_vm_is_no_device),
+        cmocka_unit_test_setup_teardown(test_null_out_pointers_are_bad_argument, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_ids_flags_and_sizes_are_bad_argument, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_second_vm_is_busy_and_destroy_with_a_vcpu_is_busy,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsupported_facilities_say_unsupported, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_calls_from_another_thread_are_bad_argument_except_interrupt, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
