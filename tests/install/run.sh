@@ -46,7 +46,8 @@ if [[ -f $build/CMakeCache.txt ]]; then
     rm -rf "$build"
   fi
 fi
-rm -rf "$prefix" "$logs" "$scratch/consumer-cmake" "$scratch/consumer-pc"
+rm -rf "$prefix" "$logs" "$scratch/consumer-cmake" "$scratch/consumer-pc" \
+       "$scratch/consumer-x86-cmake" "$scratch/consumer-x86-pc"
 mkdir -p "$logs"
 
 # step <name> <command...>: run, keep the output in a log, and on failure
@@ -104,6 +105,8 @@ check "installed CMake package" "no hvmodel-config.cmake in $libdir/cmake/hvmode
   test -f "$libdir/cmake/hvmodel/hvmodel-config.cmake"
 check "installed hvtrace" "no working hvtrace in $prefix/bin" \
   "$prefix/bin/hvtrace" --version
+check "installed hvtrace-x86" "no working hvtrace-x86 next to hvtrace in $prefix/bin" \
+  "$prefix/bin/hvtrace-x86" --version
 
 # --- (a) CMake find_package --------------------------------------------------
 cbuild=$scratch/consumer-cmake
@@ -135,6 +138,30 @@ step "build consumer (pkg-config)" cc -o "$scratch/consumer-pc/consumer" \
 step "run consumer (pkg-config)" env LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
   "$scratch/consumer-pc/consumer"
 check "run consumer (pkg-config)" "output lacks 'consumer ok'" \
+  grep -qx 'consumer ok' "$last_log"
+
+# --- (c) and (d): the x86 flavour, both ways ------------------------------------
+xsrc=$src/tests/install/consumer-x86
+xbuild=$scratch/consumer-x86-cmake
+step "configure x86 consumer (find_package)" cmake -S "$xsrc" -B "$xbuild" "${gen[@]}" \
+  -DCMAKE_PREFIX_PATH="$prefix"
+step "build x86 consumer (find_package)" cmake --build "$xbuild" --verbose
+step "run x86 consumer (find_package)" "$xbuild/consumer"
+check "run x86 consumer (find_package)" "output lacks 'consumer ok'" \
+  grep -qx 'consumer ok' "$last_log"
+step "pkg-config hvmodel-x86" pc --exists --print-errors hvmodel-x86
+xflags=$(pc --cflags --libs hvmodel-x86)
+case " $xflags " in
+  *" -DHVMODEL_FLAVOR_X86=1 "*) ;;
+  *) say "FAILED at check: pkg-config: hvmodel-x86 cflags lack -DHVMODEL_FLAVOR_X86=1"; exit 1 ;;
+esac
+read -ra xflag_list <<<"$xflags"
+mkdir -p "$scratch/consumer-x86-pc"
+step "build x86 consumer (pkg-config)" cc -o "$scratch/consumer-x86-pc/consumer" \
+  "$xsrc/main.c" "${xflag_list[@]}"
+step "run x86 consumer (pkg-config)" \
+  env LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$scratch/consumer-x86-pc/consumer"
+check "run x86 consumer (pkg-config)" "output lacks 'consumer ok'" \
   grep -qx 'consumer ok' "$last_log"
 
 say "passed (prefix $prefix)"
