@@ -179,7 +179,7 @@ static void report(struct replay *rp, const struct hvt_record *r, struct replay_
     fprintf(o, "divergence at exit %llu (record %llu, offset %llu), vCPU %u:\n",
             (unsigned long long)rp->res->exits, (unsigned long long)r->seq,
             (unsigned long long)r->offset, hvt_get32(r->payload));
-    fprintf(o, "  %-20s %-20s %-20s\n", "field", "recorded", "replayed");
+    fprintf(o, "  %-20s %-20s %s\n", "field", "recorded", "replayed");
     for (unsigned i = 0; i < f->nfields; i++) {
         const struct replay_field *x = &f->fields[i];
         if (x->input)
@@ -187,8 +187,13 @@ static void report(struct replay *rp, const struct hvt_record *r, struct replay_
         uint64_t rec =
             x->width == 4 ? hvt_get32(r->payload + x->off) : hvt_get64(r->payload + x->off);
         uint64_t got = x->width == 4 ? hvt_get32(w->got + x->off) : hvt_get64(w->got + x->off);
-        fprintf(o, "  %-20s 0x%-18llx 0x%-18llx%s\n", x->name, (unsigned long long)rec,
-                (unsigned long long)got, rec != got ? "  <-- differs" : "");
+        char g[24];
+        snprintf(g, sizeof(g), "0x%llx", (unsigned long long)got);
+        if (rec != got)
+            fprintf(o, "  %-20s 0x%-18llx %-20s  <-- differs\n", x->name, (unsigned long long)rec,
+                    g);
+        else
+            fprintf(o, "  %-20s 0x%-18llx %s\n", x->name, (unsigned long long)rec, g);
     }
     const char *pc_name = "pc";
     for (unsigned i = 0; i < f->nfields; i++)
