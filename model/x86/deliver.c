@@ -93,6 +93,12 @@ int x86_deliver(struct x86_vcpu *v)
                 vmcs_set(v, VMCS_GUEST_RIP, vmcs_get(v, VMCS_GUEST_RIP) + v->event_len);
             if ((info & 0xffu) == 14 && v->event_cr2)
                 uc_reg_write(v->base.uc, UC_X86_REG_CR2, &v->event_cr2);
+            /* Delivery ends STI/MOV-SS blocking; an NMI blocks NMIs
+             * until the handler's IRET (SDM vol. 3A, 6.7.1). */
+            v->event_entered = true;
+            v->shadow_next = 0;
+            if ((info & (7u << 8)) == IRQ_INFO_NMI)
+                v->nmi_blocked = true;
             v->inject_vec = (int)(info & 0xffu);
             v->pending_errcode = (info & IRQ_INFO_ERROR_VALID) && width;
             v->errcode = err;
@@ -241,6 +247,14 @@ uint32_t x86_pf_error(struct x86_vcpu *v, uint64_t linear)
     return e;
 }
 
+bool x86_mem_operand(struct x86_vcpu *v, uint64_t *la)
+{
+    uint64_t rip_la = 0;
+    bool writes = false;
+    uint32_t len = 0;
+    return decode_at_rip(v, la, &writes, &rip_la, &len);
+}
+
 uint64_t x86_fault_linear(struct x86_vcpu *v, uint32_t access, uint64_t gpa)
 {
     uint64_t mem = 0, rip_la = 0;
@@ -249,4 +263,172 @@ uint64_t x86_fault_linear(struct x86_vcpu *v, uint32_t access, uint64_t gpa)
     bool has_mem = decode_at_rip(v, &mem, &writes, &rip_la, &len);
     uint64_t la = access == 4 || !has_mem ? rip_la : mem;
     return (la & ~0xfffull) | (gpa & 0xfffu);
+}
+
+/* ---- blocking by STI / MOV SS / NMI, and the event windows ---- */
+
+/* The opcode of the instruction of `size` bytes at linear `la` after its
+ * prefixes (a REX byte is a prefix unless it is the whole instruction, as
+ * INC/DEC in 32-bit code), and the byte after it (ModRM). */
+static uint8_t opcode_at(struct x86_vcpu *v, uint64_t la, uint32_t size, uint8_t *modrm)
+{
+    uint8_t b[15];
+    if (size > sizeof(b))
+        size = sizeof(b);
+    *modrm = 0;
+    if (!size || !state_read_linear(v, la, b, size))
+        return 0x90;
+    for (uint32_t i = 0; i < size; i++) {
+        uint8_t op = b[i];
+        bool prefix = op == 0x66 || op == 0x67 || op == 0xf0 || op == 0xf2 || op == 0xf3 ||
+                      op == 0x26 || op == 0x2e || op == 0x36 || op == 0x3e || op == 0x64 ||
+                      op == 0x65 || ((op & 0xf0) == 0x40 && i + 1 < size);
+        if (prefix)
+            continue;
+        *modrm = i + 1 < size ? b[i + 1] : 0;
+        return op;
+    }
+    return 0x90;
+}
+
+/* The blocking the instruction at `la` leaves for the next one: STI with
+ * IF clear before it blocks interrupts (1), MOV SS / POP SS blocks events
+ * (2) (SDM vol. 3A, 6.8.3; vol. 3C, 24.4.2). */
+static uint8_t blocking_after(uint8_t op, uint8_t modrm, bool if_before)
+{
+    if (op == 0xfb)
+        return if_before ? 0 : 1;
+    if ((op == 0x8e && ((modrm >> 3) & 7u) == 2u) || op == 0x17)
+        return 2;
+    return 0;
+}
+
+/* Runs before every guest instruction while armed: the window, MTF and
+ * timer exits happen at the instruction boundary, before the instruction. */
+static void step_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+    (void)uc;
+    struct x86_vcpu *v = user;
+    if (v->stop != X86_STOP_NONE || addr >= X86_PRIV_GPA)
+        return;
+    uint64_t done = v->blk_icount_base + v->step_n++; /* retired before this one */
+    v->shadow = v->shadow_next;
+    v->shadow_next = 0;
+    v->shadow_la = addr;
+    if (v->iret_seen) { /* the IRET completed: NMIs are unblocked */
+        v->iret_seen = false;
+        v->nmi_blocked = false;
+    }
+    uint32_t cpu = (uint32_t)vmcs_get(v, VMCS_CTRL_CPU_BASED);
+    bool iflag = (x86_rd(v, UC_X86_REG_RFLAGS) & 0x200u) != 0;
+    uint32_t reason = UINT32_MAX;
+    /* Priority (SDM vol. 3C, 26.7 and 25.2): MTF, then the preemption
+     * timer, then the NMI window, then the interrupt window. */
+    if ((cpu & CPU_BASED_MTF) && (done > v->entry_icount || v->event_entered))
+        reason = VMX_REASON_MTF;
+    else if (done >= v->timer_at)
+        reason = VMX_REASON_VMX_TIMER_EXPIRED;
+    else if ((cpu & CPU_BASED_VIRTUAL_NMI_WND) && !v->nmi_blocked && !(v->shadow & 2u))
+        reason = VMX_REASON_VIRTUAL_NMI_WND;
+    else if ((cpu & CPU_BASED_IRQ_WND) && iflag && !v->shadow)
+        reason = VMX_REASON_IRQ_WND;
+    if (reason != UINT32_MAX) {
+        /* Before this instruction: the ones before it in the block retired. */
+        v->base.icount = done;
+        v->blk_icount_base = done;
+        v->blk_icount = 0;
+        x86_exit_to_vmm(v, reason, 0, 0);
+        return;
+    }
+    uint8_t modrm;
+    uint8_t op = opcode_at(v, addr, size, &modrm);
+    v->shadow_next = blocking_after(op, modrm, iflag);
+    if (op == 0xcf && v->nmi_blocked)
+        v->iret_seen = true;
+}
+
+void events_arm(struct x86_vcpu *v, bool precise)
+{
+    uint32_t cpu = (uint32_t)vmcs_get(v, VMCS_CTRL_CPU_BASED);
+    bool need = precise || v->nmi_blocked ||
+                (cpu & (CPU_BASED_IRQ_WND | CPU_BASED_VIRTUAL_NMI_WND | CPU_BASED_MTF));
+    if (!need || v->step)
+        return;
+    if (uc_hook_add(v->base.uc, &v->step, UC_HOOK_CODE, (void *)step_hook, v, 1, 0) != UC_ERR_OK) {
+        v->step = 0;
+        return;
+    }
+    /* Blocks translated before the hook existed would not call it. */
+    uc_ctl_flush_tb(v->base.uc);
+}
+
+void events_entry(struct x86_vcpu *v)
+{
+    uint32_t ib = (uint32_t)vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY);
+    v->entry_shadow = (uint8_t)(ib & 3u);
+    v->shadow_next = v->entry_shadow;
+    v->shadow = 0;
+    v->shadow_la = UINT64_MAX;
+    v->nmi_blocked = (ib & 8u) != 0;
+    v->iret_seen = false;
+    v->event_entered = false;
+    v->entry_icount = v->base.icount;
+    v->tb_prev_size = 0;
+    v->tb_start = UINT64_MAX;
+    v->tb_size = 0;
+    events_arm(v, false);
+}
+
+/* Without the hook: the blocking at RIP is the one the instruction ending
+ * the previous block left, when RIP starts the block right after it. The
+ * IF value before an STI is not known here: STI blocking is reported when
+ * IF is now set (docs/x86.md). */
+static uint8_t blocking_from_prev_block(struct x86_vcpu *v, uint64_t rip_la)
+{
+    if (rip_la != v->tb_start || !v->tb_prev_size || v->tb_prev + v->tb_prev_size != rip_la ||
+        v->tb_prev_size > 4096u)
+        return 0;
+    uint8_t buf[4096];
+    if (!state_read_linear(v, v->tb_prev, buf, v->tb_prev_size))
+        return 0;
+    csh h = x86_capstone(state_code_bits(v), false);
+    if (!h)
+        return 0;
+    const uint8_t *code = buf;
+    size_t left = v->tb_prev_size;
+    uint64_t addr = v->tb_prev, last = 0;
+    uint32_t last_size = 0;
+    cs_insn *insn = cs_malloc(h);
+    while (left && cs_disasm_iter(h, &code, &left, &addr, insn)) {
+        last = insn->address;
+        last_size = insn->size;
+    }
+    cs_free(insn, 1);
+    if (!last_size || last + last_size != rip_la)
+        return 0;
+    uint8_t modrm;
+    uint8_t op = opcode_at(v, last, last_size, &modrm);
+    bool iflag = (x86_rd(v, UC_X86_REG_RFLAGS) & 0x200u) != 0;
+    uint8_t b = blocking_after(op, modrm, !iflag);
+    return b;
+}
+
+void events_exit(struct x86_vcpu *v)
+{
+    uint8_t sh;
+    uint64_t rip_la = state_rip_linear(v);
+    if (v->step)
+        sh = v->shadow_la == rip_la ? v->shadow : v->shadow_next;
+    else if (v->base.icount == v->entry_icount && !v->event_entered)
+        sh = v->entry_shadow;
+    else
+        sh = blocking_from_prev_block(v, rip_la);
+    if (!(x86_rd(v, UC_X86_REG_RFLAGS) & 0x200u))
+        sh &= (uint8_t)~1u; /* STI blocking only with IF set (SDM 26.3.1.5) */
+    if (v->step) {
+        uc_hook_del(v->base.uc, v->step);
+        v->step = 0;
+    }
+    uint32_t ib = (uint32_t)vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY) & ~0xbu;
+    vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY, ib | sh | (v->nmi_blocked ? 8u : 0u));
 }

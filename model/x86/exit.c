@@ -157,6 +157,20 @@ static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
     v->blk_addr = addr;
     v->blk_size = size;
     v->blk_icount = block_insns(v, addr, size);
+    if (v->base.icount + v->blk_icount > v->timer_at && !v->step) {
+        /* The preemption timer expires in this block: run it again with
+         * the per-instruction hook (timer.c). */
+        v->blk_icount = 0;
+        v->stop = X86_STOP_TIMER;
+        uc_emu_stop(uc);
+        return;
+    }
+    /* The block before this one (STI/MOV-SS blocking at exits, deliver.c). */
+    v->tb_prev = v->tb_start;
+    v->tb_prev_size = v->tb_size;
+    v->tb_start = addr;
+    v->tb_size = size;
+    v->step_n = 0;
 }
 
 /* ---- exit bookkeeping ---- */
@@ -182,6 +196,11 @@ static void exit_to_vmm(struct x86_vcpu *v, uint32_t reason, uint64_t qual, uint
     v->stop = X86_STOP_EXIT;
     v->vmcs_fresh = false;
     uc_emu_stop(v->base.uc);
+}
+
+void x86_exit_to_vmm(struct x86_vcpu *v, uint32_t reason, uint64_t qual, uint32_t len)
+{
+    exit_to_vmm(v, reason, qual, len);
 }
 
 /* Length of the instruction at RIP (0 if unreadable). */
@@ -263,14 +282,20 @@ static void io_exit(struct x86_vcpu *v)
     v->vmcs_fresh = false;
     uint8_t b[15];
     uint32_t len = insn_len(v);
-    bool rep = false, string = false, imm = false;
+    bool rep = false, string = false, imm = false, asz_prefix = false;
+    unsigned seg = 3; /* DS: OUTS's default segment */
     if (len && read_code(v, b, len)) {
         for (uint32_t i = 0; i < len; i++) {
             uint8_t op = b[i];
             if (op == 0xf3 || op == 0xf2)
                 rep = true;
-            else if (op == 0x66 || op == 0x67 || op == 0x2e || op == 0x36 || op == 0x3e ||
-                     op == 0x26 || op == 0x64 || op == 0x65 || (op & 0xf0) == 0x40)
+            else if (op == 0x67)
+                asz_prefix = true;
+            else if (op == 0x26 || op == 0x2e || op == 0x36 || op == 0x3e)
+                seg = (op >> 3) & 3u; /* ES CS SS DS */
+            else if (op == 0x64 || op == 0x65)
+                seg = op - 0x60u; /* FS GS */
+            else if (op == 0x66 || (op & 0xf0) == 0x40)
                 continue;
             else {
                 string = op >= 0x6c && op <= 0x6f;
@@ -288,9 +313,28 @@ static void io_exit(struct x86_vcpu *v)
         vmcs_set(v, VMCS_RO_IO_RSI, v->io_rsi);
         vmcs_set(v, VMCS_RO_IO_RDI, v->io_rdi);
         vmcs_set(v, VMCS_RO_IO_RIP, v->io_rip);
-        vmcs_set(v, VMCS_RO_GUEST_LIN_ADDR,
-                 v->io_dir ? state_read_field(v, VMCS_GUEST_ES_BASE) + v->io_rdi
-                           : state_read_field(v, VMCS_GUEST_DS_BASE) + v->io_rsi);
+        /* VM-exit instruction information for INS/OUTS (SDM vol. 3C,
+         * 28.2.5; IA32_VMX_BASIC[54] advertises it): address size in 9:7
+         * (0 16-bit, 1 32-bit, 2 64-bit), OUTS's segment in 17:15; the
+         * guest-linear address is that of the memory operand. */
+        unsigned bits = state_code_bits(v);
+        unsigned asz = !asz_prefix ? bits : bits == 32 ? 16 : 32;
+        if (v->io_dir)
+            seg = 0; /* INS writes ES:rDI */
+        vmcs_set(v, VMCS_RO_VMX_INSTR_INFO,
+                 (uint64_t)(asz == 16   ? 0u
+                            : asz == 32 ? 1u
+                                        : 2u)
+                         << 7 |
+                     (uint64_t)seg << 15);
+        static const uint32_t seg_base[6] = {VMCS_GUEST_ES_BASE, VMCS_GUEST_CS_BASE,
+                                             VMCS_GUEST_SS_BASE, VMCS_GUEST_DS_BASE,
+                                             VMCS_GUEST_FS_BASE, VMCS_GUEST_GS_BASE};
+        uint64_t off = v->io_dir ? v->io_rdi : v->io_rsi;
+        off &= asz == 16 ? 0xffffu : asz == 32 ? 0xffffffffu : ~0ull;
+        uint64_t base = bits == 64 && seg < 4 ? 0 : state_read_field(v, seg_base[seg]);
+        uint64_t la = base + off;
+        vmcs_set(v, VMCS_RO_GUEST_LIN_ADDR, bits == 64 ? la : (uint32_t)la);
     }
 }
 
@@ -324,11 +368,112 @@ static bool decode_mov_cr(struct x86_vcpu *v, unsigned *gpr, uint32_t *len)
     return true;
 }
 
+/* CLTS, LMSW and SMSW: the other instructions that access CR0 (SDM vol.
+ * 3C, 26.1.3 and 26.3). True when the instruction at RIP was one of them
+ * and has been handled. */
+static bool cr0_legacy(struct x86_vcpu *v, bool write)
+{
+    uint8_t b[15];
+    uint32_t len = insn_len(v);
+    if (!len || !read_code(v, b, len))
+        return false;
+    unsigned i = 0, rexb = 0;
+    bool osz16 = false, rexw = false;
+    while (i < len && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf0 ||
+                       ((b[i] & 0xf0) == 0x40 && state_code_bits(v) == 64))) {
+        if ((b[i] & 0xf0) == 0x40) {
+            rexb = b[i] & 1u;
+            rexw = (b[i] & 8u) != 0;
+        }
+        osz16 |= b[i] == 0x66;
+        i++;
+    }
+    if (i + 1 >= len || b[i] != 0x0f)
+        return false;
+    uint64_t mask = vmcs_get(v, VMCS_CTRL_CR0_MASK), shadow = vmcs_get(v, VMCS_CTRL_CR0_SHADOW);
+    uint64_t cr0 = rd(v, UC_X86_REG_CR0);
+    if (b[i + 1] == 0x06 && write) { /* CLTS */
+        if (mask & shadow & 8u) {
+            exit_to_vmm(v, VMX_REASON_MOV_CR, 2u << 4, len);
+            return true;
+        }
+        if (!(mask & 8u))
+            wr(v, UC_X86_REG_CR0, cr0 & ~8ull);
+        skip_insn(v, len);
+        return true;
+    }
+    if (b[i + 1] != 0x01 || i + 2 >= len)
+        return false;
+    uint8_t modrm = b[i + 2];
+    unsigned op = (modrm >> 3) & 7u;
+    bool mem = (modrm >> 6) != 3u;
+    uint64_t la = 0;
+    if (mem && !x86_mem_operand(v, &la))
+        return false;
+    if (op == 6 && write) { /* LMSW */
+        uint16_t src = 0;
+        if (mem) {
+            if (!state_read_linear(v, la, &src, 2))
+                return false;
+        } else {
+            src = (uint16_t)rd(v, (int)gpr_uc((modrm & 7u) | (rexb << 3)));
+        }
+        bool ex = (mask & src & 1u && !(shadow & 1u)) || ((mask & (src ^ shadow)) & 0xeu);
+        if (ex) {
+            exit_to_vmm(v, VMX_REASON_MOV_CR, 3u << 4 | (mem ? 1u << 6 : 0u) | (uint64_t)src << 16,
+                        len);
+            if (mem)
+                vmcs_set(v, VMCS_RO_GUEST_LIN_ADDR, la);
+            return true;
+        }
+        /* LMSW writes CR0[3:0] outside the mask and never clears PE. */
+        uint64_t n = (cr0 & ~(0xeull & ~mask)) | (src & 0xeu & ~mask);
+        n |= src & 1u & ~mask;
+        wr(v, UC_X86_REG_CR0, n);
+        skip_insn(v, len);
+        return true;
+    }
+    if (op == 4 && !write) { /* SMSW: the shadow's bits where the mask is set */
+        uint64_t val = (cr0 & ~mask) | (shadow & mask);
+        if (mem) {
+            uint64_t pa;
+            uint16_t w = (uint16_t)val;
+            if (state_translate(v, la, &pa))
+                uc_mem_write(v->base.uc, pa, &w, 2);
+        } else {
+            int r = (int)gpr_uc((modrm & 7u) | (rexb << 3));
+            if (osz16)
+                val = (rd(v, r) & ~0xffffull) | (val & 0xffffu);
+            else if (!rexw)
+                val = (uint32_t)val;
+            wr(v, r, val);
+        }
+        skip_insn(v, len);
+        return true;
+    }
+    return false;
+}
+
+/* MOV to CR3 matching one of the first CR3_COUNT target values does not
+ * exit (SDM vol. 3C, 26.1.3). */
+static bool cr3_target(struct x86_vcpu *v, uint64_t val)
+{
+    static const uint32_t f[4] = {VMCS_CTRL_CR3_VALUE0, VMCS_CTRL_CR3_VALUE1, VMCS_CTRL_CR3_VALUE2,
+                                  VMCS_CTRL_CR3_VALUE3};
+    uint64_t n = vmcs_get(v, VMCS_CTRL_CR3_COUNT);
+    for (uint64_t i = 0; i < n && i < 4; i++)
+        if (vmcs_get(v, f[i]) == val)
+            return true;
+    return false;
+}
+
 static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
 {
     unsigned gpr;
     uint32_t len;
     sync_icount(v);
+    if (cr == 0 && cr0_legacy(v, write))
+        return;
     if (!decode_mov_cr(v, &gpr, &len)) {
         exit_to_vmm(v, VMX_REASON_MOV_CR, cr | (write ? 0u : 1u) << 4, len);
         return;
@@ -350,7 +495,7 @@ static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
     if (write) {
         uint64_t val = rd(v, (int)gpr_uc(gpr));
         bool ex = (cr == 0 || cr == 4) ? ((val ^ shadow) & mask) != 0
-                  : cr == 3            ? (cpu & CPU_BASED_CR3_LOAD) != 0
+                  : cr == 3            ? (cpu & CPU_BASED_CR3_LOAD) && !cr3_target(v, val)
                                        : (cpu & CPU_BASED_CR8_LOAD) != 0;
         if (ex) {
             exit_to_vmm(v, VMX_REASON_MOV_CR, qual, len);
@@ -440,6 +585,47 @@ static void tsc_read(struct x86_vcpu *v, bool rdtscp)
     skip_insn(v, rdtscp ? 3 : 2);
 }
 
+/* The error code of a #TS/#NP/#SS/#GP raised by the instruction at RIP:
+ * a segment-register load names the selector (SDM vol. 3A, 6.13); every
+ * other cause the model knows of pushes 0. */
+static uint32_t segment_error(struct x86_vcpu *v)
+{
+    uint8_t b[15];
+    uint32_t len = insn_len(v);
+    if (!len || !read_code(v, b, len))
+        return 0;
+    unsigned bits = state_code_bits(v), i = 0, rexb = 0;
+    while (i < len && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0x26 || b[i] == 0x2e ||
+                       b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x64 || b[i] == 0x65 ||
+                       (bits == 64 && (b[i] & 0xf0) == 0x40))) {
+        if ((b[i] & 0xf0) == 0x40)
+            rexb = b[i] & 1u;
+        i++;
+    }
+    if (i >= len)
+        return 0;
+    uint16_t sel = 0;
+    bool pop = (b[i] == 0x07 || b[i] == 0x17 || b[i] == 0x1f) ||
+               (b[i] == 0x0f && i + 1 < len && (b[i + 1] == 0xa1 || b[i + 1] == 0xa9));
+    if (b[i] == 0x8e && i + 1 < len) { /* MOV Sreg, r/m16 */
+        uint8_t modrm = b[i + 1];
+        uint64_t la;
+        if ((modrm >> 6) == 3u)
+            sel = (uint16_t)rd(v, (int)gpr_uc((modrm & 7u) | (rexb << 3)));
+        else if (!x86_mem_operand(v, &la) || !state_read_linear(v, la, &sel, 2))
+            return 0;
+    } else if (pop) { /* POP Sreg: the selector on top of the stack */
+        state_sync(v);
+        uint64_t sp = rd(v, UC_X86_REG_RSP);
+        uint64_t la = bits == 64 ? sp : (uint32_t)(v->seg[SEG_SS].base + sp);
+        if (!state_read_linear(v, la, &sel, 2))
+            return 0;
+    } else {
+        return 0;
+    }
+    return sel & 0xfffcu;
+}
+
 /* An exception the guest raised: an exit if the exception bitmap selects
  * it, else delivered through the guest's IDT (x86_deliver). */
 static void exception(struct x86_vcpu *v, unsigned vec)
@@ -460,6 +646,8 @@ static void exception(struct x86_vcpu *v, unsigned vec)
     if (vec == 14) {
         memcpy(&cr2, v->priv + X86_PRIV_VMCB + 0x80, 8);
         err = x86_pf_error(v, cr2);
+    } else if (has_err && vec >= 10 && vec <= 13) {
+        err = segment_error(v);
     }
     uint32_t bitmap = (uint32_t)vmcs_get(v, VMCS_CTRL_EXC_BITMAP);
     bool sel = (bitmap >> vec) & 1u;
@@ -668,6 +856,8 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
     atomic_store(&b->state, HVM_VCPU_RUNNING);
     vcpu_arm_stop(b, deadline);
     hv_return_t ret = HV_SUCCESS;
+    timer_entry(v);
+    events_entry(v);
     for (;;) {
         /* hv_vcpu_interrupt, or where a replayed one took effect. */
         if (atomic_exchange(&b->cancel, false) || b->icount >= b->cancel_at) {
@@ -685,7 +875,8 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         if (v->event_pending) {
             int r = x86_deliver(v);
             if (r > 0)
-                break; /* the delivery itself exited (exception bitmap, triple fault) */
+                break;            /* the delivery itself exited (exception bitmap, triple fault) */
+            events_arm(v, false); /* an NMI blocks NMIs until its IRET */
         }
         uint64_t begin;
         if (v->load_pending || !v->engine_is_live) {
@@ -713,6 +904,15 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         }
         if (why == X86_STOP_DELIVER)
             continue;
+        if (why == X86_STOP_TIMER) {
+            if (b->icount >= v->timer_at) {
+                x86_exit_clear(v);
+                vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_VMX_TIMER_EXPIRED);
+                break;
+            }
+            events_arm(v, true); /* the exact instruction, in this block */
+            continue;
+        }
         if (why == X86_STOP_BUDGET) {
             if (atomic_load(&b->cancel) || b->icount >= b->cancel_at)
                 continue;
@@ -744,6 +944,8 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_IRQ);
         break;
     }
+    events_exit(v);
+    timer_exit(v);
     atomic_store(&b->state, HVM_VCPU_IDLE);
     return ret;
 }

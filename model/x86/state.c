@@ -299,6 +299,12 @@ hv_return_t state_load(struct x86_vcpu *v)
 
     if (uc_context_restore(uc, x86_host_context(v)) != UC_ERR_OK)
         return HV_ERROR;
+    if (vmcs_get(v, VMCS_GUEST_CR0) & 0x80000000u) {
+        /* VMRUN loads CR0 while EFER is still the host's (LME set), and the
+         * engine drops a CR0.PG write under LME unless CR4.PAE is set. */
+        uint64_t hcr4 = rd(v, UC_X86_REG_CR4) | 0x20u;
+        uc_reg_write(uc, UC_X86_REG_CR4, &hcr4);
+    }
     uint64_t dr7 = IO_DR7, dr0 = 0x20000;
     uc_reg_write(uc, UC_X86_REG_RAX, &dr7);
     uc_reg_write(uc, UC_X86_REG_DR0, &dr0);

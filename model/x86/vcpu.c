@@ -66,6 +66,7 @@ static hv_return_t vcpu_init(struct hvm_vcpu *b)
     x86_hooks_install(v);
     vmcs_reset(v);
     v->inject_vec = -1;
+    v->timer_at = UINT64_MAX;
     return HV_SUCCESS;
 fail:
     if (v->host_ctx)

@@ -241,7 +241,8 @@ enum vmcs_class vmcs_class_of(uint32_t field)
     (CPU_BASED_IRQ_WND | CPU_BASED_TSC_OFFSET | CPU_BASED_HLT | CPU_BASED_INVLPG |                 \
      CPU_BASED_MWAIT | CPU_BASED_RDPMC | CPU_BASED_RDTSC | CPU_BASED_CR3_LOAD |                    \
      CPU_BASED_CR3_STORE | CPU_BASED_CR8_LOAD | CPU_BASED_CR8_STORE | CPU_BASED_TPR_SHADOW |       \
-     CPU_BASED_VIRTUAL_NMI_WND | CPU_BASED_MOV_DR | CPU_BASED_MONITOR | CPU_BASED_PAUSE)
+     CPU_BASED_VIRTUAL_NMI_WND | CPU_BASED_MOV_DR | CPU_BASED_MTF | CPU_BASED_MONITOR |            \
+     CPU_BASED_PAUSE)
 #define CPU2_MUST  (CPU_BASED2_EPT | CPU_BASED2_UNRESTRICTED)
 #define CPU2_MAY   (CPU_BASED2_DESC_TABLE | CPU_BASED2_RDTSCP | CPU_BASED2_VPID | CPU_BASED2_WBINVD)
 #define ENTRY_MUST 0x11ffu
@@ -251,8 +252,8 @@ enum vmcs_class vmcs_class_of(uint32_t field)
     (VMEXIT_HOST_IA32E | VMEXIT_ACK_INTR | VMEXIT_SAVE_IA32_PAT | VMEXIT_LOAD_IA32_PAT |           \
      VMEXIT_SAVE_EFER | VMEXIT_LOAD_EFER | VMEXIT_SAVE_VMX_TIMER)
 
-/* The preemption timer counts down at the virtual TSC rate >> 5. */
-#define MISC_TIMER_SHIFT 5u
+/* The preemption timer counts down at the virtual TSC rate >> 5 (timer.c). */
+#define MISC_TIMER_SHIFT X86_TIMER_SHIFT
 
 uint64_t vmcs_field_cap(uint32_t field)
 {

@@ -53,6 +53,7 @@ enum x86_stop {
     X86_STOP_MEM,     /* an EPT violation (mem_* fields) */
     X86_STOP_BUDGET,  /* stop_at reached: kick, deadline or stage-2 resync */
     X86_STOP_DELIVER, /* an event must be delivered to the guest (deliver.c) */
+    X86_STOP_TIMER,   /* the preemption timer expires in this block (timer.c) */
 };
 
 struct x86_vcpu {
@@ -107,6 +108,32 @@ struct x86_vcpu {
     bool pending_errcode; /* deliver: push this error code in the handler's first block */
     uint32_t errcode;
     uint32_t errcode_width;
+
+    /* Event blocking and windows (deliver.c). The guest's STI / MOV-SS
+     * blocking is followed exactly by a per-instruction hook, installed only
+     * while an interrupt/NMI window, MTF, blocking by NMI or an expiring
+     * preemption timer needs it; otherwise it is derived at the exit from
+     * the block before RIP (the engine ends a block after STI and MOV SS). */
+    uc_hook step;          /* the per-instruction hook (0: none) */
+    bool step_precise;     /* installed for the timer's last block only */
+    uint32_t step_n;       /* instructions of the current block it has seen */
+    uint8_t shadow;        /* blocking (1 STI, 2 MOV SS) of the instruction at RIP */
+    uint8_t shadow_next;   /* ... of the next instruction */
+    uint64_t shadow_la;    /* the instruction `shadow` belongs to */
+    bool nmi_blocked;      /* blocking by NMI (interruptibility bit 3) */
+    bool iret_seen;        /* an IRET is executing: NMI blocking ends after it */
+    bool event_entered;    /* this entry delivered an event (MTF exits after it) */
+    uint64_t entry_icount; /* icount at the last VM entry */
+    uint8_t entry_shadow;  /* STI/MOV-SS blocking the VMM entered with */
+    uint64_t tb_start;     /* the current block (block_hook), and the one before */
+    uint32_t tb_size;
+    uint64_t tb_prev;
+    uint32_t tb_prev_size;
+
+    /* The VMX preemption timer (timer.c): the icount at which it expires
+     * (UINT64_MAX: not armed) and its value in timer periods at entry. */
+    uint64_t timer_at;
+    uint64_t timer_end_period; /* TSC >> MISC rate at which it reads 0 */
 };
 
 static inline struct x86_vcpu *x86(struct hvm_vcpu *v)
@@ -196,6 +223,22 @@ void x86_exit_clear(struct x86_vcpu *v);
 /* Capstone handles for 16/32/64-bit code (detail: operand details on). */
 csh x86_capstone(unsigned bits, bool detail);
 
+/* Ends the run with an exit for the VMM (from a hook): reason,
+ * qualification and instruction length; the other exit fields cleared. */
+void x86_exit_to_vmm(struct x86_vcpu *v, uint32_t reason, uint64_t qual, uint32_t len);
+
+/* ---- timer.c ---- */
+/* The preemption timer's rate: it counts down when bit X of the TSC
+ * changes, X = IA32_VMX_MISC[4:0] (vmcs.c advertises it). */
+#define X86_TIMER_SHIFT 5u
+/* The TSC the timer counts (no guest offset) after `icount` instructions. */
+uint64_t timer_tsc_at(const struct x86_vcpu *v, uint64_t icount);
+/* VM entry: arms the timer from VMCS_GUEST_VMX_TIMER_VALUE if enabled. */
+void timer_entry(struct x86_vcpu *v);
+/* VM exit: stores the remaining value when the exit control asks for it;
+ * disarms the timer. */
+void timer_exit(struct x86_vcpu *v);
+
 /* ---- deliver.c ---- */
 /* Queues an event (interruption-information format) for delivery. */
 void x86_queue_event(struct x86_vcpu *v, uint32_t info, uint32_t err, uint32_t len, uint64_t cr2);
@@ -204,8 +247,18 @@ void x86_queue_event(struct x86_vcpu *v, uint32_t info, uint32_t err, uint32_t l
 int x86_deliver(struct x86_vcpu *v);
 /* The #PF error code of a fault at `linear` by the instruction at RIP. */
 uint32_t x86_pf_error(struct x86_vcpu *v, uint64_t linear);
+/* The linear address of the memory operand of the instruction at RIP
+ * (false: it has none or it cannot be decoded). */
+bool x86_mem_operand(struct x86_vcpu *v, uint64_t *la);
 /* The linear address the instruction at RIP accessed at guest-physical gpa. */
 uint64_t x86_fault_linear(struct x86_vcpu *v, uint32_t access, uint64_t gpa);
+/* VM entry: takes the interruptibility state the VMCS holds and installs
+ * the per-instruction hook if a window, MTF, NMI blocking or `precise`
+ * (the preemption timer's last block) needs it. */
+void events_entry(struct x86_vcpu *v);
+void events_arm(struct x86_vcpu *v, bool precise);
+/* VM exit: removes the hook and stores the interruptibility state. */
+void events_exit(struct x86_vcpu *v);
 
 /* ---- regs.c ---- */
 hv_return_t regs_read(struct x86_vcpu *v, uint32_t reg, uint64_t *value);

@@ -2,6 +2,7 @@
  * harness.c — see harness.h.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
@@ -100,4 +101,136 @@ void xt_teardown(void)
 {
     assert_int_equal(hv_vcpu_destroy(xt_vcpu), HV_SUCCESS);
     assert_int_equal(hv_vm_destroy(), HV_SUCCESS);
+}
+
+/* ---- protected and long mode ---- */
+
+static uint8_t *xt_ram;
+static size_t xt_ram_size;
+static bool xt_long;
+static uint64_t xt_pool_next;
+
+static uint64_t pt_alloc(void)
+{
+    assert_true(xt_pool_next < XT_PT_END);
+    uint64_t p = xt_pool_next;
+    xt_pool_next += 0x1000;
+    memset(xt_ram + p, 0, 0x1000);
+    return p;
+}
+
+static void put64(uint64_t gpa, uint64_t x)
+{
+    memcpy(xt_ram + gpa, &x, 8);
+}
+
+void xt_map_page(uint64_t la, uint64_t gpa, uint32_t flags)
+{
+    if (!xt_long) {
+        uint64_t pde_at = XT_PT_POOL + ((la >> 22) & 0x3ffu) * 4u;
+        uint32_t pde;
+        memcpy(&pde, xt_ram + pde_at, 4);
+        if (!(pde & 1u)) {
+            pde = (uint32_t)pt_alloc() | 7u;
+            memcpy(xt_ram + pde_at, &pde, 4);
+        }
+        uint32_t pte = flags ? ((uint32_t)gpa & 0xfffff000u) | flags : 0;
+        memcpy(xt_ram + (pde & 0xfffff000u) + ((la >> 12) & 0x3ffu) * 4u, &pte, 4);
+        return;
+    }
+    uint64_t table = XT_PT_POOL;
+    for (int level = 4; level > 1; level--) {
+        uint64_t at = table + ((la >> (12 + 9 * (level - 1))) & 0x1ffu) * 8u;
+        uint64_t e;
+        memcpy(&e, xt_ram + at, 8);
+        if (!(e & 1u)) {
+            e = pt_alloc() | 7u;
+            put64(at, e);
+        }
+        table = e & 0x000ffffffffff000ull;
+    }
+    put64(table + ((la >> 12) & 0x1ffu) * 8u, flags ? (gpa & ~0xfffull) | flags : 0);
+}
+
+void xt_idt_gate(unsigned vec, uint64_t handler, int trap)
+{
+    uint32_t sel = xt_long ? XT_SEL_CS64 : XT_SEL_CS32;
+    uint32_t type = trap ? 0x8f00u : 0x8e00u; /* P, DPL 0, 32/64-bit gate */
+    uint32_t lo = (sel << 16) | (uint32_t)(handler & 0xffffu);
+    uint32_t hi = (uint32_t)(handler & 0xffff0000u) | type;
+    uint64_t at = XT_IDT + vec * (xt_long ? 16u : 8u);
+    memcpy(xt_ram + at, &lo, 4);
+    memcpy(xt_ram + at + 4, &hi, 4);
+    if (xt_long) {
+        uint64_t upper = handler >> 32;
+        memcpy(xt_ram + at + 8, &upper, 8);
+    }
+}
+
+uint32_t xt_ram32(uint64_t gpa)
+{
+    uint32_t x;
+    assert_true(gpa + 4 <= xt_ram_size);
+    memcpy(&x, xt_ram + gpa, 4);
+    return x;
+}
+
+uint64_t xt_ram64(uint64_t gpa)
+{
+    uint64_t x;
+    assert_true(gpa + 8 <= xt_ram_size);
+    memcpy(&x, xt_ram + gpa, 8);
+    return x;
+}
+
+static void paged_setup(uint8_t *ram, size_t size, uint64_t load, const void *image, size_t len,
+                        bool lm)
+{
+    /* The real-mode set-up makes the VM, the vCPU and the controls. */
+    xt_realmode_setup(ram, size, load, image, len);
+    xt_ram = ram;
+    xt_ram_size = size;
+    xt_long = lm;
+    xt_pool_next = XT_PT_POOL;
+    pt_alloc(); /* the page directory / PML4 */
+    for (uint64_t pa = 0; pa < size; pa += 0x1000)
+        xt_map_page(pa, pa, XT_PTE_P | XT_PTE_W);
+    put64(XT_GDT + 0x00, 0);
+    put64(XT_GDT + 0x08, 0x00cf9b000000ffffull); /* code, 32-bit */
+    put64(XT_GDT + 0x10, 0x00cf93000000ffffull); /* data */
+    put64(XT_GDT + 0x18, 0x00af9b000000ffffull); /* code, 64-bit */
+    put64(XT_GDT + 0x20, 0x00cf93000000ffffull); /* data */
+    static const uint32_t segs[] = {VMCS_GUEST_CS, VMCS_GUEST_DS, VMCS_GUEST_ES,
+                                    VMCS_GUEST_FS, VMCS_GUEST_GS, VMCS_GUEST_SS};
+    for (int i = 0; i < 6; i++) {
+        uint32_t cs_ar = lm ? 0xa09bu : 0xc09bu;
+        xt_set_vmcs(segs[i], i == 0 ? (lm ? XT_SEL_CS64 : XT_SEL_CS32) : XT_SEL_DS);
+        xt_set_vmcs(segs[i] + 0x4000, 0xffffffffu);              /* limit */
+        xt_set_vmcs(segs[i] + 0x4014, i == 0 ? cs_ar : 0xc093u); /* access rights */
+        xt_set_vmcs(segs[i] + 0x6006, 0);                        /* base */
+    }
+    xt_set_vmcs(VMCS_GUEST_TR_AR, 0x8b);
+    xt_set_vmcs(VMCS_GUEST_TR_LIMIT, 0x67);
+    xt_set_vmcs(VMCS_GUEST_GDTR_BASE, XT_GDT);
+    xt_set_vmcs(VMCS_GUEST_GDTR_LIMIT, XT_GDT_LIMIT);
+    xt_set_vmcs(VMCS_GUEST_IDTR_BASE, XT_IDT);
+    xt_set_vmcs(VMCS_GUEST_IDTR_LIMIT, lm ? 0xfff : 0x7ff);
+    xt_set_vmcs(VMCS_GUEST_CR3, XT_PT_POOL);
+    xt_set_vmcs(VMCS_GUEST_CR4, lm ? 0x2020 : 0x2000);
+    xt_set_vmcs(VMCS_GUEST_CR0, 0x80000031);
+    if (lm) {
+        xt_set_vmcs(VMCS_GUEST_IA32_EFER, 0x500);
+        xt_set_vmcs(VMCS_CTRL_VMENTRY_CONTROLS, xt_ctrl(HV_VMX_CAP_ENTRY, VMENTRY_GUEST_IA32E));
+    }
+    xt_set_reg(HV_X86_RSP, XT_STACK);
+}
+
+void xt_pmode_setup(uint8_t *ram, size_t size, uint64_t load, const void *image, size_t len)
+{
+    paged_setup(ram, size, load, image, len, false);
+}
+
+void xt_longmode_setup(uint8_t *ram, size_t size, uint64_t load, const void *image, size_t len)
+{
+    paged_setup(ram, size, load, image, len, true);
 }

@@ -31,6 +31,41 @@ void xt_advance(void);
  * base 0, limit 0xffff; IDTR limit 0; HLT exiting, unrestricted guest, all
  * exceptions exiting) starting at RIP = load, RSP = 0x7000. */
 void xt_realmode_setup(uint8_t *ram, size_t size, uint64_t load, const void *image, size_t len);
+/* Guest-physical layout of the protected- and long-mode set-ups: GDT,
+ * IDT, a pool of page-table pages, and the initial stack top. */
+#define XT_GDT     0x1000u
+#define XT_IDT     0x2000u
+#define XT_PT_POOL 0x3000u /* up to XT_PT_END */
+#define XT_PT_END  0x8000u
+#define XT_STACK   0x9000u
+/* Selectors of the GDT the set-ups write (all flat, DPL 0). */
+#define XT_SEL_CS32  0x08u
+#define XT_SEL_DS    0x10u
+#define XT_SEL_CS64  0x18u
+#define XT_GDT_LIMIT 0x27u
+/* Page-table entry bits for xt_map_page. */
+#define XT_PTE_P 0x1u
+#define XT_PTE_W 0x2u
+#define XT_PTE_U 0x4u
+
+/* Like xt_realmode_setup, but the guest starts in 32-bit protected mode
+ * with 2-level paging (CR0 = PG|NE|ET|PE, CR4 = VMXE only): flat CS/DS/SS
+ * from the GDT at XT_GDT, RAM identity-mapped with 4 KiB pages, IDTR =
+ * XT_IDT with 256 (empty) gates, exception bitmap all ones. */
+void xt_pmode_setup(uint8_t *ram, size_t size, uint64_t load, const void *image, size_t len);
+/* The same in 64-bit long mode with 4-level paging: EFER = LME|LMA, the
+ * VM-entry control "IA-32e mode guest", CS = XT_SEL_CS64 (L=1). */
+void xt_longmode_setup(uint8_t *ram, size_t size, uint64_t load, const void *image, size_t len);
+/* Maps linear page `la` to guest-physical `gpa` with PTE flags (XT_PTE_*)
+ * in the page tables of the current set-up; flags 0 leaves it not present. */
+void xt_map_page(uint64_t la, uint64_t gpa, uint32_t flags);
+/* Writes IDT entry `vec` as a DPL-0 interrupt gate (trap gate if `trap`)
+ * to `handler` in the set-up's mode. */
+void xt_idt_gate(unsigned vec, uint64_t handler, int trap);
+/* A 32-bit little-endian value of guest RAM (the set-ups identity-map). */
+uint32_t xt_ram32(uint64_t gpa);
+uint64_t xt_ram64(uint64_t gpa);
+
 /* Destroys the vCPU and the VM. */
 void xt_teardown(void);
 
