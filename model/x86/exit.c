@@ -145,8 +145,9 @@ static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
         uint64_t rsp = rd(v, UC_X86_REG_RSP) - v->errcode_width;
         uint64_t ss = v->seg[SEG_SS].base;
         uint64_t pa;
+        uint64_t code = v->errcode; /* zero-extended to the push width */
         if (state_translate(v, ss + rsp, &pa))
-            uc_mem_write(uc, pa, &v->errcode, v->errcode_width);
+            uc_mem_write(uc, pa, &code, v->errcode_width);
         wr(v, UC_X86_REG_RSP, rsp);
     }
     if (v->base.icount >= atomic_load_explicit(&v->base.stop_at, memory_order_relaxed)) {
