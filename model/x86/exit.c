@@ -235,6 +235,44 @@ static void skip_insn(struct x86_vcpu *v, uint32_t len)
 
 /* ---- port I/O ---- */
 
+/* The address of the IN/OUT the I/O hook reports. The engine does not
+ * always bring RIP up to date before the access (it can still hold the
+ * start of the translated block, e.g. after a block entered from an
+ * intercept), so the instruction is found by decoding forward from RIP to
+ * the first IN/OUT/INS/OUTS: none can come before it in the block, since
+ * the previous one ended the run. */
+static uint64_t io_insn_rip(struct x86_vcpu *v)
+{
+    uint64_t rip = rd(v, UC_X86_REG_RIP);
+    uint8_t buf[256];
+    size_t n = sizeof(buf);
+    uint64_t la = state_rip_linear(v);
+    while (n && !state_read_linear(v, la, buf, n))
+        n /= 2;
+    csh h = x86_capstone(state_code_bits(v), false);
+    if (!n || !h)
+        return rip;
+    const uint8_t *code = buf;
+    uint64_t addr = rip;
+    cs_insn *insn = cs_malloc(h);
+    while (n && cs_disasm_iter(h, &code, &n, &addr, insn)) {
+        switch (insn->id) {
+        case X86_INS_IN:
+        case X86_INS_OUT:
+        case X86_INS_INSB:
+        case X86_INS_INSW:
+        case X86_INS_INSD:
+        case X86_INS_OUTSB:
+        case X86_INS_OUTSW:
+        case X86_INS_OUTSD: rip = insn->address; goto out;
+        default: break;
+        }
+    }
+out:
+    cs_free(insn, 1);
+    return rip;
+}
+
 static void io_hook(struct x86_vcpu *v, uint32_t port, int size, uint32_t dir)
 {
     if (v->stop != X86_STOP_NONE)
@@ -243,7 +281,7 @@ static void io_hook(struct x86_vcpu *v, uint32_t port, int size, uint32_t dir)
     v->io_port = port;
     v->io_size = (uint32_t)size;
     v->io_dir = dir;
-    v->io_rip = rd(v, UC_X86_REG_RIP);
+    v->io_rip = io_insn_rip(v);
     v->io_rax = rd(v, UC_X86_REG_RAX);
     v->io_rcx = rd(v, UC_X86_REG_RCX);
     v->io_rsi = rd(v, UC_X86_REG_RSI);
@@ -430,7 +468,7 @@ static bool cr0_legacy(struct x86_vcpu *v, bool write)
         /* LMSW writes CR0[3:0] outside the mask and never clears PE. */
         uint64_t n = (cr0 & ~(0xeull & ~mask)) | (src & 0xeu & ~mask);
         n |= src & 1u & ~mask;
-        wr(v, UC_X86_REG_CR0, n);
+        state_write_cr0(v, n); /* it can set PE */
         skip_insn(v, len);
         return true;
     }
@@ -508,7 +546,10 @@ static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
         val = (cur & mask) | (val & ~mask);
         if (cr == 4)
             val &= ~(uint64_t)0x2000u;
-        wr(v, (int)ucr, val);
+        if (cr == 0)
+            state_write_cr0(v, val);
+        else
+            wr(v, (int)ucr, val);
     } else {
         bool ex = cr == 3   ? (cpu & CPU_BASED_CR3_STORE) != 0
                   : cr == 8 ? (cpu & CPU_BASED_CR8_STORE) != 0

@@ -212,8 +212,11 @@ static void fill_controls(struct x86_vcpu *v, uint8_t *cb)
     put64(cb + CB_ICPT, icpt);
     put32(cb + CB_EXC, 0xffffffffu); /* every exception: delivered or exited by the model */
     uint16_t crr = 0, crw = 0;
+    /* CR0 writes always reach the model: a mode switch the guest makes
+     * without an exit must still be seen (state_write_cr0). */
+    crw |= 1u << 0;
     if (vmcs_get(v, VMCS_CTRL_CR0_MASK))
-        crr |= 1u << 0, crw |= 1u << 0;
+        crr |= 1u << 0;
     if (vmcs_get(v, VMCS_CTRL_CR4_MASK) & ~(uint64_t)0x2000)
         crw |= 1u << 4;
     crr |= 1u << 4; /* CR4 reads: VMXE is the shadow's */
@@ -494,6 +497,23 @@ void state_sync(struct x86_vcpu *v)
     vmcs_set(v, VMCS_GUEST_SYSENTER_EIP, rd_msr(v, 0x176));
     vmcs_set(v, VMCS_GUEST_IA32_PAT, rd_msr(v, 0x277));
     vmcs_set(v, VMCS_GUEST_DR7, v->dr[7]);
+}
+
+/* A CR0 write the model completes without an exit. Changing CR0.PE (or
+ * CR0.PG, and with it EFER.LMA) does not touch the segment caches: only a
+ * segment load does (SDM vol. 3A, 9.9.1 and 9.9.2; a real-mode BIOS returns
+ * from 32-bit code through 16-bit protected mode and keeps the 16-bit
+ * caches there). So the caches are brought up to date in the old mode, and
+ * the new mode is recorded with them: at the next sync every selector the
+ * guest has not reloaded since keeps its cache, and a reloaded one is
+ * derived in the mode it was loaded in. */
+void state_write_cr0(struct x86_vcpu *v, uint64_t value)
+{
+    state_sync(v);
+    uc_reg_write(v->base.uc, UC_X86_REG_CR0, &value);
+    uint64_t rflags = rd(v, UC_X86_REG_RFLAGS), efer = rd_msr(v, 0xc0000080);
+    v->seg_mode = (uint16_t)((value & 1u) | ((rflags >> 16) & 2u) | ((efer >> 8) & 4u));
+    v->vmcs_fresh = false;
 }
 
 /* Only CS's cache, for decoding at RIP; the full state_sync() is for VMCS

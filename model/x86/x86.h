@@ -191,6 +191,9 @@ void vmcs_reset(struct x86_vcpu *v);
 hv_return_t state_load(struct x86_vcpu *v);
 /* Brings the VMCS guest-state fields up to date with the engine. */
 void state_sync(struct x86_vcpu *v);
+/* Writes CR0 for the guest (no exit), keeping the segment caches across
+ * the mode change. */
+void state_write_cr0(struct x86_vcpu *v, uint64_t value);
 /* Writes one guest-state VMCS field (after class checks). */
 void state_write_field(struct x86_vcpu *v, uint32_t field, uint64_t value);
 /* Reads the current guest value of a segment, CRn... through state_sync. */
