@@ -45,3 +45,28 @@ function(hvmodel_a64_guest name src)
   add_library(guest_${name} STATIC ${csrc})
   target_include_directories(guest_${name} INTERFACE ${out})
 endfunction()
+
+# x86 guests are assembled with the host's GNU as (--64; .code16, .code32 and
+# .code64 all work) into flat binaries, without a link step: a guest refers
+# to its own labels as differences (label - start + load address).
+find_program(HVMODEL_HOST_AS as REQUIRED)
+find_program(HVMODEL_HOST_OBJCOPY objcopy REQUIRED)
+
+# hvmodel_x86_guest(<name> <source.S>)
+# Produces ${CMAKE_CURRENT_BINARY_DIR}/x86_<name>.h defining
+# `const unsigned char x86_<name>[]` and `const unsigned int x86_<name>_len`
+# (include it in one source file), and the target x86_guest_<name>.
+function(hvmodel_x86_guest name src)
+  set(obj ${CMAKE_CURRENT_BINARY_DIR}/x86_${name}.o)
+  set(bin ${CMAKE_CURRENT_BINARY_DIR}/x86_${name}.bin)
+  set(hdr ${CMAKE_CURRENT_BINARY_DIR}/x86_${name}.h)
+  add_custom_command(OUTPUT ${hdr}
+    COMMAND ${HVMODEL_HOST_AS} --64 -o ${obj} ${src}
+    COMMAND ${HVMODEL_HOST_OBJCOPY} -O binary ${obj} ${bin}
+    COMMAND ${CMAKE_COMMAND} -DIN=${bin} -DOUT=${hdr} -DNAME=x86_${name}
+            -P ${CMAKE_SOURCE_DIR}/cmake/bin2c.cmake
+    DEPENDS ${src} ${CMAKE_SOURCE_DIR}/cmake/bin2c.cmake
+    COMMENT "Assembling x86 guest ${name}"
+    VERBATIM)
+  add_custom_target(x86_guest_${name} DEPENDS ${hdr})
+endfunction()
