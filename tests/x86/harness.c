@@ -5,15 +5,22 @@
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include <hvmodel.h>
 
+#include "../../replay/replay.h"
+
 #include "x86/harness.h"
 
 hv_vcpuid_t xt_vcpu;
+bool xt_autotrace = true;
+static char xt_trace[512];
 
 uint64_t xt_vmcs(uint32_t field)
 {
@@ -68,6 +75,14 @@ void xt_advance(void)
 
 void xt_realmode_setup(uint8_t *ram, size_t size, uint64_t load, const void *image, size_t len)
 {
+    static unsigned n;
+    xt_trace[0] = 0;
+    if (xt_autotrace && !getenv("HVMODEL_TEST_NO_REPLAY")) {
+        const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        snprintf(xt_trace, sizeof(xt_trace), "%s/hvmodel-x86-test-%d-%u.hvt", dir, (int)getpid(),
+                 n++);
+        assert_int_equal(hvm_trace_start(xt_trace), HV_SUCCESS);
+    }
     assert_int_equal(hv_vm_create(HV_VM_DEFAULT), HV_SUCCESS);
     memset(ram, 0, size);
     memcpy(ram + load, image, len);
@@ -101,6 +116,18 @@ void xt_teardown(void)
 {
     assert_int_equal(hv_vcpu_destroy(xt_vcpu), HV_SUCCESS);
     assert_int_equal(hv_vm_destroy(), HV_SUCCESS);
+    if (xt_trace[0]) {
+        struct replay_result res;
+        int rc = replay_file(xt_trace, NULL, &res);
+        if (rc)
+            fail_msg("replay of %s: %s", xt_trace, rc == 2 ? res.error : "diverged");
+        assert_true(res.clean);
+        if (getenv("HVMODEL_TEST_REPLAY_VERBOSE"))
+            fprintf(stderr, "replayed %s: %llu records, %llu exits\n", xt_trace,
+                    (unsigned long long)res.records, (unsigned long long)res.exits);
+        unlink(xt_trace);
+        xt_trace[0] = 0;
+    }
 }
 
 /* ---- protected and long mode ---- */

@@ -5,6 +5,7 @@
 #ifndef HVMODEL_TESTS_X86_HARNESS_H
 #define HVMODEL_TESTS_X86_HARNESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,10 @@
 #include <Hypervisor/hv_vmx.h>
 
 extern hv_vcpuid_t xt_vcpu;
+/* xt_*_setup records the test to a trace and xt_teardown replays it (exit
+ * for exit, bit for bit) unless this is false or HVMODEL_TEST_NO_REPLAY is
+ * set. A test that records its own trace clears it. */
+extern bool xt_autotrace;
 
 uint64_t xt_vmcs(uint32_t field);
 void xt_set_vmcs(uint32_t field, uint64_t value);

@@ -84,6 +84,7 @@ static void run_scenario(const char *path)
 static int setup(void **state)
 {
     (void)state;
+    xt_autotrace = false; /* these tests record their own traces */
     trace_path(trace_a, sizeof(trace_a), "a.hvt");
     trace_path(trace_b, sizeof(trace_b), "b.hvt");
     run_scenario(trace_a);
