@@ -16,6 +16,8 @@
 #define SVM_DR_READ(n)  (0x20u + (n))
 #define SVM_DR_WRITE(n) (0x30u + (n))
 #define SVM_EXCP(n)     (0x40u + (n))
+#define SVM_IDTR_READ   0x66u /* ... 0x6d: SIDT SGDT SLDT STR LIDT LGDT LLDT LTR */
+#define SVM_TR_WRITE    0x6du
 #define SVM_RDTSC       0x6eu
 #define SVM_RDPMC       0x6fu
 #define SVM_CPUID       0x72u
@@ -779,6 +781,11 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
         return;
     }
     sync_icount(v);
+    if (code >= SVM_IDTR_READ && code <= SVM_TR_WRITE) {
+        /* Armed only under CPU_BASED2_DESC_TABLE (state.c). */
+        x86_desc_table_exit(v, code);
+        return;
+    }
     switch (code) {
     case SVM_CPUID: exit_to_vmm(v, VMX_REASON_CPUID, 0, 2); return;
     case SVM_HLT: exit_to_vmm(v, VMX_REASON_HLT, 0, 1); return;

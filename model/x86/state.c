@@ -172,6 +172,8 @@ static void put_seg(uint8_t *cb, unsigned i, uint16_t sel, uint32_t ar, uint32_t
 
 /* SVM intercept bit k stands for exit code 0x60 + k. */
 #define ICPT(code)       (1ull << ((code)-0x60u))
+#define SVM_EXIT_IDTR_RD 0x66 /* SIDT; 0x67..0x6d: SGDT SLDT STR LIDT LGDT LLDT LTR */
+#define SVM_EXIT_TR_WR   0x6d
 #define SVM_EXIT_RDTSC   0x6e
 #define SVM_EXIT_RDPMC   0x6f
 #define SVM_EXIT_CPUID   0x72
@@ -209,6 +211,11 @@ static void fill_controls(struct x86_vcpu *v, uint8_t *cb)
                     ICPT(SVM_EXIT_MONITOR) | ICPT(SVM_EXIT_MWAIT) | ICPT(SVM_EXIT_XSETBV);
     if (cpu & CPU_BASED_PAUSE)
         icpt |= ICPT(SVM_EXIT_PAUSE);
+    uint32_t cpu2 =
+        (cpu & CPU_BASED_SECONDARY_CTLS) ? (uint32_t)vmcs_get(v, VMCS_CTRL_CPU_BASED2) : 0;
+    if (cpu2 & CPU_BASED2_DESC_TABLE) /* the eight descriptor-table instructions (desc.c) */
+        for (unsigned c = SVM_EXIT_IDTR_RD; c <= SVM_EXIT_TR_WR; c++)
+            icpt |= ICPT(c);
     put64(cb + CB_ICPT, icpt);
     put32(cb + CB_EXC, 0xffffffffu); /* every exception: delivered or exited by the model */
     uint16_t crr = 0, crw = 0;
@@ -463,6 +470,10 @@ void state_sync(struct x86_vcpu *v)
                                         m.flags ? ((m.flags >> 8) & 0xf0ffu) : 0x10000u};
     uc_reg_read(v->base.uc, UC_X86_REG_TR, &m);
     v->seg[SEG_TR] = (struct x86_seg){m.selector, m.base, m.limit, (m.flags >> 8) & 0xf0ffu};
+    /* LTR leaves the TSS busy in TR as in its descriptor; the engine's LTR
+     * marks only the descriptor, so an available type reads back busy. */
+    if ((v->seg[SEG_TR].ar & 0x1du) == 0x9u || (v->seg[SEG_TR].ar & 0x1du) == 0x1u)
+        v->seg[SEG_TR].ar |= 2u;
     static const int sel_ids[6] = {UC_X86_REG_ES, UC_X86_REG_CS, UC_X86_REG_SS,
                                    UC_X86_REG_DS, UC_X86_REG_FS, UC_X86_REG_GS};
     for (unsigned s = 0; s < 6; s++)

@@ -230,6 +230,12 @@ csh x86_capstone(unsigned bits, bool detail);
  * qualification and instruction length; the other exit fields cleared. */
 void x86_exit_to_vmm(struct x86_vcpu *v, uint32_t reason, uint64_t qual, uint32_t len);
 
+/* ---- desc.c ---- */
+/* Descriptor-table exiting: the exit for the LGDT/LIDT/SGDT/SIDT or
+ * LLDT/LTR/SLDT/STR at RIP that raised SVM exit code `svm_code` (0x66..0x6d),
+ * with its instruction information and qualification. */
+void x86_desc_table_exit(struct x86_vcpu *v, uint32_t svm_code);
+
 /* ---- timer.c ---- */
 /* The preemption timer's rate: it counts down when bit X of the TSC
  * changes, X = IA32_VMX_MISC[4:0] (vmcs.c advertises it). */
