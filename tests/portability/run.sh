@@ -263,7 +263,11 @@ if ! HVMODEL_TRACE="$SCRATCH/traces/demo.hvt" "$HELLO" >"$SCRATCH/out/demo-recor
 fi
 TRACES=("$SCRATCH/traces/demo.hvt")
 shopt -s nullglob
-for g in "$SRC"/tests/golden/*.hvt; do TRACES+=("$g"); done
+# The cross-built replayer holds the arm64 model: it takes the arm64 golden
+# traces (header flavour, u32 at offset 16, = 1).
+for g in "$SRC"/tests/golden/*.hvt; do
+    [[ $(od -An -tu4 -j16 -N4 "$g" | tr -d ' ') == 1 ]] && TRACES+=("$g")
+done
 shopt -u nullglob
 
 # --- replays ---------------------------------------------------------------
