@@ -157,7 +157,8 @@ static void disassemble(struct replay_worker *w, uint64_t rip)
         char hex[64] = "";
         for (size_t i = 0, o = 0; i < insn->size && o + 3 < sizeof(hex); i++)
             o += (size_t)snprintf(hex + o, sizeof(hex) - o, "%02x", insn->bytes[i]);
-        snprintf(w->disasm, sizeof(w->disasm), "%s  %s %s", hex, insn->mnemonic, insn->op_str);
+        snprintf(w->disasm, sizeof(w->disasm), "%.40s  %.31s %.160s", hex, insn->mnemonic,
+                 insn->op_str);
         cs_free(insn, 1);
     } else {
         snprintf(w->disasm, sizeof(w->disasm), "%02x...  (not an instruction)", code[0]);
