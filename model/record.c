@@ -268,8 +268,7 @@ void rec_exit(uint32_t vcpu, uint32_t reason, uint64_t syndrome, uint64_t va, ui
 void rec_vcpu_blob(uint16_t type, uint32_t vcpu, const void *data, uint32_t len)
 {
     uint8_t b[8 + HVT_FPSTATE_MAX];
-    if (len > HVT_FPSTATE_MAX)
-        len = HVT_FPSTATE_MAX;
+    HVM_ASSERT(len <= HVT_FPSTATE_MAX); /* only after a successful 4096-byte write */
     hvt_put32(b, vcpu);
     hvt_put32(b + 4, len);
     memcpy(b + 8, data, len);

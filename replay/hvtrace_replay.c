@@ -28,7 +28,8 @@ static int hand_over(uint32_t flavour, char **argv)
     }
     self[n] = 0;
     char *slash = strrchr(self, '/');
-    *slash = 0;
+    if (slash)
+        *slash = 0;
     snprintf(path, sizeof(path), "%s/%s", self, name);
     char *args[64];
     int i = 0;

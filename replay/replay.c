@@ -49,13 +49,62 @@ static bool exit_matches(const struct hvt_record *r, const struct replay_worker 
     return true;
 }
 
+/* The name the flavour gives the exit's PC field ("pc", "rip"). */
+static const char *pc_name(void)
+{
+    const struct replay_flavour *f = &replay_flavour;
+    for (unsigned i = 0; i < f->nfields; i++)
+        if (f->fields[i].off == REPLAY_EXIT_PC)
+            return f->fields[i].name;
+    return "pc";
+}
+
+/* Hex of an instruction's bytes: arm64 as its 32-bit word, x86 byte by
+ * byte in memory order. */
+static void code_hex(cs_arch arch, const uint8_t *b, size_t n, char *out, size_t size)
+{
+    out[0] = 0;
+    if (arch == CS_ARCH_ARM64 && n == 4) {
+        snprintf(out, size, "%08x",
+                 (unsigned)(b[0] | b[1] << 8 | b[2] << 16 | (unsigned)b[3] << 24));
+        return;
+    }
+    for (size_t i = 0, o = 0; i < n && o + 3 <= size; i++)
+        o += (size_t)snprintf(out + o, size - o, "%02x", b[i]);
+}
+
+/* The instruction at pc, for the divergence report (owner thread). */
+static void disassemble(struct replay_worker *w, uint64_t pc)
+{
+    uint8_t code[16];
+    cs_arch arch;
+    cs_mode mode;
+    char hex[40];
+    size_t len = replay_flavour.code_at(w, pc, code, sizeof(code), &arch, &mode);
+    snprintf(w->disasm, sizeof(w->disasm), "(guest memory at %s not readable)", pc_name());
+    csh cs;
+    if (!len || cs_open(arch, mode, &cs) != CS_ERR_OK)
+        return;
+    cs_insn *insn;
+    if (cs_disasm(cs, code, len, pc, 1, &insn) == 1) {
+        code_hex(arch, insn->bytes, insn->size, hex, sizeof(hex));
+        snprintf(w->disasm, sizeof(w->disasm), "%s  %.31s %.160s", hex, insn->mnemonic,
+                 insn->op_str);
+        cs_free(insn, 1);
+    } else {
+        code_hex(arch, code, len < 4 ? len : 4, hex, sizeof(hex));
+        snprintf(w->disasm, sizeof(w->disasm), "%s  (not an instruction)", hex);
+    }
+    cs_close(&cs);
+}
+
 static int do_job(struct replay_worker *w, const struct hvt_record *r)
 {
     int ret = replay_flavour.vcpu_job(w, r);
     if (ret == HV_SUCCESS && r->type == replay_flavour.exit_type) {
         w->disasm[0] = 0;
         if (!exit_matches(r, w)) /* only for the report: it needs the owner thread */
-            replay_flavour.disassemble(w, hvt_get64(w->got + REPLAY_EXIT_PC));
+            disassemble(w, hvt_get64(w->got + REPLAY_EXIT_PC));
     }
     return ret;
 }
@@ -195,11 +244,7 @@ static void report(struct replay *rp, const struct hvt_record *r, struct replay_
         else
             fprintf(o, "  %-20s 0x%-18llx %s\n", x->name, (unsigned long long)rec, g);
     }
-    const char *pc_name = "pc";
-    for (unsigned i = 0; i < f->nfields; i++)
-        if (f->fields[i].off == REPLAY_EXIT_PC)
-            pc_name = f->fields[i].name;
-    fprintf(o, "  at %s 0x%llx: %s\n", pc_name,
+    fprintf(o, "  at %s 0x%llx: %s\n", pc_name(),
             (unsigned long long)hvt_get64(w->got + REPLAY_EXIT_PC), w->disasm);
     fprintf(o, "  last inputs before this exit:\n");
     unsigned start = rp->ring_n > RING ? rp->ring_n - RING : 0;

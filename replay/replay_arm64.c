@@ -3,8 +3,6 @@
  */
 #include <stdio.h>
 
-#include <capstone/capstone.h>
-
 #include <Hypervisor/Hypervisor.h>
 #include <hvmodel.h>
 
@@ -116,26 +114,12 @@ static int vm_job(const struct hvt_record *r)
     return -1;
 }
 
-static void disassemble(struct replay_worker *w, uint64_t pc)
+static size_t code_at(struct replay_worker *w, uint64_t pc, uint8_t *code, size_t max,
+                      cs_arch *arch, cs_mode *mode)
 {
-    uint8_t code[4];
-    snprintf(w->disasm, sizeof(w->disasm), "(guest memory at PC not readable)");
-    if (hvm_vcpu_read_guest(w->vcpu, pc, code, sizeof(code)) != HV_SUCCESS)
-        return;
-    csh cs;
-    if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &cs) != CS_ERR_OK)
-        return;
-    cs_insn *insn;
-    if (cs_disasm(cs, code, sizeof(code), pc, 1, &insn) == 1) {
-        snprintf(w->disasm, sizeof(w->disasm), "%08x  %s %s",
-                 (unsigned)(code[0] | code[1] << 8 | code[2] << 16 | (unsigned)code[3] << 24),
-                 insn->mnemonic, insn->op_str);
-        cs_free(insn, 1);
-    } else {
-        snprintf(w->disasm, sizeof(w->disasm), "%02x%02x%02x%02x  (not an instruction)", code[3],
-                 code[2], code[1], code[0]);
-    }
-    cs_close(&cs);
+    *arch = CS_ARCH_ARM64;
+    *mode = CS_MODE_ARM;
+    return max >= 4 && hvm_vcpu_read_guest(w->vcpu, pc, code, 4) == HV_SUCCESS ? 4 : 0;
 }
 
 const struct replay_flavour replay_flavour = {
@@ -146,5 +130,5 @@ const struct replay_flavour replay_flavour = {
     .create_vm = create_vm,
     .vcpu_job = vcpu_job,
     .vm_job = vm_job,
-    .disassemble = disassemble,
+    .code_at = code_at,
 };

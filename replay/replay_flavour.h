@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <capstone/capstone.h>
+
 #include "../trace/format.h"
 #include "../trace/reader.h"
 
@@ -55,8 +57,11 @@ struct replay_flavour {
     int (*vcpu_job)(struct replay_worker *w, const struct hvt_record *r);
     /* A VM-wide record only this flavour has; -1 if not one. */
     int (*vm_job)(const struct hvt_record *r);
-    /* Disassembly of the guest code at pc into w->disasm (owner thread). */
-    void (*disassemble)(struct replay_worker *w, uint64_t pc);
+    /* The guest code at pc (owner thread): up to max bytes into code, and the
+     * Capstone architecture and mode to decode them in. Returns the bytes
+     * read; 0 when the memory is not readable. */
+    size_t (*code_at)(struct replay_worker *w, uint64_t pc, uint8_t *code, size_t max,
+                      cs_arch *arch, cs_mode *mode);
 };
 
 extern const struct replay_flavour replay_flavour;

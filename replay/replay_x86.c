@@ -3,8 +3,6 @@
  */
 #include <stdio.h>
 
-#include <capstone/capstone.h>
-
 #include <Hypervisor/hv.h>
 #include <Hypervisor/hv_vmx.h>
 #include <hvmodel.h>
@@ -133,37 +131,22 @@ static int vm_job(const struct hvt_record *r)
     return -1;
 }
 
-/* The instruction at CS:RIP, decoded in the guest's current code size. */
-static void disassemble(struct replay_worker *w, uint64_t rip)
+/* The code at CS:RIP, to be decoded in the guest's current code size. */
+static size_t code_at(struct replay_worker *w, uint64_t rip, uint8_t *code, size_t max,
+                      cs_arch *arch, cs_mode *mode)
 {
     hv_vcpuid_t vcpu = (hv_vcpuid_t)w->vcpu;
     uint64_t cr0 = vmcs(vcpu, VMCS_GUEST_CR0), ar = vmcs(vcpu, VMCS_GUEST_CS_AR);
-    uint64_t base = vmcs(vcpu, VMCS_GUEST_CS_BASE);
-    cs_mode mode = !(cr0 & 1)          ? CS_MODE_16
-                   : (ar & (1u << 13)) ? CS_MODE_64
-                   : (ar & (1u << 14)) ? CS_MODE_32
-                                       : CS_MODE_16;
-    uint64_t la = mode == CS_MODE_64 ? rip : base + rip;
-    uint8_t code[15];
-    size_t len = sizeof(code);
+    *arch = CS_ARCH_X86;
+    *mode = !(cr0 & 1)          ? CS_MODE_16
+            : (ar & (1u << 13)) ? CS_MODE_64
+            : (ar & (1u << 14)) ? CS_MODE_32
+                                : CS_MODE_16;
+    uint64_t la = *mode == CS_MODE_64 ? rip : vmcs(vcpu, VMCS_GUEST_CS_BASE) + rip;
+    size_t len = max < 15 ? max : 15;
     while (len && hvm_vcpu_read_guest(vcpu, la, code, len) != HV_SUCCESS)
         len--; /* the instruction may end before an unreadable page */
-    snprintf(w->disasm, sizeof(w->disasm), "(guest memory at RIP not readable)");
-    csh cs;
-    if (!len || cs_open(CS_ARCH_X86, mode, &cs) != CS_ERR_OK)
-        return;
-    cs_insn *insn;
-    if (cs_disasm(cs, code, len, rip, 1, &insn) == 1) {
-        char hex[64] = "";
-        for (size_t i = 0, o = 0; i < insn->size && o + 3 < sizeof(hex); i++)
-            o += (size_t)snprintf(hex + o, sizeof(hex) - o, "%02x", insn->bytes[i]);
-        snprintf(w->disasm, sizeof(w->disasm), "%.40s  %.31s %.160s", hex, insn->mnemonic,
-                 insn->op_str);
-        cs_free(insn, 1);
-    } else {
-        snprintf(w->disasm, sizeof(w->disasm), "%02x...  (not an instruction)", code[0]);
-    }
-    cs_close(&cs);
+    return len;
 }
 
 const struct replay_flavour replay_flavour = {
@@ -174,5 +157,5 @@ const struct replay_flavour replay_flavour = {
     .create_vm = create_vm,
     .vcpu_job = vcpu_job,
     .vm_job = vm_job,
-    .disassemble = disassemble,
+    .code_at = code_at,
 };

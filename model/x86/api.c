@@ -206,17 +206,20 @@ HVM_API hv_return_t hv_vcpu_set_space(hv_vcpuid_t vcpu, hv_vm_space_t asid)
 
 /* The EXIT_X86 digest: RIP, RFLAGS and the 16 general registers, in
  * hv_x86_reg_t order (HV_X86_RIP .. HV_X86_R15). */
-static uint64_t state_digest(struct x86_vcpu *v)
+static uint64_t state_digest(struct x86_vcpu *v, uint64_t *rip)
 {
     uint64_t vals[18];
     for (uint32_t i = 0; i < 18; i++)
         if (regs_read(v, HV_X86_RIP + i, &vals[i]) != HV_SUCCESS)
             vals[i] = 0;
+    *rip = vals[0];
     return hvt_digest(vals, 18);
 }
 
 static void record_exit(struct x86_vcpu *v, uint64_t deadline)
 {
+    uint64_t rip;
+    uint64_t digest = state_digest(v, &rip);
     struct rec_x86_exit e = {
         .vcpu = v->base.id,
         .reason = (uint32_t)vmcs_get(v, VMCS_RO_EXIT_REASON),
@@ -224,7 +227,8 @@ static void record_exit(struct x86_vcpu *v, uint64_t deadline)
         .gla = vmcs_get(v, VMCS_RO_GUEST_LIN_ADDR),
         .gpa = vmcs_get(v, VMCS_GUEST_PHYSICAL_ADDRESS),
         .icount = v->base.icount,
-        .digest = state_digest(v),
+        .rip = rip,
+        .digest = digest,
         .deadline = deadline,
         .instr_len = (uint32_t)vmcs_get(v, VMCS_RO_VMEXIT_INSTR_LEN),
         .instr_info = (uint32_t)vmcs_get(v, VMCS_RO_VMX_INSTR_INFO),
@@ -233,7 +237,6 @@ static void record_exit(struct x86_vcpu *v, uint64_t deadline)
         .idt_info = (uint32_t)vmcs_get(v, VMCS_RO_IDT_VECTOR_INFO),
         .idt_error = (uint32_t)vmcs_get(v, VMCS_RO_IDT_VECTOR_ERROR),
     };
-    regs_read(v, HV_X86_RIP, &e.rip);
     rec_exit_x86(&e);
 }
 

@@ -909,7 +909,9 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
     events_entry(v);
     for (;;) {
         /* hv_vcpu_interrupt, or where a replayed one took effect. */
-        if (atomic_exchange(&b->cancel, false) || b->icount >= b->cancel_at) {
+        if ((atomic_load_explicit(&b->cancel, memory_order_relaxed) &&
+             atomic_exchange(&b->cancel, false)) ||
+            b->icount >= b->cancel_at) {
             b->cancel_at = UINT64_MAX;
             x86_exit_clear(v);
             vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_IRQ);

@@ -73,8 +73,16 @@ void xt_advance(void)
     xt_set_reg(HV_X86_RIP, xt_reg(HV_X86_RIP) + xt_vmcs(VMCS_RO_VMEXIT_INSTR_LEN));
 }
 
-void xt_realmode_setup(uint8_t *ram, size_t size, uint64_t load, const void *image, size_t len)
+static uint8_t *xt_ram;
+static size_t xt_ram_size;
+
+uint8_t *xt_realmode_setup(size_t size, uint64_t load, const void *image, size_t len)
 {
+    assert_true(size % 4096 == 0 && load + len <= size);
+    uint8_t *ram = aligned_alloc(4096, size);
+    assert_non_null(ram);
+    xt_ram = ram;
+    xt_ram_size = size;
     static unsigned n;
     xt_trace[0] = 0;
     if (xt_autotrace && !getenv("HVMODEL_TEST_NO_REPLAY")) {
@@ -110,12 +118,16 @@ void xt_realmode_setup(uint8_t *ram, size_t size, uint64_t load, const void *ima
     xt_set_reg(HV_X86_RIP, load);
     xt_set_reg(HV_X86_RFLAGS, 2);
     xt_set_reg(HV_X86_RSP, 0x7000);
+    return ram;
 }
 
 void xt_teardown(void)
 {
     assert_int_equal(hv_vcpu_destroy(xt_vcpu), HV_SUCCESS);
     assert_int_equal(hv_vm_destroy(), HV_SUCCESS);
+    free(xt_ram);
+    xt_ram = NULL;
+    xt_ram_size = 0;
     if (xt_trace[0]) {
         struct replay_result res;
         int rc = replay_file(xt_trace, NULL, &res);
@@ -132,8 +144,6 @@ void xt_teardown(void)
 
 /* ---- protected and long mode ---- */
 
-static uint8_t *xt_ram;
-static size_t xt_ram_size;
 static bool xt_long;
 static uint64_t xt_pool_next;
 
@@ -210,13 +220,10 @@ uint64_t xt_ram64(uint64_t gpa)
     return x;
 }
 
-static void paged_setup(uint8_t *ram, size_t size, uint64_t load, const void *image, size_t len,
-                        bool lm)
+static uint8_t *paged_setup(size_t size, uint64_t load, const void *image, size_t len, bool lm)
 {
-    /* The real-mode set-up makes the VM, the vCPU and the controls. */
-    xt_realmode_setup(ram, size, load, image, len);
-    xt_ram = ram;
-    xt_ram_size = size;
+    /* The real-mode set-up makes the VM, its RAM, the vCPU and the controls. */
+    uint8_t *ram = xt_realmode_setup(size, load, image, len);
     xt_long = lm;
     xt_pool_next = XT_PT_POOL;
     pt_alloc(); /* the page directory / PML4 */
@@ -250,14 +257,22 @@ static void paged_setup(uint8_t *ram, size_t size, uint64_t load, const void *im
         xt_set_vmcs(VMCS_CTRL_VMENTRY_CONTROLS, xt_ctrl(HV_VMX_CAP_ENTRY, VMENTRY_GUEST_IA32E));
     }
     xt_set_reg(HV_X86_RSP, XT_STACK);
+    return ram;
 }
 
-void xt_pmode_setup(uint8_t *ram, size_t size, uint64_t load, const void *image, size_t len)
+uint8_t *xt_pmode_setup(size_t size, uint64_t load, const void *image, size_t len)
 {
-    paged_setup(ram, size, load, image, len, false);
+    return paged_setup(size, load, image, len, false);
 }
 
-void xt_longmode_setup(uint8_t *ram, size_t size, uint64_t load, const void *image, size_t len)
+uint8_t *xt_longmode_setup(size_t size, uint64_t load, const void *image, size_t len)
 {
-    paged_setup(ram, size, load, image, len, true);
+    return paged_setup(size, load, image, len, true);
+}
+
+int xt_teardown_state(void **state)
+{
+    (void)state;
+    xt_teardown();
+    return 0;
 }

@@ -31,11 +31,12 @@ void xt_expect_exit(uint64_t reason, uint64_t qual, uint64_t len);
 /* RIP += the exit's instruction length. */
 void xt_advance(void);
 
-/* Creates the VM, maps ram (size bytes, RWX) at GPA 0 with image copied to
- * load, creates the vCPU and programs a flat real-mode guest (all segments
- * base 0, limit 0xffff; IDTR limit 0; HLT exiting, unrestricted guest, all
- * exceptions exiting) starting at RIP = load, RSP = 0x7000. */
-void xt_realmode_setup(uint8_t *ram, size_t size, uint64_t load, const void *image, size_t len);
+/* Creates the VM, allocates size bytes of zeroed RAM (returned; freed by
+ * xt_teardown) mapped RWX at GPA 0 with image copied to load, creates the
+ * vCPU and programs a flat real-mode guest (all segments base 0, limit
+ * 0xffff; IDTR limit 0; HLT exiting, unrestricted guest, all exceptions
+ * exiting) starting at RIP = load, RSP = 0x7000. */
+uint8_t *xt_realmode_setup(size_t size, uint64_t load, const void *image, size_t len);
 /* Guest-physical layout of the protected- and long-mode set-ups: GDT,
  * IDT, a pool of page-table pages, and the initial stack top. */
 #define XT_GDT     0x1000u
@@ -57,10 +58,10 @@ void xt_realmode_setup(uint8_t *ram, size_t size, uint64_t load, const void *ima
  * with 2-level paging (CR0 = PG|NE|ET|PE, CR4 = VMXE only): flat CS/DS/SS
  * from the GDT at XT_GDT, RAM identity-mapped with 4 KiB pages, IDTR =
  * XT_IDT with 256 (empty) gates, exception bitmap all ones. */
-void xt_pmode_setup(uint8_t *ram, size_t size, uint64_t load, const void *image, size_t len);
+uint8_t *xt_pmode_setup(size_t size, uint64_t load, const void *image, size_t len);
 /* The same in 64-bit long mode with 4-level paging: EFER = LME|LMA, the
  * VM-entry control "IA-32e mode guest", CS = XT_SEL_CS64 (L=1). */
-void xt_longmode_setup(uint8_t *ram, size_t size, uint64_t load, const void *image, size_t len);
+uint8_t *xt_longmode_setup(size_t size, uint64_t load, const void *image, size_t len);
 /* Maps linear page `la` to guest-physical `gpa` with PTE flags (XT_PTE_*)
  * in the page tables of the current set-up; flags 0 leaves it not present. */
 void xt_map_page(uint64_t la, uint64_t gpa, uint32_t flags);
@@ -71,7 +72,10 @@ void xt_idt_gate(unsigned vec, uint64_t handler, int trap);
 uint32_t xt_ram32(uint64_t gpa);
 uint64_t xt_ram64(uint64_t gpa);
 
-/* Destroys the vCPU and the VM. */
+/* Destroys the vCPU and the VM, frees the RAM, and replays the test's
+ * trace (see xt_autotrace). */
 void xt_teardown(void);
+/* xt_teardown as a cmocka teardown. */
+int xt_teardown_state(void **state);
 
 #endif

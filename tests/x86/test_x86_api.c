@@ -32,16 +32,7 @@ static uint8_t *ram;
 static int setup(void **state)
 {
     (void)state;
-    ram = aligned_alloc(4096, RAM_SIZE);
-    xt_realmode_setup(ram, RAM_SIZE, 0x7c00, x86_realmode_exits, x86_realmode_exits_len);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    xt_teardown();
-    free(ram);
+    ram = xt_realmode_setup(RAM_SIZE, 0x7c00, x86_realmode_exits, x86_realmode_exits_len);
     return 0;
 }
 
@@ -221,15 +212,17 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_call_without_a_vm_is_no_device),
-        cmocka_unit_test_setup_teardown(test_null_out_pointers_are_bad_argument, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_null_out_pointers_are_bad_argument, setup,
+                                        xt_teardown_state),
         cmocka_unit_test_setup_teardown(test_unknown_ids_flags_and_sizes_are_bad_argument, setup,
-                                        teardown),
+                                        xt_teardown_state),
         cmocka_unit_test_setup_teardown(test_second_vm_is_busy_and_destroy_with_a_vcpu_is_busy,
-                                        setup, teardown),
+                                        setup, xt_teardown_state),
         cmocka_unit_test_setup_teardown(test_unsupported_facilities_say_unsupported, setup,
-                                        teardown),
+                                        xt_teardown_state),
         cmocka_unit_test_setup_teardown(
-            test_calls_from_another_thread_are_bad_argument_except_interrupt, setup, teardown),
+            test_calls_from_another_thread_are_bad_argument_except_interrupt, setup,
+            xt_teardown_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,11 +55,10 @@ static uint8_t *ram;
 
 static void common_setup(bool long_mode)
 {
-    ram = aligned_alloc(4096, RAM_SIZE);
     if (long_mode)
-        xt_longmode_setup(ram, RAM_SIZE, LOAD, x86_desc_tables, x86_desc_tables_len);
+        ram = xt_longmode_setup(RAM_SIZE, LOAD, x86_desc_tables, x86_desc_tables_len);
     else
-        xt_pmode_setup(ram, RAM_SIZE, LOAD, x86_desc_tables, x86_desc_tables_len);
+        ram = xt_pmode_setup(RAM_SIZE, LOAD, x86_desc_tables, x86_desc_tables_len);
     xt_map_page(DATA_LA, DATA_PA, XT_PTE_P | XT_PTE_W);
     /* A 32-bit available TSS for LTR, inside an extended GDT. */
     uint64_t tss = 0x67u | (uint64_t)(TSS_BASE & 0xffffffu) << 16 | 0x89ull << 40;
@@ -83,14 +82,6 @@ static int setup_longmode(void **state)
 {
     (void)state;
     common_setup(true);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    xt_teardown();
-    free(ram);
     return 0;
 }
 
@@ -238,15 +229,16 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
-            test_desc_table_instructions_exit_with_operand_info_in_pmode, setup_pmode, teardown),
+            test_desc_table_instructions_exit_with_operand_info_in_pmode, setup_pmode,
+            xt_teardown_state),
         cmocka_unit_test_setup_teardown(
             test_desc_table_instructions_exit_with_operand_info_in_long_mode, setup_longmode,
-            teardown),
+            xt_teardown_state),
         cmocka_unit_test_setup_teardown(
             test_desc_table_instructions_run_without_exiting_when_control_clear, setup_pmode,
-            teardown),
+            xt_teardown_state),
         cmocka_unit_test_setup_teardown(test_desc_table_exiting_follows_the_control_between_runs,
-                                        setup_pmode, teardown),
+                                        setup_pmode, xt_teardown_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

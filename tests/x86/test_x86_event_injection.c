@@ -31,18 +31,9 @@ static uint8_t *ram;
 static int setup(void **state)
 {
     (void)state;
-    ram = aligned_alloc(4096, RAM_SIZE);
-    xt_pmode_setup(ram, RAM_SIZE, LOAD, x86_events_pmode, x86_events_pmode_len);
+    ram = xt_pmode_setup(RAM_SIZE, LOAD, x86_events_pmode, x86_events_pmode_len);
     xt_set_vmcs(VMCS_CTRL_EXC_BITMAP, 0);
     xt_set_reg(HV_X86_RFLAGS, 0x202);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    xt_teardown();
-    free(ram);
     return 0;
 }
 
@@ -136,7 +127,7 @@ static void test_injected_nmi_blocks_nmis_until_exit_in_handler(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, xt_teardown_state)
         T(test_injected_external_interrupt_runs_handler_with_frame),
         T(test_injected_interrupt_is_delivered_even_with_if_clear),
         T(test_injected_gp_pushes_its_error_code),

@@ -24,18 +24,9 @@ static uint8_t *ram;
 static int setup(void **state)
 {
     (void)state;
-    ram = aligned_alloc(4096, 0xd0000);
-    xt_realmode_setup(ram, 0xd0000, 0x7c00, x86_realmode_exits, x86_realmode_exits_len);
+    ram = xt_realmode_setup(0xd0000, 0x7c00, x86_realmode_exits, x86_realmode_exits_len);
     xt_set_vmcs(VMCS_GUEST_DS, 0xd000); /* DS base 0xd0000: beyond RAM */
     xt_set_vmcs(VMCS_GUEST_DS_BASE, 0xd0000);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    xt_teardown();
-    free(ram);
     return 0;
 }
 
@@ -118,11 +109,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_realmode_exit_sequence_has_exact_vmcs_values, setup,
-                                        teardown),
+                                        xt_teardown_state),
         cmocka_unit_test_setup_teardown(test_readonly_and_framework_fields_refuse_writes, setup,
-                                        teardown),
+                                        xt_teardown_state),
         cmocka_unit_test_setup_teardown(test_allocate_hands_out_4k_pages_and_frees_only_its_own,
-                                        setup, teardown),
+                                        setup, xt_teardown_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,19 +29,10 @@ static uint8_t *ram;
 static int setup(void **state)
 {
     (void)state;
-    ram = aligned_alloc(4096, RAM_SIZE);
-    xt_longmode_setup(ram, RAM_SIZE, LOAD, x86_lmode_exits, x86_lmode_exits_len);
+    ram = xt_longmode_setup(RAM_SIZE, LOAD, x86_lmode_exits, x86_lmode_exits_len);
     xt_map_page(0x400000, 0x50000, XT_PTE_P | XT_PTE_W);
     xt_map_page(0x401000, 0x200000, XT_PTE_P | XT_PTE_W);
     xt_map_page(0x403000, 0x51000, XT_PTE_P);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    xt_teardown();
-    free(ram);
     return 0;
 }
 
@@ -154,7 +145,7 @@ static void test_long_mode_injected_page_fault_pushes_64bit_frame_and_error(void
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, xt_teardown_state)
         T(test_long_mode_guest_state_and_io_string_info),
         T(test_long_mode_cpuid_and_rdmsr_exit),
         T(test_long_mode_ept_violation_through_four_level_tables),

@@ -30,20 +30,11 @@ static uint8_t *ram;
 static int setup(void **state)
 {
     (void)state;
-    ram = aligned_alloc(4096, RAM_SIZE);
-    xt_pmode_setup(ram, RAM_SIZE, LOAD, x86_pmode_exits, x86_pmode_exits_len);
+    ram = xt_pmode_setup(RAM_SIZE, LOAD, x86_pmode_exits, x86_pmode_exits_len);
     xt_map_page(0x400000, 0x50000, XT_PTE_P | XT_PTE_W);
     xt_map_page(0x401000, 0x200000, XT_PTE_P | XT_PTE_W);
     xt_map_page(0x402000, 0, 0);
     xt_map_page(0x403000, 0x51000, XT_PTE_P);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    xt_teardown();
-    free(ram);
     return 0;
 }
 
@@ -268,7 +259,7 @@ static void test_pmode_hlt_exits_with_length_one(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, xt_teardown_state)
         T(test_pmode_guest_state_is_loaded_from_the_vmcs),
         T(test_pmode_io_qualification_and_string_instruction_info),
         T(test_pmode_cpuid_and_non_native_msrs_exit),

@@ -31,19 +31,10 @@
 
 static uint8_t *ram;
 
-static int teardown(void **state)
-{
-    (void)state;
-    xt_teardown();
-    free(ram);
-    return 0;
-}
-
 static void test_real_mode_int_after_return_from_32bit_keeps_16bit_cs(void **state)
 {
     (void)state;
-    ram = aligned_alloc(4096, RAM_SIZE);
-    xt_realmode_setup(ram, RAM_SIZE, 0x7c00, x86_seabios_modes, x86_seabios_modes_len);
+    ram = xt_realmode_setup(RAM_SIZE, 0x7c00, x86_seabios_modes, x86_seabios_modes_len);
     xt_set_vmcs(VMCS_GUEST_IDTR_LIMIT, 0x3ff); /* the real-mode IVT */
     /* The CR0 writes do not exit (no bit of the mask changes vs. the
      * shadow): the guest switches modes on its own. */
@@ -83,8 +74,7 @@ static void test_real_mode_int_after_return_from_32bit_keeps_16bit_cs(void **sta
 static void test_io_exit_is_at_the_in_after_a_completed_intercept(void **state)
 {
     (void)state;
-    ram = aligned_alloc(4096, RAM_SIZE);
-    xt_realmode_setup(ram, RAM_SIZE, 0x7c00, x86_io_after_intercept, x86_io_after_intercept_len);
+    ram = xt_realmode_setup(RAM_SIZE, 0x7c00, x86_io_after_intercept, x86_io_after_intercept_len);
 
     /* in $0x61,%al after RDTSC (completed by the model) and two MOVs */
     xt_expect_exit(VMX_REASON_IO, 0x610048, 2);
@@ -119,8 +109,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_real_mode_int_after_return_from_32bit_keeps_16bit_cs,
-                                  teardown),
-        cmocka_unit_test_teardown(test_io_exit_is_at_the_in_after_a_completed_intercept, teardown),
+                                  xt_teardown_state),
+        cmocka_unit_test_teardown(test_io_exit_is_at_the_in_after_a_completed_intercept,
+                                  xt_teardown_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,8 @@
 
 #define RAM_SIZE   0x10000u
 #define ITERATIONS 4u
+/* The first deadline, tick 2, is 80 retired instructions (40 per tick). */
+#define DEADLINE_ICOUNT 80u
 /* Per iteration: IN, OUT, deadline, CPUID, VMCALL; plus the first kick. */
 #define EXITS (1u + 5u * ITERATIONS)
 
@@ -38,9 +40,7 @@ static void trace_path(char *buf, size_t n, const char *name)
 static void run_scenario(const char *path)
 {
     assert_int_equal(hvm_trace_start(path), HV_SUCCESS);
-    uint8_t *ram = aligned_alloc(4096, RAM_SIZE);
-    assert_non_null(ram);
-    xt_realmode_setup(ram, RAM_SIZE, 0x7c00, x86_trace_loop, x86_trace_loop_len);
+    uint8_t *ram = xt_realmode_setup(RAM_SIZE, 0x7c00, x86_trace_loop, x86_trace_loop_len);
 
     /* Inputs of every x86 record type before the first run. */
     uint8_t fp[4096];
@@ -78,7 +78,6 @@ static void run_scenario(const char *path)
      * last IN answer. */
     assert_int_equal(ram[0x600], 0x47 + 7 * (ITERATIONS - 1) + 1);
     xt_teardown();
-    free(ram);
 }
 
 static int setup(void **state)
@@ -151,7 +150,9 @@ static void test_trace_holds_every_x86_input_and_exit_in_full(void **state)
         }
         if (exits == 3) { /* the deadline: its input is in the record */
             assert_int_equal(hvt_get32(p + 4), VMX_REASON_VMX_TIMER_EXPIRED);
-            assert_true(hvt_get64(p + 56) != HV_DEADLINE_FOREVER);
+            /* hvm_clock_now() + 2, asked at 7 retired instructions (tick 0) */
+            assert_int_equal(hvt_get64(p + 56), 2);
+            assert_int_equal(hvt_get64(p + 40), DEADLINE_ICOUNT);
         }
         exits++;
     }
@@ -165,7 +166,9 @@ static void test_trace_holds_every_x86_input_and_exit_in_full(void **state)
     assert_int_equal(counts[HVT_SYNC_TSC], 1);
     assert_int_equal(counts[HVT_INVALIDATE_TLB], 1);
     assert_int_equal(counts[HVT_KICK], 1);
-    assert_true(counts[HVT_SET_VMCS] >= 30);
+    /* The harness's controls (5), six segments of 4 fields, LDTR/TR rights,
+     * IDTR limit, CR0, CR4. */
+    assert_int_equal(counts[HVT_SET_VMCS], 5 + 6 * 4 + 5);
     /* RIP/RFLAGS/RSP at set-up, then RAX, RIP (IN), RIP (OUT), RBX, RIP
      * (CPUID), RIP (VMCALL) per iteration. */
     assert_int_equal(counts[HVT_SET_REG], 3 + 6 * ITERATIONS);

@@ -31,17 +31,8 @@ static uint8_t *ram;
 static int setup(void **state)
 {
     (void)state;
-    ram = aligned_alloc(4096, RAM_SIZE);
-    xt_pmode_setup(ram, RAM_SIZE, LOAD, x86_events_pmode, x86_events_pmode_len);
+    ram = xt_pmode_setup(RAM_SIZE, LOAD, x86_events_pmode, x86_events_pmode_len);
     xt_set_vmcs(VMCS_CTRL_EXC_BITMAP, 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    xt_teardown();
-    free(ram);
     return 0;
 }
 
@@ -188,7 +179,7 @@ static void test_preemption_timer_value_is_saved_at_other_exits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, xt_teardown_state)
         T(test_irq_window_exits_before_first_instruction_when_open),
         T(test_irq_window_opens_one_instruction_after_sti),
         T(test_irq_window_waits_for_sti_blocking_from_the_vmcs),
