@@ -196,7 +196,10 @@ static void remember(struct replay *rp, const struct hvt_record *r)
     case HVT_SET_SYSREG:
     case HVT_SET_VMCS:
     case HVT_SET_MSR:
-        snprintf(s + n, 128 - (size_t)n, " vcpu %u reg 0x%x = 0x%llx", hvt_get32(p),
+        snprintf(s + n, 128 - (size_t)n, " vcpu %u %s 0x%x = 0x%llx", hvt_get32(p),
+                 r->type == HVT_SET_VMCS  ? "field"
+                 : r->type == HVT_SET_MSR ? "msr"
+                                          : "reg",
                  hvt_get32(p + 4), (unsigned long long)hvt_get64(p + 8));
         break;
     case HVT_MEM:

@@ -874,8 +874,12 @@ int main(int argc, char **argv)
     /* SEABIOS_VMM_TRACE=1 lists every exit on stderr. */
     const char *tr = getenv("SEABIOS_VMM_TRACE");
     bool trace = tr && *tr && *tr != '0';
+    /* SEABIOS_VMM_EXITS=N stops cleanly after N exits (a short recording). */
+    const char *lim = getenv("SEABIOS_VMM_EXITS");
+    uint64_t exit_limit = lim && *lim ? strtoull(lim, NULL, 0) : 0;
     int rc = 0;
     uint64_t exits = 0;
+    bool stopped_at_limit = false;
     const uint64_t time_limit = (uint64_t)MAX_GUEST_SECS * CLOCK_HZ;
     for (;;) {
         if (++exits > MAX_EXITS || now() > time_limit) {
@@ -919,11 +923,17 @@ int main(int argc, char **argv)
         }
         if (m.done)
             break;
+        if (exit_limit && exits >= exit_limit) {
+            stopped_at_limit = true;
+            break;
+        }
     }
 
     uint64_t ns = 0;
     CHECK(hv_vcpu_get_exec_time(vcpu, &ns));
-    printf("\n--- seabios-vmm: %s ---\n", rc == 0 ? "SeaBIOS found no bootable device" : "stopped");
+    printf("\n--- seabios-vmm: %s ---\n", rc != 0            ? "stopped"
+                                          : stopped_at_limit ? "stopped at SEABIOS_VMM_EXITS"
+                                                             : "SeaBIOS found no bootable device");
     printf("port I/O exits:     %llu\n", (unsigned long long)st.io);
     printf("MMIO exits:         %llu\n", (unsigned long long)st.mmio);
     printf("CPUID exits:        %llu\n", (unsigned long long)st.cpuid);

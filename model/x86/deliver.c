@@ -60,7 +60,7 @@ static unsigned check_gate(struct x86_vcpu *v, uint32_t info, uint32_t *err, uns
         return 13;
     }
     uint32_t d[2];
-    if (!state_read_linear(v, base + vec * esz, d, 8)) {
+    if (!state_read_desc(v, base + vec * esz, d)) {
         *err = vec * 8u + 2u + (ext ? 1u : 0u);
         return 13;
     }

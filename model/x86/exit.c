@@ -147,9 +147,10 @@ static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
         uint64_t rsp = rd(v, UC_X86_REG_RSP) - v->errcode_width;
         uint64_t ss = v->seg[SEG_SS].base;
         uint64_t pa;
-        uint64_t code = v->errcode; /* zero-extended to the push width */
+        uint8_t code[8];
+        hvt_put64(code, v->errcode); /* zero-extended to the push width */
         if (state_translate(v, ss + rsp, &pa))
-            uc_mem_write(uc, pa, &code, v->errcode_width);
+            uc_mem_write(uc, pa, code, v->errcode_width);
         wr(v, UC_X86_REG_RSP, rsp);
     }
     if (v->base.icount >= atomic_load_explicit(&v->base.stop_at, memory_order_relaxed)) {
@@ -454,7 +455,7 @@ static bool cr0_legacy(struct x86_vcpu *v, bool write)
     if (op == 6 && write) { /* LMSW */
         uint16_t src = 0;
         if (mem) {
-            if (!state_read_linear(v, la, &src, 2))
+            if (!state_read_u16(v, la, &src))
                 return false;
         } else {
             src = (uint16_t)rd(v, (int)gpr_uc((modrm & 7u) | (rexb << 3)));
@@ -478,9 +479,10 @@ static bool cr0_legacy(struct x86_vcpu *v, bool write)
         uint64_t val = (cr0 & ~mask) | (shadow & mask);
         if (mem) {
             uint64_t pa;
-            uint16_t w = (uint16_t)val;
+            uint8_t w[2];
+            hvt_put16(w, (uint16_t)val);
             if (state_translate(v, la, &pa))
-                uc_mem_write(v->base.uc, pa, &w, 2);
+                uc_mem_write(v->base.uc, pa, w, 2);
         } else {
             int r = (int)gpr_uc((modrm & 7u) | (rexb << 3));
             if (osz16)
@@ -656,13 +658,13 @@ static uint32_t segment_error(struct x86_vcpu *v)
         uint64_t la;
         if ((modrm >> 6) == 3u)
             sel = (uint16_t)rd(v, (int)gpr_uc((modrm & 7u) | (rexb << 3)));
-        else if (!x86_mem_operand(v, &la) || !state_read_linear(v, la, &sel, 2))
+        else if (!x86_mem_operand(v, &la) || !state_read_u16(v, la, &sel))
             return 0;
     } else if (pop) { /* POP Sreg: the selector on top of the stack */
         state_sync(v);
         uint64_t sp = rd(v, UC_X86_REG_RSP);
         uint64_t la = bits == 64 ? sp : (uint32_t)(v->seg[SEG_SS].base + sp);
-        if (!state_read_linear(v, la, &sel, 2))
+        if (!state_read_u16(v, la, &sel))
             return 0;
     } else {
         return 0;
@@ -688,7 +690,7 @@ static void exception(struct x86_vcpu *v, unsigned vec)
     uint32_t err = 0;
     uint64_t cr2 = 0;
     if (vec == 14) {
-        memcpy(&cr2, v->priv + X86_PRIV_VMCB + 0x80, 8);
+        cr2 = hvt_get64(v->priv + X86_PRIV_VMCB + 0x80);
         err = x86_pf_error(v, cr2);
     } else if (has_err && vec >= 10 && vec <= 13) {
         err = segment_error(v);

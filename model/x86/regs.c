@@ -207,34 +207,79 @@ hv_return_t msr_write(struct x86_vcpu *v, uint32_t msr, uint64_t value)
 
 #define FPSTATE_SIZE 4096u
 
+void x86_fx_capture(struct x86_vcpu *v, uint8_t fx[512])
+{
+    uc_engine *uc = v->base.uc;
+    memset(fx, 0, 512);
+    uint16_t fcw = 0, fsw = 0, ftw = 0;
+    uint32_t mxcsr = 0;
+    uc_reg_read(uc, UC_X86_REG_FPCW, &fcw);
+    uc_reg_read(uc, UC_X86_REG_FPSW, &fsw);
+    uc_reg_read(uc, UC_X86_REG_FPTAG, &ftw);
+    uc_reg_read(uc, UC_X86_REG_MXCSR, &mxcsr);
+    hvt_put16(fx, fcw);
+    hvt_put16(fx + 2, fsw);
+    uint8_t abridged = 0;
+    for (int i = 0; i < 8; i++)
+        if (((ftw >> (2 * i)) & 3u) != 3u)
+            abridged |= (uint8_t)(1u << i);
+    fx[4] = abridged;
+    hvt_put32(fx + 24, mxcsr);
+    hvt_put32(fx + 28, 0xffff); /* MXCSR_MASK */
+    for (int i = 0; i < 8; i++) {
+        /* The engine hands ST(i) (stack order) over as its 80-bit type in
+         * host order: a 64-bit significand, then the 16-bit sign+exponent. */
+        uint8_t st[10] = {0};
+        uint64_t mant;
+        uint16_t se;
+        uc_reg_read(uc, UC_X86_REG_ST0 + i, st);
+        memcpy(&mant, st, 8);
+        memcpy(&se, st + 8, 2);
+        hvt_put64(fx + 32 + 16 * i, mant);
+        hvt_put16(fx + 40 + 16 * i, se);
+    }
+    for (int i = 0; i < 16; i++) {
+        uint64_t q[2] = {0, 0};
+        uc_reg_read(uc, UC_X86_REG_XMM0 + i, q);
+        hvt_put64(fx + 160 + 16 * i, q[0]);
+        hvt_put64(fx + 168 + 16 * i, q[1]);
+    }
+}
+
+void x86_fx_restore(struct x86_vcpu *v, const uint8_t fx[512])
+{
+    uc_engine *uc = v->base.uc;
+    uint16_t fcw = hvt_get16(fx), fsw = hvt_get16(fx + 2), ftw = 0;
+    uc_reg_write(uc, UC_X86_REG_FPCW, &fcw);
+    uc_reg_write(uc, UC_X86_REG_FPSW, &fsw);
+    for (int i = 0; i < 8; i++)
+        if (!((fx[4] >> i) & 1u))
+            ftw |= (uint16_t)(3u << (2 * i));
+    uc_reg_write(uc, UC_X86_REG_FPTAG, &ftw);
+    for (int i = 0; i < 8; i++) {
+        uint8_t st[10];
+        uint64_t mant = hvt_get64(fx + 32 + 16 * i);
+        uint16_t se = hvt_get16(fx + 40 + 16 * i);
+        memcpy(st, &mant, 8);
+        memcpy(st + 8, &se, 2);
+        uc_reg_write(uc, UC_X86_REG_ST0 + i, st);
+    }
+    for (int i = 0; i < 16; i++) {
+        uint64_t q[2] = {hvt_get64(fx + 160 + 16 * i), hvt_get64(fx + 168 + 16 * i)};
+        uc_reg_write(uc, UC_X86_REG_XMM0 + i, q);
+    }
+    uint32_t mxcsr = hvt_get32(fx + 24);
+    uc_reg_write(uc, UC_X86_REG_MXCSR, &mxcsr);
+}
+
 hv_return_t fpstate_read(struct x86_vcpu *v, void *buf, size_t size)
 {
     if (!buf || size != FPSTATE_SIZE)
         return HV_BAD_ARGUMENT;
     uint8_t *p = buf;
     memset(p, 0, size);
-    uint16_t fcw = 0, fsw = 0, ftw = 0;
-    uint32_t mxcsr = 0;
-    uc_reg_read(v->base.uc, UC_X86_REG_FPCW, &fcw);
-    uc_reg_read(v->base.uc, UC_X86_REG_FPSW, &fsw);
-    uc_reg_read(v->base.uc, UC_X86_REG_FPTAG, &ftw);
-    uc_reg_read(v->base.uc, UC_X86_REG_MXCSR, &mxcsr);
-    memcpy(p, &fcw, 2);
-    memcpy(p + 2, &fsw, 2);
-    uint8_t ab = 0;
-    for (int i = 0; i < 8; i++)
-        if (((ftw >> (2 * i)) & 3u) != 3u)
-            ab |= (uint8_t)(1u << i);
-    p[4] = ab;
-    memcpy(p + 24, &mxcsr, 4);
-    uint32_t mask = 0xffff;
-    memcpy(p + 28, &mask, 4);
-    for (int i = 0; i < 8; i++)
-        uc_reg_read(v->base.uc, UC_X86_REG_ST0 + i, p + 32 + 16 * i);
-    for (int i = 0; i < 16; i++)
-        uc_reg_read(v->base.uc, UC_X86_REG_XMM0 + i, p + 160 + 16 * i);
-    uint64_t xstate_bv = 3;
-    memcpy(p + 512, &xstate_bv, 8);
+    x86_fx_capture(v, p);
+    hvt_put64(p + 512, 3); /* XSTATE_BV: x87 and SSE */
     return HV_SUCCESS;
 }
 
@@ -242,23 +287,6 @@ hv_return_t fpstate_write(struct x86_vcpu *v, const void *buf, size_t size)
 {
     if (!buf || size != FPSTATE_SIZE)
         return HV_BAD_ARGUMENT;
-    const uint8_t *p = buf;
-    uint16_t fcw, fsw;
-    memcpy(&fcw, p, 2);
-    memcpy(&fsw, p + 2, 2);
-    uc_reg_write(v->base.uc, UC_X86_REG_FPCW, &fcw);
-    uc_reg_write(v->base.uc, UC_X86_REG_FPSW, &fsw);
-    uint16_t ftw = 0;
-    for (int i = 0; i < 8; i++)
-        if (!((p[4] >> i) & 1u))
-            ftw |= (uint16_t)(3u << (2 * i));
-    uc_reg_write(v->base.uc, UC_X86_REG_FPTAG, &ftw);
-    for (int i = 0; i < 8; i++)
-        uc_reg_write(v->base.uc, UC_X86_REG_ST0 + i, p + 32 + 16 * i);
-    for (int i = 0; i < 16; i++)
-        uc_reg_write(v->base.uc, UC_X86_REG_XMM0 + i, p + 160 + 16 * i);
-    uint32_t mxcsr;
-    memcpy(&mxcsr, p + 24, 4);
-    uc_reg_write(v->base.uc, UC_X86_REG_MXCSR, &mxcsr);
+    x86_fx_restore(v, buf);
     return HV_SUCCESS;
 }

@@ -68,18 +68,11 @@
 #define PRIV_FX  0x3000u /* FXSAVE image the stub restores */
 #define PRIV_GPR 0x3200u /* rbx rcx rdx rsi rdi rbp r8..r15 */
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    memcpy(p, &v, 2);
-}
-static void put32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, 4);
-}
-static void put64(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, 8);
-}
+/* The VMCB and the stub's data are read by the engine as x86 memory:
+ * little-endian on every host. */
+#define put16 hvt_put16
+#define put32 hvt_put32
+#define put64 hvt_put64
 
 static const uint32_t seg_sel_field[SEG_N] = {VMCS_GUEST_ES,   VMCS_GUEST_CS, VMCS_GUEST_SS,
                                               VMCS_GUEST_DS,   VMCS_GUEST_FS, VMCS_GUEST_GS,
@@ -101,14 +94,13 @@ static const int gpr_ids[14] = {UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX, 
 static void msr_access_engine(struct x86_vcpu *v, uc_x86_msr *m, bool write)
 {
     uint8_t *field = v->priv + X86_PRIV_VMCB + 0x48;
-    uint64_t saved, zero = X86_PRIV_GPA + X86_PRIV_IOPM;
-    memcpy(&saved, field, 8);
-    memcpy(field, &zero, 8);
+    uint64_t saved = hvt_get64(field);
+    hvt_put64(field, X86_PRIV_GPA + X86_PRIV_IOPM);
     if (write)
         uc_reg_write(v->base.uc, UC_X86_REG_MSR, m);
     else
         uc_reg_read(v->base.uc, UC_X86_REG_MSR, m);
-    memcpy(field, &saved, 8);
+    hvt_put64(field, saved);
 }
 
 uint64_t x86_msr_get(struct x86_vcpu *v, uint32_t msr)
@@ -125,32 +117,6 @@ void x86_msr_set(struct x86_vcpu *v, uint32_t msr, uint64_t value)
 }
 
 #define rd_msr x86_msr_get
-
-/* The FXSAVE image of the engine's x87/SSE state. */
-static void capture_fx(struct x86_vcpu *v, uint8_t fx[512])
-{
-    memset(fx, 0, 512);
-    uint16_t fcw = (uint16_t)rd(v, UC_X86_REG_FPCW), fsw = (uint16_t)rd(v, UC_X86_REG_FPSW),
-             ftw = (uint16_t)rd(v, UC_X86_REG_FPTAG);
-    uint32_t mxcsr = (uint32_t)rd(v, UC_X86_REG_MXCSR);
-    put16(fx + 0, fcw);
-    put16(fx + 2, fsw);
-    uint8_t abridged = 0;
-    for (int i = 0; i < 8; i++)
-        if (((ftw >> (2 * i)) & 3u) != 3u)
-            abridged |= (uint8_t)(1u << i);
-    fx[4] = abridged;
-    put32(fx + 24, mxcsr);
-    put32(fx + 28, 0xffff);
-    for (int i = 0; i < 8; i++) {
-        uint8_t st[10] = {0};
-        uc_reg_read(v->base.uc, UC_X86_REG_ST0 + i, st);
-        /* The image holds ST(i) in stack order: physical register TOP+i. */
-        memcpy(fx + 32 + 16 * i, st, 10);
-    }
-    for (int i = 0; i < 16; i++)
-        uc_reg_read(v->base.uc, UC_X86_REG_XMM0 + i, fx + 160 + 16 * i);
-}
 
 /* VMX access rights <-> the VMCB's 12-bit attribute. */
 static uint16_t ar_to_attrib(uint32_t ar)
@@ -259,7 +225,7 @@ hv_return_t state_load(struct x86_vcpu *v)
     uint8_t *cb = p + X86_PRIV_VMCB;
 
     /* What VMRUN does not load: general registers and x87/SSE state. */
-    capture_fx(v, p + PRIV_FX);
+    x86_fx_capture(v, p + PRIV_FX);
     for (int i = 0; i < 14; i++)
         put64(p + PRIV_GPR + 8 * i, rd(v, gpr_ids[i]));
     uint64_t rax = rd(v, UC_X86_REG_RAX), cr2 = rd(v, UC_X86_REG_CR2);
@@ -341,6 +307,25 @@ static bool phys_read(struct x86_vcpu *v, uint64_t gpa, void *buf, size_t len)
     return h != NULL;
 }
 
+/* Paging-structure entries are little-endian x86 memory on every host. */
+static bool phys_read32(struct x86_vcpu *v, uint64_t gpa, uint32_t *out)
+{
+    uint8_t b[4];
+    if (!phys_read(v, gpa, b, 4))
+        return false;
+    *out = hvt_get32(b);
+    return true;
+}
+
+static bool phys_read64(struct x86_vcpu *v, uint64_t gpa, uint64_t *out)
+{
+    uint8_t b[8];
+    if (!phys_read(v, gpa, b, 8))
+        return false;
+    *out = hvt_get64(b);
+    return true;
+}
+
 bool state_translate(struct x86_vcpu *v, uint64_t la, uint64_t *pa)
 {
     uint64_t cr0 = rd(v, UC_X86_REG_CR0), cr4 = rd(v, UC_X86_REG_CR4), cr3 = rd(v, UC_X86_REG_CR3);
@@ -353,14 +338,13 @@ bool state_translate(struct x86_vcpu *v, uint64_t la, uint64_t *pa)
     if (!(cr4 & 0x20)) { /* 32-bit paging */
         uint32_t pde, pte;
         la = (uint32_t)la;
-        if (!phys_read(v, (cr3 & 0xfffff000u) + ((la >> 22) << 2), &pde, 4) || !(pde & 1))
+        if (!phys_read32(v, (cr3 & 0xfffff000u) + ((la >> 22) << 2), &pde) || !(pde & 1))
             return false;
         if ((pde & 0x80) && (cr4 & 0x10)) {
             *pa = (pde & 0xffc00000u) | (la & 0x3fffffu);
             return true;
         }
-        if (!phys_read(v, (pde & 0xfffff000u) + (((la >> 12) & 0x3ffu) << 2), &pte, 4) ||
-            !(pte & 1))
+        if (!phys_read32(v, (pde & 0xfffff000u) + (((la >> 12) & 0x3ffu) << 2), &pte) || !(pte & 1))
             return false;
         *pa = (pte & 0xfffff000u) | (la & 0xfffu);
         return true;
@@ -372,14 +356,14 @@ bool state_translate(struct x86_vcpu *v, uint64_t la, uint64_t *pa)
         level = 4;
     } else {
         la = (uint32_t)la;
-        if (!phys_read(v, (cr3 & 0xffffffe0u) + ((la >> 30) << 3), &e, 8) || !(e & 1))
+        if (!phys_read64(v, (cr3 & 0xffffffe0u) + ((la >> 30) << 3), &e) || !(e & 1))
             return false;
         table = e & addr;
         level = 2;
     }
     for (; level >= 1; level--) {
         unsigned shift = 12 + 9 * (level - 1);
-        if (!phys_read(v, table + (((la >> shift) & 0x1ffu) << 3), &e, 8) || !(e & 1))
+        if (!phys_read64(v, table + (((la >> shift) & 0x1ffu) << 3), &e) || !(e & 1))
             return false;
         if (level > 1 && level < 4 && (e & 0x80)) {
             uint64_t size = 1ull << shift;
@@ -406,6 +390,25 @@ bool state_read_linear(struct x86_vcpu *v, uint64_t la, void *buf, size_t len)
         out += chunk;
         len -= chunk;
     }
+    return true;
+}
+
+bool state_read_u16(struct x86_vcpu *v, uint64_t la, uint16_t *out)
+{
+    uint8_t b[2];
+    if (!state_read_linear(v, la, b, 2))
+        return false;
+    *out = hvt_get16(b);
+    return true;
+}
+
+bool state_read_desc(struct x86_vcpu *v, uint64_t la, uint32_t d[2])
+{
+    uint8_t b[8];
+    if (!state_read_linear(v, la, b, 8))
+        return false;
+    d[0] = hvt_get32(b);
+    d[1] = hvt_get32(b + 4);
     return true;
 }
 
@@ -444,7 +447,7 @@ static void derive_seg(struct x86_vcpu *v, unsigned s, uint16_t sel, unsigned mo
         tlimit = gdtr.limit;
     }
     uint32_t d[2];
-    if ((sel & 0xfff8u) + 7u > tlimit || !state_read_linear(v, tbase + (sel & 0xfff8u), d, 8)) {
+    if ((sel & 0xfff8u) + 7u > tlimit || !state_read_desc(v, tbase + (sel & 0xfff8u), d)) {
         g->ar = 0x10000u;
         return;
     }

@@ -19,16 +19,16 @@ static void write_stub(uint8_t *p)
     size_t n = 0;
     s[n++] = 0x0f, s[n++] = 0x23, s[n++] = 0xf8; /* mov dr7, rax */
     s[n++] = 0x48, s[n++] = 0xbc;                /* mov rsp, fx */
-    memcpy(s + n, &fx, 8), n += 8;
+    hvt_put64(s + n, fx), n += 8;
     s[n++] = 0x48, s[n++] = 0x0f, s[n++] = 0xae, s[n++] = 0x0c, s[n++] = 0x24; /* fxrstor64 [rsp] */
     s[n++] = 0x48, s[n++] = 0xbc;                                              /* mov rsp, gpr */
-    memcpy(s + n, &gpr, 8), n += 8;
+    hvt_put64(s + n, gpr), n += 8;
     static const uint8_t pops[] = {0x5b, 0x59, 0x5a, 0x5e, 0x5f, 0x5d};
     memcpy(s + n, pops, sizeof(pops)), n += sizeof(pops);
     for (uint8_t r = 0; r < 8; r++)
         s[n++] = 0x41, s[n++] = (uint8_t)(0x58 + r); /* pop r8..r15 */
     s[n++] = 0x48, s[n++] = 0xb8;                    /* mov rax, vmcb */
-    memcpy(s + n, &vmcb, 8), n += 8;
+    hvt_put64(s + n, vmcb), n += 8;
     s[n++] = 0x0f, s[n++] = 0x01, s[n++] = 0xda; /* vmload */
     s[n++] = 0x0f, s[n++] = 0x01, s[n++] = 0xd8; /* vmrun */
     s[n++] = 0xf4;                               /* hlt: never reached */

@@ -19,6 +19,7 @@
 #include <capstone/capstone.h>
 
 #include "hvm.h"
+#include "../../trace/format.h" /* hvt_put* / hvt_get*: little-endian bytes */
 
 /* Model-owned pages, mapped in each vCPU's engine above the guest's
  * physical address width (40 bits), so no guest page table can reach them. */
@@ -144,6 +145,11 @@ static inline struct x86_vcpu *x86(struct hvm_vcpu *v)
 extern const struct hvm_arch_ops x86_ops;
 extern pthread_mutex_t vm_lock; /* vm.c */
 
+/* A register of any width (the engine stores 8, 16, 32 or 64 bits at the
+ * pointer it is given) as a 64-bit value. On a little-endian host a zeroed
+ * 64-bit variable takes every width; a big-endian host asks the engine for
+ * the width, so the replayer computes the same on every host. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 static inline uint64_t x86_rd(struct x86_vcpu *v, int reg)
 {
     uint64_t x = 0;
@@ -155,6 +161,38 @@ static inline void x86_wr(struct x86_vcpu *v, int reg, uint64_t x)
 {
     uc_reg_write(v->base.uc, reg, &x);
 }
+#else
+union x86_regval {
+    uint64_t q;
+    uint32_t d;
+    uint16_t w;
+    uint8_t b;
+};
+
+static inline uint64_t x86_rd(struct x86_vcpu *v, int reg)
+{
+    union x86_regval u = {0};
+    size_t size = sizeof(u);
+    uc_reg_read2(v->base.uc, reg, &u, &size);
+    return size == 1 ? u.b : size == 2 ? u.w : size == 4 ? u.d : u.q;
+}
+
+static inline void x86_wr(struct x86_vcpu *v, int reg, uint64_t x)
+{
+    union x86_regval u = {0};
+    size_t size = sizeof(u);
+    uc_reg_read2(v->base.uc, reg, &u, &size); /* learn the width */
+    if (size == 1)
+        u.b = (uint8_t)x;
+    else if (size == 2)
+        u.w = (uint16_t)x;
+    else if (size == 4)
+        u.d = (uint32_t)x;
+    else
+        u.q = x;
+    uc_reg_write(v->base.uc, reg, &u);
+}
+#endif
 
 /* ---- vmcs.c ---- */
 enum vmcs_class {
@@ -205,6 +243,10 @@ unsigned state_code_bits(struct x86_vcpu *v);
 bool state_translate(struct x86_vcpu *v, uint64_t linear, uint64_t *phys);
 /* Reads guest memory at a linear address (code bytes, descriptor tables). */
 bool state_read_linear(struct x86_vcpu *v, uint64_t linear, void *buf, size_t len);
+/* A little-endian word / an 8-byte descriptor (as two dwords) of guest
+ * memory at a linear address, on every host. */
+bool state_read_u16(struct x86_vcpu *v, uint64_t linear, uint16_t *out);
+bool state_read_desc(struct x86_vcpu *v, uint64_t linear, uint32_t d[2]);
 
 /* The engine's MSRs, read and written past the guest's intercepts. */
 uint64_t x86_msr_get(struct x86_vcpu *v, uint32_t msr);
@@ -276,6 +318,10 @@ hv_return_t msr_read(struct x86_vcpu *v, uint32_t msr, uint64_t *value);
 hv_return_t msr_write(struct x86_vcpu *v, uint32_t msr, uint64_t value);
 bool msr_is_native(const struct x86_vcpu *v, uint32_t msr);
 hv_return_t msr_enable_native(struct x86_vcpu *v, uint32_t msr, bool enable);
+/* The FXSAVE image (512 bytes, little-endian as the architecture defines it
+ * on every host) of the engine's x87/SSE state, and its restore. */
+void x86_fx_capture(struct x86_vcpu *v, uint8_t fx[512]);
+void x86_fx_restore(struct x86_vcpu *v, const uint8_t fx[512]);
 hv_return_t fpstate_read(struct x86_vcpu *v, void *buf, size_t size);
 hv_return_t fpstate_write(struct x86_vcpu *v, const void *buf, size_t size);
 

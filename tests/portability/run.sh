@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Portability proof for the trace format and the replayer.
 #
-# usage: run.sh <source-dir> <scratch-dir> <hello-vmm> <hvtrace>
+# usage: run.sh <source-dir> <scratch-dir> <hello-vmm> <hvtrace> [<seabios-vmm>]
 #
-# Records traces on this host, then replays each of them three times: with
-# the native hvtrace, and with hvtrace cross-built for aarch64 (little-endian)
-# and for s390x (big-endian), both run under qemu-user. Every replay must
+# Records a trace on this host, then replays it and the golden traces (arm64
+# and x86) three times: with the native hvtrace, and with the replayers
+# (hvtrace for arm64 traces, hvtrace-x86 for x86 traces) cross-built for
+# aarch64 (little-endian) and for s390x (big-endian), run under qemu-user. Every replay must
 # print the same "replayed N records, M exits: identical" line and exit 0.
 # A replay with an overridden input must diverge, and all three replayers
 # must print the same divergence report and exit 1.
@@ -20,8 +21,8 @@
 # host tools and no root to install them, or the package mirror unreachable).
 set -uo pipefail
 
-if [[ $# -ne 4 ]]; then
-    echo "usage: $0 <source-dir> <scratch-dir> <hello-vmm> <hvtrace>" >&2
+if [[ $# -ne 4 && $# -ne 5 ]]; then
+    echo "usage: $0 <source-dir> <scratch-dir> <hello-vmm> <hvtrace> [<seabios-vmm>]" >&2
     exit 2
 fi
 SRC=$(cd "$1" && pwd) || exit 2
@@ -29,6 +30,10 @@ mkdir -p "$2" || exit 2
 SCRATCH=$(cd "$2" && pwd)
 HELLO=$(realpath "$3") || exit 2
 HVTRACE=$(realpath "$4") || exit 2
+SEABIOS_VMM=
+[[ $# -eq 5 ]] && { SEABIOS_VMM=$(realpath "$5") || exit 2; }
+SEABIOS_IMAGE=/usr/share/seabios/bios.bin
+SEABIOS_EXITS=30000 # real mode, the switch to 32-bit code, PCI, CMOS, the PIT
 
 MIRROR=${HVMODEL_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -174,13 +179,20 @@ cmake_list() { # <regex for the opening line>: the .c files up to the closing ')
                  f = $i; sub(/\)$/, "", f); sub(/^\$\{CMAKE_CURRENT_SOURCE_DIR\}\//, "", f); print f } }
         on && /\)/ { exit }' "$SRC/CMakeLists.txt"
 }
-mapfile -t SOURCES < <(
+mapfile -t SOURCES_ARM64 < <(
     cmake_list '^set\(HVMODEL_CORE_SOURCES'
     cmake_list '^set\(HVMODEL_ARM64_SOURCES'
     cmake_list '^add_executable\(hvtrace '
     cmake_list '^set\(HVMODEL_REPLAY_ARM64'
 )
-[[ ${#SOURCES[@]} -gt 10 ]] || die "cannot read the hvtrace sources from $SRC/CMakeLists.txt"
+mapfile -t SOURCES_X86 < <(
+    cmake_list '^set\(HVMODEL_CORE_SOURCES'
+    cmake_list '^set\(HVMODEL_X86_SOURCES'
+    cmake_list '^add_executable\(hvtrace-x86 '
+    cmake_list '^set\(HVMODEL_REPLAY_X86'
+)
+[[ ${#SOURCES_ARM64[@]} -gt 10 ]] || die "cannot read the hvtrace sources from $SRC/CMakeLists.txt"
+[[ ${#SOURCES_X86[@]} -gt 10 ]] || die "cannot read the hvtrace-x86 sources from $SRC/CMakeLists.txt"
 VERSION=$(sed -n 's/^project(hvmodel VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
 [[ -n $VERSION ]] || die "cannot read the project version from $SRC/CMakeLists.txt"
 
@@ -194,13 +206,21 @@ stale() { # <obj> <depfile> <flags-file>
     return 1
 }
 
-build_replayer() { # <arch> <triplet>
-    local arch=$1 triplet=$2
-    local sys=$SCRATCH/sysroot-$arch obj=$SCRATCH/obj-$arch
-    local out=$SCRATCH/hvtrace-$arch cc=$triplet-gcc
+# Builds one replayer: <flavour> is arm64 (hvtrace) or x86 (hvtrace-x86); the
+# binary is $SCRATCH/<tool>-<arch>, its objects in $SCRATCH/obj-<arch>-<flavour>.
+build_replayer() { # <arch> <triplet> <flavour>
+    local arch=$1 triplet=$2 flavour=$3
+    local sys=$SCRATCH/sysroot-$arch obj=$SCRATCH/obj-$arch-$flavour
+    local out cc=$triplet-gcc define
+    local -a sources
+    if [[ $flavour == x86 ]]; then
+        out=$SCRATCH/hvtrace-x86-$arch define=HVMODEL_FLAVOR_X86 sources=("${SOURCES_X86[@]}")
+    else
+        out=$SCRATCH/hvtrace-$arch define=HVMODEL_FLAVOR_ARM64 sources=("${SOURCES_ARM64[@]}")
+    fi
     mkdir -p "$obj"
     local -a cflags=(--sysroot="$sys" -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter
-                     -DHVMODEL_FLAVOR_ARM64=1 "-DHVMODEL_VERSION=\"$VERSION\""
+                     "-D$define=1" "-DHVMODEL_VERSION=\"$VERSION\""
                      -I"$SRC/include/hv" -I"$SRC/include/hv/compat" -I"$SRC/model")
     # Rebuild everything when the flags or the compiler change.
     local flags=$obj/flags tmp
@@ -209,7 +229,7 @@ build_replayer() { # <arch> <triplet>
 
     local -a srcs=() objs=()
     local s o
-    for s in "${SOURCES[@]}"; do srcs+=("$SRC/$s"); done
+    for s in "${sources[@]}"; do srcs+=("$SRC/$s"); done
     local -a pids=()
     local nbuilt=0 failed=0 jobs
     jobs=$(nproc 2>/dev/null || echo 2)
@@ -226,7 +246,7 @@ build_replayer() { # <arch> <triplet>
         fi
     done
     for s in "${pids[@]}"; do wait "$s" || failed=1; done
-    [[ $failed -eq 0 ]] || die "$arch: compilation failed"
+    [[ $failed -eq 0 ]] || die "$arch: compilation of the $flavour replayer failed"
     local relink=0 inputs=$obj/link-inputs
     [[ -f $out ]] || relink=1
     # A different set of objects relinks.
@@ -251,7 +271,8 @@ for t in "${TARGETS[@]}"; do
     uv=$(sed -n 's/^Version: *//p' "$pc" 2>/dev/null)
     version_ge "${uv:-0}" "$MIN_UNICORN" ||
         die "$arch: sysroot has Unicorn '${uv:-none}', need >= $MIN_UNICORN"
-    build_replayer "$arch" "$triplet"
+    build_replayer "$arch" "$triplet" arm64
+    build_replayer "$arch" "$triplet" x86
 done
 
 # --- traces --------------------------------------------------------------------
@@ -262,12 +283,20 @@ if ! HVMODEL_TRACE="$SCRATCH/traces/demo.hvt" "$HELLO" >"$SCRATCH/out/demo-recor
     die "recording the demo failed"
 fi
 TRACES=("$SCRATCH/traces/demo.hvt")
+# An x86 recording made here: the first exits of Debian's SeaBIOS.
+if [[ -n $SEABIOS_VMM && -f $SEABIOS_IMAGE ]]; then
+    rm -f "$SCRATCH/traces/seabios.hvt"
+    if ! HVMODEL_TRACE="$SCRATCH/traces/seabios.hvt" SEABIOS_VMM_EXITS=$SEABIOS_EXITS \
+        "$SEABIOS_VMM" "$SEABIOS_IMAGE" >"$SCRATCH/out/seabios-record.out" 2>&1; then
+        cat "$SCRATCH/out/seabios-record.out" >&2
+        die "recording SeaBIOS failed"
+    fi
+    TRACES+=("$SCRATCH/traces/seabios.hvt")
+else
+    log "no seabios-vmm or no $SEABIOS_IMAGE: no SeaBIOS trace"
+fi
 shopt -s nullglob
-# The cross-built replayer holds the arm64 model: it takes the arm64 golden
-# traces (header flavour, u32 at offset 16, = 1).
-for g in "$SRC"/tests/golden/*.hvt; do
-    [[ $(od -An -tu4 -j16 -N4 "$g" | tr -d ' ') == 1 ]] && TRACES+=("$g")
-done
+for g in "$SRC"/tests/golden/*.hvt; do TRACES+=("$g"); done
 shopt -u nullglob
 
 # --- replays ---------------------------------------------------------------
@@ -276,10 +305,18 @@ failed=0
 pass() { passed=$((passed + 1)); printf 'ok   %s\n' "$*"; }
 fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$*"; }
 
-# run_replayer <name> <outfile> args...: runs one replayer, prints its status.
+# The flavour a trace's header names (u32 at offset 16: 1 arm64, 2 x86).
+trace_flavour() { # <trace>
+    [[ $(od -An -tu4 -j16 -N4 "$1" | tr -d ' ') == 2 ]] && echo x86 || echo arm64
+}
+
+# run_replayer <name> <flavour> <outfile> args...: runs one replayer, prints
+# its status. The native hvtrace hands x86 traces to its sibling hvtrace-x86
+# itself; a cross-built replayer is run as the flavour's own binary, since
+# qemu-user does not follow an exec of a foreign binary.
 run_replayer() {
-    local name=$1 outf=$2 rc
-    shift 2
+    local name=$1 flavour=$2 outf=$3 rc
+    shift 3
     case $name in
     native) timeout "$RUN_TIMEOUT" "$HVTRACE" "$@" >"$outf" 2>&1 ;;
     *)
@@ -290,7 +327,8 @@ run_replayer() {
         done
         qemu=$(qemu_for "$qname")
         QEMU_LD_PREFIX="$SCRATCH/sysroot-$arch" timeout "$RUN_TIMEOUT" \
-            "$qemu" -L "$SCRATCH/sysroot-$arch" "$SCRATCH/hvtrace-$arch" "$@" >"$outf" 2>&1
+            "$qemu" -L "$SCRATCH/sysroot-$arch" "$SCRATCH/hvtrace$(
+                [[ $flavour == x86 ]] && echo -x86)-$arch" "$@" >"$outf" 2>&1
         ;;
     esac
     rc=$?
@@ -309,7 +347,7 @@ for trace in "${TRACES[@]}"; do
     ref=$SCRATCH/out/$tname.native.out
     for r in "${REPLAYERS[@]}"; do
         outf=$SCRATCH/out/$tname.$r.out
-        rc=$(run_replayer "$r" "$outf" replay "$trace")
+        rc=$(run_replayer "$r" "$(trace_flavour "$trace")" "$outf" replay "$trace")
         if [[ $rc -ne 0 ]]; then
             fail "$tname: $r replay exited $rc: $(tail -n3 "$outf" | tr '\n' ' ')"
         elif ! grep -qxE 'replayed [0-9]+ records, [0-9]+ exits: identical' "$outf"; then
@@ -329,7 +367,7 @@ ovr=(replay --override "9=0x40010060" "$SCRATCH/traces/demo.hvt")
 ref=$SCRATCH/out/demo-override.native.out
 for r in "${REPLAYERS[@]}"; do
     outf=$SCRATCH/out/demo-override.$r.out
-    rc=$(run_replayer "$r" "$outf" "${ovr[@]}")
+    rc=$(run_replayer "$r" arm64 "$outf" "${ovr[@]}")
     if [[ $rc -ne 1 ]]; then
         fail "demo --override 9: $r exited $rc, want 1: $(head -n3 "$outf" | tr '\n' ' ')"
     elif ! grep -q '^divergence at exit' "$outf"; then
@@ -339,6 +377,26 @@ for r in "${REPLAYERS[@]}"; do
         diff "$ref" "$outf" | head -n 20
     else
         pass "demo --override 9: $r: $(head -n1 "$outf")"
+    fi
+done
+
+# The same for x86: the DOS golden trace with the RIP the VMM set after the
+# first INT 21h (record 57) moved past the next INT: the replay must diverge
+# at exit 2, identically on every host.
+ovr=(replay --override "57=0x109" "$SRC/tests/golden/dos.hvt")
+ref=$SCRATCH/out/dos-override.native.out
+for r in "${REPLAYERS[@]}"; do
+    outf=$SCRATCH/out/dos-override.$r.out
+    rc=$(run_replayer "$r" x86 "$outf" "${ovr[@]}")
+    if [[ $rc -ne 1 ]]; then
+        fail "dos --override 57: $r exited $rc, want 1: $(head -n3 "$outf" | tr '\n' ' ')"
+    elif ! grep -q '^divergence at exit 2 ' "$outf"; then
+        fail "dos --override 57: $r printed no divergence report at exit 2"
+    elif [[ $r != native ]] && ! cmp -s "$ref" "$outf"; then
+        fail "dos --override 57: $r divergence report differs from native:"
+        diff "$ref" "$outf" | head -n 20
+    else
+        pass "dos --override 57: $r: $(head -n1 "$outf")"
     fi
 done
 
