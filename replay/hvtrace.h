@@ -19,6 +19,11 @@ int cmd_diff(int argc, char **argv);   /* hvtrace_diff.c */
 int cmd_stats(int argc, char **argv);  /* hvtrace_stats.c */
 int cmd_export(int argc, char **argv); /* hvtrace_export.c */
 
+/* Runs the sibling program (hvtrace or hvtrace-x86, installed next to this
+ * one) with the same subcommand and arguments, for a trace of the other
+ * flavour (argv[0] is the subcommand). Returns only on failure (status 2). */
+int hvtrace_hand_over(uint32_t flavour, char **argv);
+
 /* Opens a trace, printing the error; 0 or -1. */
 int hvtrace_open(struct hvt_reader *r, const char *path);
 /* After the last hvt_reader_next: reports an error (returns 2) or a torn

@@ -15,15 +15,13 @@
 #include "replay.h"
 #include "replay_flavour.h"
 
-/* Runs the sibling replayer for a trace of the other flavour. Returns only
- * on failure (status 2). */
-static int hand_over(uint32_t flavour, char **argv)
+int hvtrace_hand_over(uint32_t flavour, char **argv)
 {
     const char *name = flavour == HVT_FLAVOUR_X86 ? "hvtrace-x86" : "hvtrace";
     char self[PATH_MAX], path[PATH_MAX + 32];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
     if (n <= 0) {
-        fprintf(stderr, "hvtrace replay: cannot find this program's directory\n");
+        fprintf(stderr, "hvtrace %s: cannot find this program's directory\n", argv[0]);
         return 2;
     }
     self[n] = 0;
@@ -38,7 +36,7 @@ static int hand_over(uint32_t flavour, char **argv)
         args[i] = argv[i - 1];
     args[i] = NULL;
     execv(path, args);
-    fprintf(stderr, "hvtrace replay: the trace is of the %s flavour, replayed by %s: %s\n",
+    fprintf(stderr, "hvtrace %s: the trace is of the %s flavour, replayed by %s: %s\n", argv[0],
             flavour == HVT_FLAVOUR_X86 ? "x86" : "arm64", path, strerror(errno));
     return 2;
 }
@@ -93,7 +91,7 @@ int cmd_replay(int argc, char **argv)
     hvt_reader_close(&rd);
     if (flavour != replay_flavour.trace_flavour &&
         (flavour == HVT_FLAVOUR_ARM64 || flavour == HVT_FLAVOUR_X86) && argc < 62)
-        return hand_over(flavour, argv);
+        return hvtrace_hand_over(flavour, argv);
     struct replay_result res;
     int rc = replay_file(path, &o, &res);
     if (rc == 2)

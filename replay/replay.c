@@ -88,8 +88,8 @@ static void disassemble(struct replay_worker *w, uint64_t pc)
     cs_insn *insn;
     if (cs_disasm(cs, code, len, pc, 1, &insn) == 1) {
         code_hex(arch, insn->bytes, insn->size, hex, sizeof(hex));
-        snprintf(w->disasm, sizeof(w->disasm), "%s  %.31s %.160s", hex, insn->mnemonic,
-                 insn->op_str);
+        snprintf(w->disasm, sizeof(w->disasm), "%s  %.31s%s%.160s", hex, insn->mnemonic,
+                 insn->op_str[0] ? " " : "", insn->op_str);
         cs_free(insn, 1);
     } else {
         code_hex(arch, code, len < 4 ? len : 4, hex, sizeof(hex));
@@ -103,7 +103,8 @@ static int do_job(struct replay_worker *w, const struct hvt_record *r)
     int ret = replay_flavour.vcpu_job(w, r);
     if (ret == HV_SUCCESS && r->type == replay_flavour.exit_type) {
         w->disasm[0] = 0;
-        if (!exit_matches(r, w)) /* only for the report: it needs the owner thread */
+        /* For the report (or every exit when asked): the owner thread reads. */
+        if (w->disasm_every || !exit_matches(r, w))
             disassemble(w, hvt_get64(w->got + REPLAY_EXIT_PC));
     }
     return ret;
@@ -277,7 +278,7 @@ static int create_vm(struct replay *rp)
     return rc;
 }
 
-static int step(struct replay *rp, const struct hvt_record *in)
+static int apply(struct replay *rp, const struct hvt_record *in)
 {
     struct hvt_record copy = *in, *r = &copy;
     uint8_t patched[16];
@@ -366,6 +367,19 @@ static int step(struct replay *rp, const struct hvt_record *in)
     return 0;
 }
 
+/* One record, then the caller's look at it. */
+static int step(struct replay *rp, const struct hvt_record *in)
+{
+    int rc = apply(rp, in);
+    if (rc || !rp->opts->on_record)
+        return rc;
+    const char *disasm = NULL;
+    if (in->type == replay_flavour.exit_type) /* apply() checked the vCPU id */
+        disasm = rp->workers[hvt_get32(in->payload)].disasm;
+    rp->opts->on_record(rp->opts->ctx, in, disasm);
+    return 0;
+}
+
 static void teardown(struct replay *rp)
 {
     if (rp->main_vcpu >= 0) {
@@ -407,6 +421,8 @@ int replay_file(const char *path, const struct replay_opts *opts, struct replay_
     rp->main_vcpu = -1;
     rp->res = res;
     rp->log = rp->opts->log ? rp->opts->log : stderr;
+    for (uint32_t i = 0; i < MAX_VCPUS; i++)
+        rp->workers[i].disasm_every = rp->opts->on_record != NULL;
     int rc = 0;
     if (hvt_reader_open_file(&rp->rd, path) != 0) {
         snprintf(res->error, sizeof(res->error), "%s", rp->rd.err);

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct hvt_record;
+
 struct replay_opts {
     const char *record_path; /* record the replay itself to this trace (NULL: no) */
     unsigned progress_every; /* print progress every N exits to `log` (0: never) */
@@ -21,6 +23,11 @@ struct replay_opts {
      * override_value instead of the recorded value (has_override). */
     bool has_override;
     uint64_t override_seq, override_value;
+    /* Called for every record replayed without divergence, in trace order;
+     * for an exit with the instruction at the replayed PC (Capstone text,
+     * or a note when the memory is not readable), otherwise with NULL. */
+    void (*on_record)(void *ctx, const struct hvt_record *r, const char *disasm);
+    void *ctx;
 };
 
 struct replay_result {

@@ -37,6 +37,7 @@ struct replay_worker {
     int ret;                      /* hv_return_t of the last job */
     uint8_t got[REPLAY_EXIT_MAX]; /* the replayed exit, as a record payload */
     char disasm[256];
+    bool disasm_every; /* disassemble at every exit, not only a divergence */
 };
 
 struct replay_field {

@@ -94,6 +94,18 @@ check "dump --vcpu 0 --from 0 --to 5 prints exactly vCPU 0's records 3..5" \
     test "$(awk '{print $1 ":" $3}' dump_v0.txt | tr '\n' ' ')" = \
     "3:VCPU_CREATE 4:SET_REG 5:SET_REG "
 
+# --disasm replays the trace and shows the instruction at PC under each exit:
+# the 139 UART stores are one `strb w1, [x2]`, and the WFI exit is at `wfi`.
+"$HVTRACE" dump --disasm --type EXIT a.hvt >dump_disasm.txt
+check "dump --disasm keeps the $EXITS EXIT lines" test "$(grep -c ' EXIT ' dump_disasm.txt)" -eq $EXITS
+check "dump --disasm shows the UART store at each of the $DATA_ABORTS data aborts" \
+    test "$(grep -c 'pc 0x[0-9a-f]*: 39000041  strb w1, \[x2\]$' dump_disasm.txt)" -eq $DATA_ABORTS
+check "dump --disasm shows the WFI" grep -q 'pc 0x[0-9a-f]*: d503207f  wfi$' dump_disasm.txt
+# An x86 trace is handed to hvtrace-x86: the DOS demo's three INT 21h calls.
+"$HVTRACE" dump --disasm --type EXIT_X86 "$SRC/tests/golden/dos.hvt" >dump_dos.txt
+check "dump --disasm on an x86 trace shows each INT 21h at its RIP" \
+    test "$(grep -c 'rip 0x[0-9a-f]*: cd21  int 0x21$' dump_dos.txt)" -eq 3
+
 # ---- replay ----
 check "replay exits 0" test "$(status "$HVTRACE" replay a.hvt)" = 0
 check "replay says identical" grep -q "identical" out.txt
