@@ -20,7 +20,7 @@ ARCHIVE_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 BOOKWORM_PKGS=(
   build-essential cmake ninja-build pkg-config libcmocka-dev lcov
   binutils-aarch64-linux-gnu clang clang-format valgrind python3 xxd git
-  seabios
+  seabios libfdt-dev zlib1g-dev debian-archive-keyring
 )
 # Packages taken from forky, and only these.
 FORKY_PKGS=(libunicorn-dev libunicorn2t64 libcapstone-dev libcapstone5)
