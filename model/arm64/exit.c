@@ -119,11 +119,56 @@ static uint32_t s2_fsc(struct a64_vcpu *v, uint64_t ipa)
     return 0x04 + stage2_fault_level(s, ipa);
 }
 
+/* Does the load/store d (decoded at its PC) touch guest-physical addr? */
+static bool access_covers(struct a64_vcpu *v, const struct a64_ldst *d, uint64_t addr, bool mmu)
+{
+    uint64_t last = d->va + (d->size ? d->size - 1 : 0);
+    if (!mmu)
+        return addr >= d->va && addr <= last;
+    uint64_t va[2] = {d->va, last & ~0xfffull};
+    for (int i = 0; i < ((d->va >> 12) != (last >> 12) ? 2 : 1); i++) {
+        struct a64_walk w;
+        enum a64_walk_status st =
+            walk(v, va[i], d->wnr ? A64_ACC_WRITE : A64_ACC_READ, d->unpriv, &w);
+        if (st == A64_WALK_S2_PTW && (w.ptw_ipa >> 3) == (addr >> 3))
+            return true;
+        if (st == A64_WALK_OK && (w.pa >> 12) == (addr >> 12))
+            return true;
+    }
+    return false;
+}
+
+/* The PC of the load/store that faulted on addr. Inside this hook the
+ * engine's PC can still name an earlier instruction of the block (seen with
+ * the MMU on: up to four instructions behind in Linux's MMIO accessors);
+ * the registers are current. The faulting access is the first load/store
+ * from that PC to the end of the block whose access covers addr. */
+static uint64_t fault_pc(struct a64_vcpu *v, uint64_t pc, uint64_t addr)
+{
+    bool mmu = mmu_on(v);
+    uint64_t end = v->blk_pc + 4u * v->blk_len;
+    if (pc < v->blk_pc || pc >= end)
+        end = pc + 4; /* not in the block the model knows: trust the engine */
+    for (uint64_t p = pc; p < end; p += 4) {
+        uint32_t insn;
+        struct a64_gprs r;
+        struct a64_ldst d;
+        if (!a64_fetch_insn(v, p, &insn))
+            break;
+        read_gprs(v, &r, p, insn);
+        if (a64_decode_ldst(insn, &r, &d) && access_covers(v, &d, addr, mmu))
+            return p;
+    }
+    return pc;
+}
+
 bool a64_mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
                         void *user)
 {
     struct a64_vcpu *v = user;
     uint64_t pc = a64_pc(v);
+    if (type != UC_MEM_FETCH_UNMAPPED && type != UC_MEM_FETCH_PROT)
+        pc = fault_pc(v, pc, addr);
     a64_commit(v, pc);
 
     /* The VMM changed the table while we ran: resync and retry at pc. */

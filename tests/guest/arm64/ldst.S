@@ -21,6 +21,17 @@
 _start:
     b .
 
+/* ---- the access after other instructions of its block (the shape of
+ * Linux's MMIO accessors): the exit describes the load, not the block's
+ * first instruction ---- */
+CASE mid_block_ldr_w2_x3
+    sub x3, x0, #0x20
+    mov w4, #0
+    add x3, x3, #0x20
+    mov w6, #0
+    ldr w2, [x3]
+    hvc #MISSED
+
 /* ---- single register, base only: ISV = 1 ---- */
 CASE str_w1_x0
     str w1, [x0]
