@@ -866,7 +866,7 @@ static void ept_violation(struct x86_vcpu *v)
     v->vmcs_fresh = false;
     uint32_t prot = 0;
     pthread_mutex_lock(&vm_lock);
-    const struct s2_entry *e = stage2_lookup(&v->base.vm->s2, v->mem_gpa);
+    const struct s2_entry *e = stage2_lookup(vcpu_s2(&v->base), v->mem_gpa);
     if (e)
         prot = e->prot;
     pthread_mutex_unlock(&vm_lock);
