@@ -742,6 +742,7 @@ static void soft_int(struct x86_vcpu *v)
         return;
     }
     x86_queue_event(v, info, 0, len, 0);
+    v->event_retires = true;
     v->stop = X86_STOP_DELIVER;
     uc_emu_stop(v->base.uc);
 }
