@@ -30,6 +30,12 @@ void hvm_assert_fail(const char *cond, const char *file, int line, const char *f
 
 #define HVM_MAX_VCPUS 64u
 
+/* Guest-physical address spaces (the x86 flavour's hv_vm_space_*): space 0
+ * is the default every vCPU starts in and the only one arm64 uses; each
+ * space is its own stage-2/EPT table. HV_CAP_ADDRSPACEMAX reports this
+ * count, the default space included (hvmodel's choice, docs/x86.md). */
+#define HVM_MAX_SPACES 8u
+
 /* Virtual time: CNTVCT/mach_absolute_time tick at 24 MHz as on Apple silicon,
  * and one tick is HVM_INSNS_PER_TICK retired guest instructions (a 960 MHz
  * virtual CPU retiring one instruction per cycle). */
@@ -73,6 +79,8 @@ struct hvm_vcpu {
     atomic_int state;     /* enum hvm_vcpu_state */
     atomic_bool s2_dirty; /* the stage-2 table changed since this engine synced */
     uint64_t s2_gen;      /* stage-2 generation this engine reflects */
+    uint32_t space;       /* the address space the vCPU runs in (owner thread; vm_lock) */
+    bool s2_remap;        /* moved to another space: the next sync maps it afresh */
 
     /* Guest pages the VMM wrote: translated code for them must go (vm_lock). */
     atomic_bool code_dirty;
@@ -90,7 +98,8 @@ struct hvm_vm {
     pthread_mutex_t lock; /* vCPU table, stage-2 table, clock advance */
     const struct hvm_arch_ops *ops;
     struct hvm_vm_params params;
-    struct stage2 s2;
+    struct stage2 s2;                      /* the default space */
+    struct stage2 *spaces[HVM_MAX_SPACES]; /* [0] = &s2; NULL: no such space */
     struct hvm_vcpu *vcpus[HVM_MAX_VCPUS];
     uint32_t nvcpus;
     uint32_t insns_per_tick;
@@ -105,6 +114,16 @@ hv_return_t vm_destroy(void);
 hv_return_t vm_map(void *host, uint64_t gpa, uint64_t size, uint32_t prot);
 hv_return_t vm_unmap(uint64_t gpa, uint64_t size);
 hv_return_t vm_protect(uint64_t gpa, uint64_t size, uint32_t prot);
+/* The same in a given address space (HV_BAD_ARGUMENT if it does not exist). */
+hv_return_t vm_map_space(uint32_t space, void *host, uint64_t gpa, uint64_t size, uint32_t prot);
+hv_return_t vm_unmap_space(uint32_t space, uint64_t gpa, uint64_t size);
+hv_return_t vm_protect_space(uint32_t space, uint64_t gpa, uint64_t size, uint32_t prot);
+/* A new, empty address space: the lowest free id (HV_NO_RESOURCES when all
+ * HVM_MAX_SPACES exist). */
+hv_return_t vm_space_create(uint32_t *space);
+/* Frees a space and its mappings: HV_BAD_ARGUMENT for the default space or
+ * one that does not exist, HV_BUSY while a vCPU is in it. */
+hv_return_t vm_space_destroy(uint32_t space);
 /* Run entry: picks up guest pages the VMM wrote since the last run (records
  * them when tracing) and queues their translated code for invalidation on
  * every vCPU; then drops this vCPU's queued code. Owner thread only. */
@@ -127,6 +146,15 @@ hv_return_t vcpu_kick(const uint64_t *ids, uint32_t count);
 /* Brings the engine's memory map in line with the stage-2 table. Owner only,
  * never while the engine runs except from inside one of its hooks. */
 hv_return_t vcpu_sync_memory(struct hvm_vcpu *vcpu);
+/* Moves the vCPU (owner thread) to another address space; its engine maps
+ * that space at the next run. HV_BAD_ARGUMENT if the space does not exist. */
+hv_return_t vcpu_set_space(struct hvm_vcpu *vcpu, uint32_t space);
+/* The table of the space the vCPU is in (owner thread: stable while it owns
+ * the vCPU, as a space in use cannot be destroyed). */
+static inline struct stage2 *vcpu_s2(const struct hvm_vcpu *vcpu)
+{
+    return vcpu->vm->spaces[vcpu->space];
+}
 /* Recomputes stop_at from `deadline` without losing a concurrent kick. */
 void vcpu_arm_stop(struct hvm_vcpu *vcpu, uint64_t deadline);
 

@@ -132,31 +132,57 @@ void rec_abandon(const char *why)
     pthread_mutex_unlock(&rec_lock);
 }
 
+/* The first use of a region: REGION, then its current content (zero pages
+ * skipped). */
+static void rec_region(uint32_t region, const uint8_t *region_base, uint64_t region_size)
+{
+    uint8_t b[12];
+    hvt_put32(b, region);
+    hvt_put64(b + 4, region_size);
+    emit(HVT_REGION, b, 12);
+    /* Pages never touched read as zero and are not recorded (nor read,
+     * which would make the kernel allocate them). */
+    static const uint8_t zero[4096];
+    size_t pg = memtrack_page_size();
+    const uint8_t *in_use = memtrack_region_content(region);
+    for (uint64_t off = 0; off < region_size; off += sizeof(zero))
+        if ((!in_use || in_use[off / pg]) && memcmp(region_base + off, zero, sizeof(zero)))
+            rec_mem(region, off, region_base + off, sizeof(zero));
+}
+
 void rec_map(uint64_t gpa, uint64_t size, uint32_t prot, uint32_t region, uint64_t offset,
              bool new_region, const uint8_t *region_base, uint64_t region_size)
 {
     if (!rec_active())
         return;
+    if (new_region)
+        rec_region(region, region_base, region_size);
     uint8_t b[32];
-    if (new_region) {
-        hvt_put32(b, region);
-        hvt_put64(b + 4, region_size);
-        emit(HVT_REGION, b, 12);
-        /* The region's content now: pages never touched read as zero and are
-         * not recorded (nor read, which would make the kernel allocate them). */
-        static const uint8_t zero[4096];
-        size_t pg = memtrack_page_size();
-        const uint8_t *in_use = memtrack_region_content(region);
-        for (uint64_t off = 0; off < region_size; off += sizeof(zero))
-            if ((!in_use || in_use[off / pg]) && memcmp(region_base + off, zero, sizeof(zero)))
-                rec_mem(region, off, region_base + off, sizeof(zero));
-    }
     hvt_put64(b, gpa);
     hvt_put64(b + 8, size);
     hvt_put32(b + 16, prot);
     hvt_put32(b + 20, region);
     hvt_put64(b + 24, offset);
     emit(HVT_MAP, b, sizeof(b));
+}
+
+void rec_space_memory(uint32_t space, uint16_t op, uint64_t gpa, uint64_t size, uint32_t prot,
+                      uint32_t region, uint64_t offset, bool new_region, const uint8_t *region_base,
+                      uint64_t region_size)
+{
+    if (!rec_active())
+        return;
+    if (new_region)
+        rec_region(region, region_base, region_size);
+    uint8_t b[40];
+    hvt_put32(b, space);
+    hvt_put32(b + 4, op);
+    hvt_put64(b + 8, gpa);
+    hvt_put64(b + 16, size);
+    hvt_put32(b + 24, prot);
+    hvt_put32(b + 28, region);
+    hvt_put64(b + 32, offset);
+    emit(HVT_SPACE_MEMORY, b, sizeof(b));
 }
 
 void rec_unmap(uint64_t gpa, uint64_t size)
@@ -241,6 +267,13 @@ void rec_vcpu_bytes16(uint16_t type, uint32_t vcpu, uint32_t a, const uint8_t v[
     hvt_put32(b + 4, a);
     memcpy(b + 8, v, 16);
     emit(type, b, 24);
+}
+
+void rec_u32(uint16_t type, uint32_t a)
+{
+    uint8_t b[4];
+    hvt_put32(b, a);
+    emit(type, b, 4);
 }
 
 void rec_u64(uint16_t type, uint64_t a)

@@ -29,6 +29,13 @@ void rec_vm_destroyed(void);
 void rec_map(uint64_t gpa, uint64_t size, uint32_t prot, uint32_t region, uint64_t offset,
              bool new_region, const uint8_t *region_base, uint64_t region_size);
 void rec_unmap(uint64_t gpa, uint64_t size);
+/* A map, unmap or protect (op HVT_MAP, HVT_UNMAP, HVT_PROTECT) in an address
+ * space other than the default (SPACE_MEMORY); a map of a new region
+ * records the region first, as rec_map. Unmap: prot, region, offset 0;
+ * protect: region, offset 0. */
+void rec_space_memory(uint32_t space, uint16_t op, uint64_t gpa, uint64_t size, uint32_t prot,
+                      uint32_t region, uint64_t offset, bool new_region, const uint8_t *region_base,
+                      uint64_t region_size);
 void rec_protect(uint64_t gpa, uint64_t size, uint32_t prot);
 /* A page the VMM wrote (from the run-entry collection). */
 void rec_mem(uint32_t region, uint64_t offset, const uint8_t *data, uint32_t len);
@@ -42,6 +49,7 @@ void rec_vcpu_u32_u64(uint16_t type, uint32_t vcpu, uint32_t a, uint64_t b);
 void rec_vcpu_u32_u32(uint16_t type, uint32_t vcpu, uint32_t a, uint32_t b);
 void rec_vcpu_u64(uint16_t type, uint32_t vcpu, uint64_t a);
 void rec_vcpu_bytes16(uint16_t type, uint32_t vcpu, uint32_t a, const uint8_t b[16]);
+void rec_u32(uint16_t type, uint32_t a);
 void rec_u64(uint16_t type, uint64_t a);
 /* SET_FPSTATE: len bytes (at most HVT_FPSTATE_MAX). */
 void rec_vcpu_blob(uint16_t type, uint32_t vcpu, const void *data, uint32_t len);

@@ -1,7 +1,7 @@
 /*
  * vcpu.c — vCPU slots and thread ownership, the engine each vCPU owns, the
- * cross-thread kick (hv_vcpus_exit) and the resync of an engine's memory map
- * with the stage-2 table.
+ * cross-thread kick (hv_vcpus_exit), the address space a vCPU runs in, and
+ * the resync of an engine's memory map with that space's stage-2 table.
  *
  * Apple's rules: a vCPU belongs to the thread that created it, a thread owns
  * at most one vCPU, and only hv_vcpus_exit may be called from other threads.
@@ -21,7 +21,7 @@ static _Thread_local struct hvm_vcpu *this_thread_vcpu;
 
 static hv_return_t map_all(struct hvm_vcpu *v)
 {
-    const struct stage2 *s = &v->vm->s2;
+    const struct stage2 *s = vcpu_s2(v);
     for (size_t i = 0; i < s->n; i++) {
         const struct s2_entry *e = &s->e[i];
         if (uc_mem_map_ptr(v->uc, e->gpa, e->size, e->prot, e->engine) != UC_ERR_OK)
@@ -178,19 +178,48 @@ static hv_return_t remap_all(struct hvm_vcpu *v)
     uint32_t count = 0;
     if (uc_mem_regions(v->uc, &regions, &count) != UC_ERR_OK)
         return HV_ERROR;
+    /* Guest-physical memory only: a flavour's private pages sit above the
+     * guest-physical width (x86.h) and stay. */
+    uint64_t top = 1ull << v->vm->params.ipa_bits;
     for (uint32_t i = 0; i < count; i++)
-        uc_mem_unmap(v->uc, regions[i].begin, regions[i].end - regions[i].begin + 1);
+        if (regions[i].begin < top)
+            uc_mem_unmap(v->uc, regions[i].begin, regions[i].end - regions[i].begin + 1);
     uc_free(regions);
     return map_all(v);
+}
+
+hv_return_t vcpu_set_space(struct hvm_vcpu *v, uint32_t space)
+{
+    hv_return_t ret = HV_SUCCESS;
+    pthread_mutex_lock(&vm_lock);
+    if (space >= HVM_MAX_SPACES || !v->vm->spaces[space]) {
+        ret = HV_BAD_ARGUMENT;
+    } else {
+        if (space != v->space) {
+            v->space = space;
+            v->s2_remap = true;
+            atomic_store(&v->s2_dirty, true);
+        }
+        rec_vcpu_u32(HVT_SET_SPACE, v->id, space);
+    }
+    pthread_mutex_unlock(&vm_lock);
+    return ret;
 }
 
 hv_return_t vcpu_sync_memory(struct hvm_vcpu *v)
 {
     hv_return_t ret = HV_SUCCESS;
     pthread_mutex_lock(&vm_lock);
-    struct stage2 *s = &v->vm->s2;
+    struct stage2 *s = vcpu_s2(v);
     atomic_store(&v->s2_dirty, false);
-    if (v->s2_gen < s->log_base) {
+    if (v->s2_remap) {
+        /* Another space: its whole map, and no code translated from the
+         * old one (translations are keyed by guest-physical address). */
+        v->s2_remap = false;
+        ret = remap_all(v);
+        v->vm->ops->flush_code(v, NULL, 0, true);
+        uc_ctl_flush_tlb(v->uc);
+    } else if (v->s2_gen < s->log_base) {
         ret = remap_all(v);
     } else {
         for (uint64_t g = v->s2_gen; g < stage2_gen(s); g++) {
@@ -201,11 +230,13 @@ hv_return_t vcpu_sync_memory(struct hvm_vcpu *v)
         }
         v->s2_gen = stage2_gen(s);
     }
-    /* Drop the log every engine has seen. */
+    /* Drop the log every engine in this space has seen. */
     uint64_t min_gen = stage2_gen(s);
-    for (uint32_t i = 0; i < HVM_MAX_VCPUS; i++)
-        if (v->vm->vcpus[i] && v->vm->vcpus[i]->s2_gen < min_gen)
-            min_gen = v->vm->vcpus[i]->s2_gen;
+    for (uint32_t i = 0; i < HVM_MAX_VCPUS; i++) {
+        const struct hvm_vcpu *o = v->vm->vcpus[i];
+        if (o && o->space == v->space && !o->s2_remap && o->s2_gen < min_gen)
+            min_gen = o->s2_gen;
+    }
     stage2_log_trim(s, min_gen);
     pthread_mutex_unlock(&vm_lock);
     return ret;

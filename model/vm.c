@@ -1,6 +1,8 @@
 /*
- * vm.c — the process's single VM: creation and destruction, and the
- * map/unmap/protect operations on its stage-2 table. One lock (vm_lock)
+ * vm.c — the process's single VM: creation and destruction, its address
+ * spaces (space 0, the default, and the x86 flavour's extra ones, each its
+ * own stage-2/EPT table), and the map/unmap/protect operations on them. One
+ * lock (vm_lock)
  * serialises every change to the VM, its vCPU table and its table; vCPU
  * threads take it only at faults and memory resyncs, never per instruction.
  */
@@ -39,6 +41,7 @@ hv_return_t vm_create(const struct hvm_arch_ops *ops, const struct hvm_vm_params
     vm->params = *p;
     vm->insns_per_tick = next_insns_per_tick;
     stage2_init(&vm->s2, p->granule, p->ipa_bits);
+    vm->spaces[0] = &vm->s2;
     atomic_store_explicit(&the_vm, vm, memory_order_release);
     rec_vm_created(vm, ops->trace_flavour);
 out:
@@ -59,6 +62,12 @@ hv_return_t vm_destroy(void)
         atomic_store_explicit(&the_vm, NULL, memory_order_release);
         rec_vm_destroyed();
         memtrack_reset();
+        for (uint32_t i = 1; i < HVM_MAX_SPACES; i++) {
+            if (vm->spaces[i]) {
+                stage2_fini(vm->spaces[i]);
+                free(vm->spaces[i]);
+            }
+        }
         stage2_fini(&vm->s2);
         free(vm);
     }
@@ -75,13 +84,13 @@ static hv_return_t s2_status(enum s2_err err)
     }
 }
 
-/* Tells every vCPU its engine's memory map is stale; a running one stops at
- * its next block boundary, resyncs and goes on without an exit. */
-static void mark_vcpus_stale(struct hvm_vm *vm)
+/* Tells every vCPU in `space` its engine's memory map is stale; a running
+ * one stops at its next block boundary, resyncs and goes on without an exit. */
+static void mark_vcpus_stale(struct hvm_vm *vm, uint32_t space)
 {
     for (uint32_t i = 0; i < HVM_MAX_VCPUS; i++) {
         struct hvm_vcpu *v = vm->vcpus[i];
-        if (!v)
+        if (!v || v->space != space)
             continue;
         atomic_store(&v->s2_dirty, true);
         if (atomic_load(&v->state) == HVM_VCPU_RUNNING)
@@ -89,14 +98,23 @@ static void mark_vcpus_stale(struct hvm_vm *vm)
     }
 }
 
-hv_return_t vm_map(void *host, uint64_t gpa, uint64_t size, uint32_t prot)
+/* The table of an existing space, or NULL (vm_lock held). */
+static struct stage2 *space_of(struct hvm_vm *vm, uint32_t space)
+{
+    return space < HVM_MAX_SPACES ? vm->spaces[space] : NULL;
+}
+
+hv_return_t vm_map_space(uint32_t space, void *host, uint64_t gpa, uint64_t size, uint32_t prot)
 {
     hv_return_t ret;
     pthread_mutex_lock(&vm_lock);
     struct hvm_vm *vm = vm_current();
+    struct stage2 *s = vm ? space_of(vm, space) : NULL;
     if (!vm) {
         ret = HV_NO_DEVICE;
-    } else if ((ret = s2_status(stage2_check_map(&vm->s2, host, gpa, size, prot))) == HV_SUCCESS) {
+    } else if (!s) {
+        ret = HV_BAD_ARGUMENT;
+    } else if ((ret = s2_status(stage2_check_map(s, host, gpa, size, prot))) == HV_SUCCESS) {
         /* The engines get an alias of the VMM's memory so that the VMM's
          * writes can be tracked (memtrack.h); without one they use host. */
         uint8_t *engine = host, *base;
@@ -110,30 +128,45 @@ hv_return_t vm_map(void *host, uint64_t gpa, uint64_t size, uint32_t prot)
             if (rec_active())
                 rec_abandon("guest memory the model cannot track was mapped");
         }
-        ret = s2_status(stage2_map(&vm->s2, host, engine, gpa, size, prot));
+        ret = s2_status(stage2_map(s, host, engine, gpa, size, prot));
         if (ret == HV_SUCCESS) {
-            mark_vcpus_stale(vm);
-            if (tracked && memtrack_region(region, &base, &region_size))
-                rec_map(gpa, size, prot, region, offset, created, base, region_size);
+            mark_vcpus_stale(vm, space);
+            if (tracked && memtrack_region(region, &base, &region_size)) {
+                if (space == 0)
+                    rec_map(gpa, size, prot, region, offset, created, base, region_size);
+                else
+                    rec_space_memory(space, HVT_MAP, gpa, size, prot, region, offset, created, base,
+                                     region_size);
+            }
         }
     }
     pthread_mutex_unlock(&vm_lock);
     return ret;
 }
 
-static hv_return_t vm_change(bool unmap, uint64_t gpa, uint64_t size, uint32_t prot)
+hv_return_t vm_map(void *host, uint64_t gpa, uint64_t size, uint32_t prot)
+{
+    return vm_map_space(0, host, gpa, size, prot);
+}
+
+static hv_return_t vm_change(uint32_t space, bool unmap, uint64_t gpa, uint64_t size, uint32_t prot)
 {
     hv_return_t ret;
     pthread_mutex_lock(&vm_lock);
     struct hvm_vm *vm = vm_current();
+    struct stage2 *s = vm ? space_of(vm, space) : NULL;
     if (!vm) {
         ret = HV_NO_DEVICE;
+    } else if (!s) {
+        ret = HV_BAD_ARGUMENT;
     } else {
-        ret = s2_status(unmap ? stage2_unmap(&vm->s2, gpa, size)
-                              : stage2_protect(&vm->s2, gpa, size, prot));
+        ret = s2_status(unmap ? stage2_unmap(s, gpa, size) : stage2_protect(s, gpa, size, prot));
         if (ret == HV_SUCCESS) {
-            mark_vcpus_stale(vm);
-            if (unmap)
+            mark_vcpus_stale(vm, space);
+            if (space != 0)
+                rec_space_memory(space, unmap ? HVT_UNMAP : HVT_PROTECT, gpa, size,
+                                 unmap ? 0 : prot, 0, 0, false, NULL, 0);
+            else if (unmap)
                 rec_unmap(gpa, size);
             else
                 rec_protect(gpa, size, prot);
@@ -145,19 +178,78 @@ static hv_return_t vm_change(bool unmap, uint64_t gpa, uint64_t size, uint32_t p
 
 hv_return_t vm_unmap(uint64_t gpa, uint64_t size)
 {
-    return vm_change(true, gpa, size, 0);
+    return vm_change(0, true, gpa, size, 0);
 }
 
 hv_return_t vm_protect(uint64_t gpa, uint64_t size, uint32_t prot)
 {
-    return vm_change(false, gpa, size, prot);
+    return vm_change(0, false, gpa, size, prot);
+}
+
+hv_return_t vm_unmap_space(uint32_t space, uint64_t gpa, uint64_t size)
+{
+    return vm_change(space, true, gpa, size, 0);
+}
+
+hv_return_t vm_protect_space(uint32_t space, uint64_t gpa, uint64_t size, uint32_t prot)
+{
+    return vm_change(space, false, gpa, size, prot);
+}
+
+hv_return_t vm_space_create(uint32_t *space)
+{
+    hv_return_t ret = HV_SUCCESS;
+    pthread_mutex_lock(&vm_lock);
+    struct hvm_vm *vm = vm_current();
+    uint32_t id = 1;
+    while (vm && id < HVM_MAX_SPACES && vm->spaces[id])
+        id++;
+    struct stage2 *s = NULL;
+    if (!vm)
+        ret = HV_NO_DEVICE;
+    else if (id == HVM_MAX_SPACES || !(s = calloc(1, sizeof(*s))))
+        ret = HV_NO_RESOURCES;
+    else if (stage2_init(s, vm->params.granule, vm->params.ipa_bits) != 0) {
+        free(s);
+        ret = HV_NO_RESOURCES;
+    } else {
+        vm->spaces[id] = s;
+        *space = id;
+        rec_u32(HVT_SPACE_CREATE, id);
+    }
+    pthread_mutex_unlock(&vm_lock);
+    return ret;
+}
+
+hv_return_t vm_space_destroy(uint32_t space)
+{
+    hv_return_t ret = HV_SUCCESS;
+    pthread_mutex_lock(&vm_lock);
+    struct hvm_vm *vm = vm_current();
+    if (!vm) {
+        ret = HV_NO_DEVICE;
+    } else if (space == 0 || !space_of(vm, space)) {
+        ret = HV_BAD_ARGUMENT;
+    } else {
+        for (uint32_t i = 0; i < HVM_MAX_VCPUS; i++)
+            if (vm->vcpus[i] && vm->vcpus[i]->space == space)
+                ret = HV_BUSY;
+        if (ret == HV_SUCCESS) {
+            stage2_fini(vm->spaces[space]);
+            free(vm->spaces[space]);
+            vm->spaces[space] = NULL;
+            rec_u32(HVT_SPACE_DESTROY, space);
+        }
+    }
+    pthread_mutex_unlock(&vm_lock);
+    return ret;
 }
 
 /* A VMM-written host page: every guest-physical page mapping it loses its
  * translated code on every vCPU. */
-static void queue_code_invalidation_only(struct hvm_vm *vm, const uint8_t *data)
+static void queue_space_invalidation(struct hvm_vm *vm, uint32_t space, const uint8_t *data)
 {
-    const struct stage2 *s = &vm->s2;
+    const struct stage2 *s = vm->spaces[space];
     for (size_t i = 0; i < s->n; i++) {
         const struct s2_entry *e = &s->e[i];
         if (data < e->host || data >= e->host + e->size)
@@ -165,7 +257,7 @@ static void queue_code_invalidation_only(struct hvm_vm *vm, const uint8_t *data)
         uint64_t gpa = e->gpa + (uint64_t)(data - e->host);
         for (uint32_t c = 0; c < HVM_MAX_VCPUS; c++) {
             struct hvm_vcpu *v = vm->vcpus[c];
-            if (!v)
+            if (!v || v->space != space)
                 continue;
             if (v->inval_n < HVM_INVAL_MAX)
                 v->inval[v->inval_n++] = gpa;
@@ -176,6 +268,13 @@ static void queue_code_invalidation_only(struct hvm_vm *vm, const uint8_t *data)
                 atomic_store(&v->stop_at, 0);
         }
     }
+}
+
+static void queue_code_invalidation_only(struct hvm_vm *vm, const uint8_t *data)
+{
+    for (uint32_t sp = 0; sp < HVM_MAX_SPACES; sp++)
+        if (vm->spaces[sp])
+            queue_space_invalidation(vm, sp, data);
 }
 
 static void queue_code_invalidation(void *opaque, uint32_t region, uint64_t offset,

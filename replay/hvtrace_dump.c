@@ -208,6 +208,23 @@ void hvtrace_describe(const struct hvt_record *r, char *buf, size_t n)
     case HVT_SET_APIC_ADDRESS:
         snprintf(buf, n, "vcpu %u gpa 0x%" PRIx64, hvt_get32(p), hvt_get64(p + 4));
         break;
+    case HVT_SPACE_CREATE:
+    case HVT_SPACE_DESTROY: snprintf(buf, n, "space %u", hvt_get32(p)); break;
+    case HVT_SET_SPACE: snprintf(buf, n, "vcpu %u space %u", hvt_get32(p), hvt_get32(p + 4)); break;
+    case HVT_SPACE_MEMORY: {
+        uint32_t op = hvt_get32(p + 4);
+        int k = snprintf(buf, n, "space %u %s ipa 0x%" PRIx64 " size 0x%" PRIx64, hvt_get32(p),
+                         hvt_type_name((uint16_t)op) ? hvt_type_name((uint16_t)op) : "?",
+                         hvt_get64(p + 8), hvt_get64(p + 16));
+        uint32_t prot = hvt_get32(p + 24);
+        if (k > 0 && (size_t)k < n && op != HVT_UNMAP)
+            k += snprintf(buf + k, n - (size_t)k, " prot %c%c%c", prot & 1 ? 'r' : '-',
+                          prot & 2 ? 'w' : '-', prot & 4 ? 'x' : '-');
+        if (k > 0 && (size_t)k < n && op == HVT_MAP)
+            snprintf(buf + k, n - (size_t)k, " region %u +0x%" PRIx64, hvt_get32(p + 28),
+                     hvt_get64(p + 32));
+        break;
+    }
     case HVT_EXIT_X86: {
         int k = snprintf(buf, n,
                          "vcpu %u %s qual 0x%" PRIx64 " gla 0x%" PRIx64 " gpa 0x%" PRIx64

@@ -212,6 +212,16 @@ static void remember(struct replay *rp, const struct hvt_record *r)
                  (unsigned long long)hvt_get64(p), (unsigned long long)hvt_get64(p + 8),
                  hvt_get32(p + 16));
         break;
+    case HVT_SPACE_CREATE:
+    case HVT_SPACE_DESTROY: snprintf(s + n, 128 - (size_t)n, " space %u", hvt_get32(p)); break;
+    case HVT_SET_SPACE:
+        snprintf(s + n, 128 - (size_t)n, " vcpu %u space %u", hvt_get32(p), hvt_get32(p + 4));
+        break;
+    case HVT_SPACE_MEMORY:
+        snprintf(s + n, 128 - (size_t)n, " space %u op %u ipa 0x%llx size 0x%llx", hvt_get32(p),
+                 hvt_get32(p + 4), (unsigned long long)hvt_get64(p + 8),
+                 (unsigned long long)hvt_get64(p + 16));
+        break;
     case HVT_SET_PENDING_IRQ:
         snprintf(s + n, 128 - (size_t)n, " vcpu %u type %u = %u", hvt_get32(p), hvt_get32(p + 4),
                  hvt_get32(p + 8));
@@ -320,6 +330,24 @@ static int apply(struct replay *rp, const struct hvt_record *in)
             size > rp->regions[reg].size - off)
             return fail(rp, r, "maps outside region %u", reg);
         ret = hv_vm_map(rp->regions[reg].p + off, hvt_get64(p), size, hvt_get32(p + 16));
+        break;
+    }
+    case HVT_SPACE_MEMORY: {
+        if (!replay_flavour.space_memory)
+            return fail(rp, r, "not a record of this flavour");
+        void *host = NULL;
+        uint32_t op = hvt_get32(p + 4);
+        if (op == HVT_MAP) {
+            uint32_t reg = hvt_get32(p + 28);
+            uint64_t off = hvt_get64(p + 32), size = hvt_get64(p + 16);
+            if (reg >= MAX_REGIONS || !rp->regions[reg].p || off > rp->regions[reg].size ||
+                size > rp->regions[reg].size - off)
+                return fail(rp, r, "maps outside region %u", reg);
+            host = rp->regions[reg].p + off;
+        } else if (op != HVT_UNMAP && op != HVT_PROTECT) {
+            return fail(rp, r, "unknown operation %u", op);
+        }
+        ret = replay_flavour.space_memory(r, host);
         break;
     }
     case HVT_UNMAP: ret = hv_vm_unmap(hvt_get64(p), hvt_get64(p + 8)); break;

@@ -58,6 +58,9 @@ struct replay_flavour {
     int (*vcpu_job)(struct replay_worker *w, const struct hvt_record *r);
     /* A VM-wide record only this flavour has; -1 if not one. */
     int (*vm_job)(const struct hvt_record *r);
+    /* SPACE_MEMORY (NULL: the flavour has no address spaces): host is the
+     * memory a MAP names in its region, NULL for UNMAP and PROTECT. */
+    int (*space_memory)(const struct hvt_record *r, void *host);
     /* The guest code at pc (owner thread): up to max bytes into code, and the
      * Capstone architecture and mode to decode them in. Returns the bytes
      * read; 0 when the memory is not readable. */

@@ -90,6 +90,7 @@ static int vcpu_job(struct replay_worker *w, const struct hvt_record *r)
     case HVT_SET_TSC_RELATIVE: return hv_vcpu_set_tsc_relative(vcpu, (int64_t)hvt_get64(p + 4));
     case HVT_INVALIDATE_TLB: return hv_vcpu_invalidate_tlb(vcpu);
     case HVT_SET_APIC_ADDRESS: return hv_vmx_vcpu_set_apic_address(vcpu, hvt_get64(p + 4));
+    case HVT_SET_SPACE: return hv_vcpu_set_space(vcpu, hvt_get32(p + 4));
     case HVT_EXIT_X86: {
         /* hv_vcpu_interrupt takes effect where it did when recorded. */
         if (hvt_get32(p + 4) == VMX_REASON_IRQ)
@@ -126,9 +127,32 @@ static int vcpu_job(struct replay_worker *w, const struct hvt_record *r)
 
 static int vm_job(const struct hvt_record *r)
 {
-    if (r->type == HVT_SYNC_TSC)
-        return hv_vm_sync_tsc(hvt_get64(r->payload));
+    const uint8_t *p = r->payload;
+    switch (r->type) {
+    case HVT_SYNC_TSC: return hv_vm_sync_tsc(hvt_get64(p));
+    case HVT_SPACE_CREATE: {
+        hv_vm_space_t id = 0;
+        hv_return_t ret = hv_vm_space_create(&id);
+        if (ret == HV_SUCCESS && id != hvt_get32(p))
+            return HV_ERROR; /* the model handed out another id than recorded */
+        return ret;
+    }
+    case HVT_SPACE_DESTROY: return hv_vm_space_destroy(hvt_get32(p));
+    }
     return -1;
+}
+
+static int space_memory(const struct hvt_record *r, void *host)
+{
+    const uint8_t *p = r->payload;
+    hv_vm_space_t space = hvt_get32(p);
+    uint64_t gpa = hvt_get64(p + 8), size = hvt_get64(p + 16);
+    switch (hvt_get32(p + 4)) {
+    case HVT_MAP: return hv_vm_map_space(space, host, gpa, size, hvt_get32(p + 24));
+    case HVT_UNMAP: return hv_vm_unmap_space(space, gpa, size);
+    case HVT_PROTECT: return hv_vm_protect_space(space, gpa, size, hvt_get32(p + 24));
+    }
+    return HV_BAD_ARGUMENT;
 }
 
 /* The code at CS:RIP, to be decoded in the guest's current code size. */
@@ -157,5 +181,6 @@ const struct replay_flavour replay_flavour = {
     .create_vm = create_vm,
     .vcpu_job = vcpu_job,
     .vm_job = vm_job,
+    .space_memory = space_memory,
     .code_at = code_at,
 };

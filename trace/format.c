@@ -37,6 +37,10 @@ static const struct {
     [HVT_INVALIDATE_TLB] = {"INVALIDATE_TLB", 4},
     [HVT_SET_APIC_ADDRESS] = {"SET_APIC_ADDRESS", 12},
     [HVT_EXIT_X86] = {"EXIT_X86", 88},
+    [HVT_SPACE_CREATE] = {"SPACE_CREATE", 4},
+    [HVT_SPACE_DESTROY] = {"SPACE_DESTROY", 4},
+    [HVT_SET_SPACE] = {"SET_SPACE", 8},
+    [HVT_SPACE_MEMORY] = {"SPACE_MEMORY", 40},
 };
 
 uint32_t hvt_payload_size(uint16_t type)
@@ -59,7 +63,10 @@ int hvt_has_vcpu(uint16_t type)
     case HVT_MEM:
     case HVT_CLOCK_ADVANCE:
     case HVT_END:
-    case HVT_SYNC_TSC: return 0;
+    case HVT_SYNC_TSC:
+    case HVT_SPACE_CREATE:
+    case HVT_SPACE_DESTROY:
+    case HVT_SPACE_MEMORY: return 0;
     default: return hvt_type_name(type) != NULL;
     }
 }

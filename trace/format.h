@@ -11,7 +11,7 @@
 #define HVT_MAGIC        "HVMTRACE"
 #define HVT_CHUNK_MAGIC  "HVMC"
 #define HVT_MAJOR        1u /* bump when anything existing changes layout or meaning */
-#define HVT_MINOR        1u /* bump when record types are added */
+#define HVT_MINOR        2u /* bump when record types are added */
 #define HVT_HEADER_SIZE  80u
 #define HVT_CHUNK_HDR    16u
 #define HVT_RECORD_HDR   16u
@@ -50,6 +50,11 @@ enum hvt_type {
     HVT_INVALIDATE_TLB = 25,
     HVT_SET_APIC_ADDRESS = 26,
     HVT_EXIT_X86 = 27,
+    /* 1.2: x86 address spaces (28..31 are defined elsewhere in 1.2) */
+    HVT_SPACE_CREATE = 32,
+    HVT_SPACE_DESTROY = 33,
+    HVT_SET_SPACE = 34,
+    HVT_SPACE_MEMORY = 35,
     HVT_TYPE_COUNT
 };
 
@@ -105,7 +110,7 @@ uint64_t hvt_digest(const uint64_t *vals, size_t n);
 /* The format minor version that defined a record type. */
 static inline unsigned hvt_type_minor(uint16_t type)
 {
-    return type >= HVT_SET_VMCS ? 1u : 0u;
+    return type >= 28u ? 2u : type >= HVT_SET_VMCS ? 1u : 0u;
 }
 
 /* EXIT or EXIT_X86: the records replay compares. */

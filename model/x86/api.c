@@ -37,7 +37,7 @@ HVM_API hv_return_t hv_capability(hv_capability_t capability, uint64_t *value)
         return HV_BAD_ARGUMENT;
     switch (capability) {
     case HV_CAP_VCPUMAX: *value = HVM_MAX_VCPUS; return HV_SUCCESS;
-    case HV_CAP_ADDRSPACEMAX: *value = 1; return HV_SUCCESS;
+    case HV_CAP_ADDRSPACEMAX: *value = HVM_MAX_SPACES; return HV_SUCCESS;
     }
     return HV_BAD_ARGUMENT;
 }
@@ -80,41 +80,43 @@ HVM_API hv_return_t hv_vm_protect(hv_gpaddr_t gpa, size_t size, hv_memory_flags_
     return vm_protect(gpa, size, (uint32_t)flags);
 }
 
-/* Only the default address space exists (HV_CAP_ADDRSPACEMAX = 1). */
+/* Address spaces: HVM_MAX_SPACES of them, the default included, each its
+ * own EPT (hvm.h, vm.c). Space 0 is the default space hv_vm_map works on. */
 HVM_API hv_return_t hv_vm_space_create(hv_vm_space_t *asid)
 {
     if (!asid)
-        return HV_BAD_ARGUMENT;
-    return vm_current() ? HV_NO_RESOURCES : HV_NO_DEVICE;
+        return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
+    uint32_t id;
+    hv_return_t ret = vm_space_create(&id);
+    if (ret == HV_SUCCESS)
+        *asid = id;
+    return ret;
 }
 
 HVM_API hv_return_t hv_vm_space_destroy(hv_vm_space_t asid)
 {
-    (void)asid;
-    return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
+    return vm_space_destroy(asid);
 }
 
 HVM_API hv_return_t hv_vm_map_space(hv_vm_space_t asid, hv_uvaddr_t uva, hv_gpaddr_t gpa,
                                     size_t size, hv_memory_flags_t flags)
 {
-    if (asid != HV_VM_SPACE_DEFAULT)
+    if (flags & ~(hv_memory_flags_t)MEM_FLAGS)
         return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
-    return hv_vm_map(uva, gpa, size, flags);
+    return vm_map_space(asid, (void *)(uintptr_t)uva, gpa, size, (uint32_t)flags);
 }
 
 HVM_API hv_return_t hv_vm_unmap_space(hv_vm_space_t asid, hv_gpaddr_t gpa, size_t size)
 {
-    if (asid != HV_VM_SPACE_DEFAULT)
-        return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
-    return hv_vm_unmap(gpa, size);
+    return vm_unmap_space(asid, gpa, size);
 }
 
 HVM_API hv_return_t hv_vm_protect_space(hv_vm_space_t asid, hv_gpaddr_t gpa, size_t size,
                                         hv_memory_flags_t flags)
 {
-    if (asid != HV_VM_SPACE_DEFAULT)
+    if (flags & ~(hv_memory_flags_t)MEM_FLAGS)
         return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
-    return hv_vm_protect(gpa, size, flags);
+    return vm_protect_space(asid, gpa, size, (uint32_t)flags);
 }
 
 HVM_API hv_return_t hv_vm_allocate(void **uvap, size_t size, hv_allocate_flags_t flags)
@@ -200,8 +202,7 @@ HVM_API hv_return_t hv_vcpu_destroy(hv_vcpuid_t vcpu)
 HVM_API hv_return_t hv_vcpu_set_space(hv_vcpuid_t vcpu, hv_vm_space_t asid)
 {
     OWNED(vcpu);
-    (void)v;
-    return asid == HV_VM_SPACE_DEFAULT ? HV_SUCCESS : HV_BAD_ARGUMENT;
+    return vcpu_set_space(&v->base, asid);
 }
 
 /* The EXIT_X86 digest: RIP, RFLAGS and the 16 general registers, in
@@ -291,10 +292,11 @@ HVM_API hv_return_t hv_vcpu_get_idle_time(hv_vcpuid_t vcpu, uint64_t *time)
     return HV_SUCCESS;
 }
 
+/* Deprecated in macOS 11: "This API has no effect and always returns
+ * HV_UNSUPPORTED" (hv.h) — whatever the vCPU, VM or thread. */
 HVM_API hv_return_t hv_vcpu_flush(hv_vcpuid_t vcpu)
 {
-    OWNED(vcpu);
-    (void)v;
+    (void)vcpu;
     return HV_UNSUPPORTED;
 }
 
@@ -520,11 +522,18 @@ HVM_API hv_return_t hv_vmx_vcpu_set_apic_address(hv_vcpuid_t vcpu, hv_gpaddr_t g
     return HV_SUCCESS;
 }
 
+/* The APIC-access page of the default space only: another existing space
+ * answers HV_UNSUPPORTED, one that does not exist HV_BAD_ARGUMENT. */
 HVM_API hv_return_t hv_vmx_vcpu_set_apic_address_space(hv_vcpuid_t vcpu, hv_vm_space_t asid,
                                                        hv_gpaddr_t gpa)
 {
-    if (asid != HV_VM_SPACE_DEFAULT)
-        return vm_current() ? HV_BAD_ARGUMENT : HV_NO_DEVICE;
+    if (asid != HV_VM_SPACE_DEFAULT) {
+        OWNED(vcpu);
+        pthread_mutex_lock(&vm_lock);
+        bool exists = asid < HVM_MAX_SPACES && v->base.vm->spaces[asid];
+        pthread_mutex_unlock(&vm_lock);
+        return exists ? HV_UNSUPPORTED : HV_BAD_ARGUMENT;
+    }
     return hv_vmx_vcpu_set_apic_address(vcpu, gpa);
 }
 

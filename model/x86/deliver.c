@@ -20,6 +20,7 @@
 void x86_queue_event(struct x86_vcpu *v, uint32_t info, uint32_t err, uint32_t len, uint64_t cr2)
 {
     v->event_pending = true;
+    v->event_retires = false;
     v->event_info = info;
     v->event_err = err;
     v->event_len = len;
@@ -91,6 +92,11 @@ int x86_deliver(struct x86_vcpu *v)
         if (!fault) {
             if (is_soft(info))
                 vmcs_set(v, VMCS_GUEST_RIP, vmcs_get(v, VMCS_GUEST_RIP) + v->event_len);
+            /* The guest's INT n, INT3 or INTO completes with the delivery:
+             * it retires (an injected event is no guest instruction). */
+            if (v->event_retires)
+                v->base.icount++;
+            v->event_retires = false;
             if ((info & 0xffu) == 14 && v->event_cr2)
                 uc_reg_write(v->base.uc, UC_X86_REG_CR2, &v->event_cr2);
             /* Delivery ends STI/MOV-SS blocking; an NMI blocks NMIs
@@ -106,7 +112,9 @@ int x86_deliver(struct x86_vcpu *v)
             v->load_pending = true;
             return 0;
         }
-        /* Delivery faulted: the new exception, or #DF, or shutdown. */
+        /* Delivery faulted: the new exception, or #DF, or shutdown; a
+         * software interrupt did not complete (it does not retire). */
+        v->event_retires = false;
         unsigned prev = info & 0xffu;
         bool pe = (vmcs_get(v, VMCS_GUEST_CR0) & 1u) != 0;
         unsigned next = fault;

@@ -672,6 +672,41 @@ static uint32_t segment_error(struct x86_vcpu *v)
     return sel & 0xfffcu;
 }
 
+static void exception(struct x86_vcpu *v, unsigned vec);
+
+/* XGETBV (0F 01 D0) and XSETBV (0F 01 D1). The engine's CPU model has no
+ * XSAVE (CPUID.1:ECX.XSAVE = 0), so it raises #UD for both whatever CR4
+ * says; it does keep CR4.OSXSAVE as the guest or the VMM wrote it. With
+ * CR4.OSXSAVE set the model does what a VT-x CPU does: XSETBV at CPL 0
+ * exits (reason 55, unconditional in VMX non-root operation) and XGETBV
+ * runs, reading the XCR0 the VMM keeps (HV_X86_XCR0). CPL > 0 is #GP(0),
+ * an unknown XCR #GP(0): faults have priority over the exit (SDM vol. 3C,
+ * 26.1.1). Returns false when CR4.OSXSAVE is clear: the #UD stands. */
+static bool xcr_access(struct x86_vcpu *v, uint8_t op)
+{
+    if (!(rd(v, UC_X86_REG_CR4) & (1u << 18)))
+        return false;
+    unsigned cpl = !(rd(v, UC_X86_REG_CR0) & 1u) ? 0
+                   : (rd(v, UC_X86_REG_RFLAGS) & (1u << 17))
+                       ? 3
+                       : (unsigned)(rd(v, UC_X86_REG_CS) & 3u);
+    if (op == 0xd1) {
+        if (cpl)
+            exception(v, 13);
+        else
+            exit_to_vmm(v, VMX_REASON_XSETBV, 0, 3);
+        return true;
+    }
+    if ((uint32_t)rd(v, UC_X86_REG_RCX) != 0) {
+        exception(v, 13);
+        return true;
+    }
+    wr(v, UC_X86_REG_RAX, (uint32_t)v->xcr0);
+    wr(v, UC_X86_REG_RDX, v->xcr0 >> 32);
+    skip_insn(v, 3);
+    return true;
+}
+
 /* An exception the guest raised: an exit if the exception bitmap selects
  * it, else delivered through the guest's IDT (x86_deliver). */
 static void exception(struct x86_vcpu *v, unsigned vec)
@@ -683,6 +718,8 @@ static void exception(struct x86_vcpu *v, unsigned vec)
             exit_to_vmm(v, VMX_REASON_VMCALL, 0, 3);
             return;
         }
+        if (b[0] == 0x0f && b[1] == 0x01 && (b[2] == 0xd0 || b[2] == 0xd1) && xcr_access(v, b[2]))
+            return;
     }
     /* Real mode pushes no error codes. */
     bool has_err =
@@ -744,6 +781,7 @@ static void soft_int(struct x86_vcpu *v)
         return;
     }
     x86_queue_event(v, info, 0, len, 0);
+    v->event_retires = true;
     v->stop = X86_STOP_DELIVER;
     uc_emu_stop(v->base.uc);
 }
@@ -868,7 +906,7 @@ static void ept_violation(struct x86_vcpu *v)
     v->vmcs_fresh = false;
     uint32_t prot = 0;
     pthread_mutex_lock(&vm_lock);
-    const struct s2_entry *e = stage2_lookup(&v->base.vm->s2, v->mem_gpa);
+    const struct s2_entry *e = stage2_lookup(vcpu_s2(&v->base), v->mem_gpa);
     if (e)
         prot = e->prot;
     pthread_mutex_unlock(&vm_lock);

@@ -300,7 +300,7 @@ hv_return_t state_load(struct x86_vcpu *v)
 static bool phys_read(struct x86_vcpu *v, uint64_t gpa, void *buf, size_t len)
 {
     pthread_mutex_lock(&vm_lock);
-    void *h = stage2_host(&v->base.vm->s2, gpa, len);
+    void *h = stage2_host(vcpu_s2(&v->base), gpa, len);
     if (h)
         memcpy(buf, h, len);
     pthread_mutex_unlock(&vm_lock);

@@ -103,6 +103,7 @@ struct x86_vcpu {
 
     /* An event to deliver through the guest's IVT/IDT (deliver.c). */
     bool event_pending;
+    bool event_retires; /* the guest's own INT n/INT3/INTO: retired once delivered */
     uint32_t event_info, event_err, event_len;
     uint64_t event_cr2;
     int inject_vec;       /* VMRUN delivers this vector (-1: none) */

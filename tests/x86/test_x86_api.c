@@ -7,7 +7,10 @@
  * is: no VM → HV_NO_DEVICE; a vCPU id the calling thread does not own →
  * HV_BAD_ARGUMENT; a NULL out-pointer, an unknown id or flag, a misaligned
  * or empty range, a wrong buffer size → HV_BAD_ARGUMENT; a second VM →
- * HV_BUSY; an unimplemented facility → HV_UNSUPPORTED. The tests name these.
+ * HV_BUSY; an unimplemented facility → HV_UNSUPPORTED. Address spaces: 8
+ * (HV_CAP_ADDRSPACEMAX, the default space included); the default space or
+ * one that does not exist cannot be destroyed (HV_BAD_ARGUMENT), one a vCPU
+ * is in is HV_BUSY, a ninth is HV_NO_RESOURCES. The tests name these.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -60,6 +63,12 @@ static void test_every_call_without_a_vm_is_no_device(void **state)
     assert_int_equal(hv_vm_space_create(&asid), HV_NO_DEVICE);
     assert_int_equal(hv_vm_space_destroy(1), HV_NO_DEVICE);
     assert_int_equal(hv_vm_map_space(1, page, 0, 4096, RWX), HV_NO_DEVICE);
+    assert_int_equal(hv_vm_map_space(0, page, 0, 4096, RWX), HV_NO_DEVICE);
+    assert_int_equal(hv_vm_unmap_space(1, 0, 4096), HV_NO_DEVICE);
+    assert_int_equal(hv_vm_protect_space(1, 0, 4096, RWX), HV_NO_DEVICE);
+    assert_int_equal(hv_vm_protect_space(1, 0, 4096, 0x100), HV_NO_DEVICE);
+    assert_int_equal(hv_vcpu_set_space(0, 0), HV_NO_DEVICE);
+    assert_int_equal(hv_vcpu_flush(0), HV_UNSUPPORTED); /* always, hv.h */
     assert_int_equal(hv_vm_sync_tsc(0), HV_NO_DEVICE);
     assert_int_equal(hv_vcpu_create(&id, HV_VCPU_DEFAULT), HV_NO_DEVICE);
     assert_int_equal(hv_vcpu_create(NULL, HV_VCPU_DEFAULT), HV_NO_DEVICE);
@@ -79,6 +88,8 @@ static void test_every_call_without_a_vm_is_no_device(void **state)
     /* Queries of the host need no VM. */
     assert_int_equal(hv_capability(HV_CAP_VCPUMAX, &x), HV_SUCCESS);
     assert_int_equal(x, 64);
+    assert_int_equal(hv_capability(HV_CAP_ADDRSPACEMAX, &x), HV_SUCCESS);
+    assert_int_equal(x, 8);
     assert_int_equal(hv_vmx_read_capability(HV_VMX_CAP_PINBASED, &x), HV_SUCCESS);
 }
 
@@ -151,6 +162,65 @@ static void test_unknown_ids_flags_and_sizes_are_bad_argument(void **state)
     expect_guest_unharmed();
 }
 
+static void test_address_space_bad_input_matrix(void **state)
+{
+    (void)state;
+    uint8_t *page = ram + 0x1000;
+    hv_vm_space_t id = 99;
+    /* The default space and spaces that do not exist. */
+    assert_int_equal(hv_vm_space_destroy(HV_VM_SPACE_DEFAULT), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_space_destroy(1), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_space_destroy(8), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_space_destroy(0xffffffffu), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_map_space(1, page, 0x100000, 4096, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_map_space(8, page, 0x100000, 4096, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_unmap_space(1, 0, 4096), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_protect_space(1, 0, 4096, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_set_space(xt_vcpu, 1), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_set_space(xt_vcpu, 0xffffffffu), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vmx_vcpu_set_apic_address_space(xt_vcpu, 1, 0xfee00000), HV_BAD_ARGUMENT);
+    /* Seven more spaces, numbered from 1; an eighth is refused. */
+    for (hv_vm_space_t want = 1; want < 8; want++) {
+        assert_int_equal(hv_vm_space_create(&id), HV_SUCCESS);
+        assert_int_equal(id, want);
+    }
+    id = 99;
+    assert_int_equal(hv_vm_space_create(&id), HV_NO_RESOURCES);
+    assert_int_equal(id, 99);
+    /* The map checks of the default space hold in every space. */
+    assert_int_equal(hv_vm_map_space(3, page, 0x100000, 4096, 0x100), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_map_space(3, page, 0x100800, 4096, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_map_space(3, page, 0x100000, 100, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_map_space(3, page, 0x100000, 0, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_map_space(3, page + 1, 0x100000, 4096, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_map_space(3, page, 1ull << 39, 4096, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_unmap_space(3, 0x100000, 4096), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_protect_space(3, 0x100000, 4096, HV_MEMORY_READ), HV_BAD_ARGUMENT);
+    /* GPA 0 is RAM in the default space, free in space 3; in space 3 it
+     * overlaps only once mapped there. */
+    assert_int_equal(hv_vm_map_space(3, page, 0, 4096, RWX), HV_SUCCESS);
+    assert_int_equal(hv_vm_map_space(3, page, 0, 4096, RWX), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_protect_space(3, 0, 4096, 0x100), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_protect_space(3, 0, 4096, HV_MEMORY_READ), HV_SUCCESS);
+    assert_int_equal(hv_vm_unmap_space(3, 0, 4096), HV_SUCCESS);
+    assert_int_equal(hv_vm_unmap_space(3, 0, 4096), HV_BAD_ARGUMENT);
+    /* Space 0 through the *_space calls is the default space. */
+    assert_int_equal(hv_vm_map_space(HV_VM_SPACE_DEFAULT, page, 0, 4096, RWX), HV_BAD_ARGUMENT);
+    /* The APIC-access page of another space is not modelled. */
+    assert_int_equal(hv_vmx_vcpu_set_apic_address_space(xt_vcpu, 3, 0xfee00000), HV_UNSUPPORTED);
+    /* A space in use is busy; a destroyed id is free for the next create. */
+    assert_int_equal(hv_vcpu_set_space(xt_vcpu, 5), HV_SUCCESS);
+    assert_int_equal(hv_vm_space_destroy(5), HV_BUSY);
+    assert_int_equal(hv_vcpu_set_space(xt_vcpu, HV_VM_SPACE_DEFAULT), HV_SUCCESS);
+    assert_int_equal(hv_vm_space_destroy(5), HV_SUCCESS);
+    assert_int_equal(hv_vm_space_destroy(5), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vcpu_set_space(xt_vcpu, 5), HV_BAD_ARGUMENT);
+    assert_int_equal(hv_vm_space_destroy(2), HV_SUCCESS);
+    assert_int_equal(hv_vm_space_create(&id), HV_SUCCESS);
+    assert_int_equal(id, 2);
+    expect_guest_unharmed();
+}
+
 static void test_second_vm_is_busy_and_destroy_with_a_vcpu_is_busy(void **state)
 {
     (void)state;
@@ -169,12 +239,15 @@ static void test_unsupported_facilities_say_unsupported(void **state)
     assert_int_equal(hv_vmx_vcpu_read_shadow_vmcs(xt_vcpu, VMCS_GUEST_RIP, &x), HV_UNSUPPORTED);
     assert_int_equal(hv_vmx_vcpu_write_shadow_vmcs(xt_vcpu, VMCS_GUEST_RIP, 1), HV_UNSUPPORTED);
     assert_int_equal(hv_vm_lapic_set_intr(xt_vcpu, 0x20, HV_APIC_EDGE_TRIGGER), HV_UNSUPPORTED);
+    /* Deprecated in 11.0: "no effect and always returns HV_UNSUPPORTED". */
+    assert_int_equal(hv_vcpu_flush(xt_vcpu), HV_UNSUPPORTED);
+    assert_int_equal(hv_vcpu_flush(xt_vcpu + 1), HV_UNSUPPORTED);
     expect_guest_unharmed();
 }
 
 struct foreign {
     hv_vcpuid_t vcpu;
-    hv_return_t read, write, run, destroy, kick;
+    hv_return_t read, write, run, destroy, kick, space;
 };
 
 static void *foreign_thread(void *arg)
@@ -184,6 +257,7 @@ static void *foreign_thread(void *arg)
     f->read = hv_vcpu_read_register(f->vcpu, HV_X86_RAX, &x);
     f->write = hv_vmx_vcpu_write_vmcs(f->vcpu, VMCS_GUEST_RIP, 0);
     f->run = hv_vcpu_run(f->vcpu);
+    f->space = hv_vcpu_set_space(f->vcpu, HV_VM_SPACE_DEFAULT);
     f->destroy = hv_vcpu_destroy(f->vcpu);
     f->kick = hv_vcpu_interrupt(&f->vcpu, 1);
     return NULL;
@@ -199,6 +273,7 @@ static void test_calls_from_another_thread_are_bad_argument_except_interrupt(voi
     assert_int_equal(f.read, HV_BAD_ARGUMENT);
     assert_int_equal(f.write, HV_BAD_ARGUMENT);
     assert_int_equal(f.run, HV_BAD_ARGUMENT);
+    assert_int_equal(f.space, HV_BAD_ARGUMENT);
     assert_int_equal(f.destroy, HV_BAD_ARGUMENT);
     assert_int_equal(f.kick, HV_SUCCESS);
     /* The kick is remembered: the next run exits before any instruction. */
@@ -215,6 +290,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_null_out_pointers_are_bad_argument, setup,
                                         xt_teardown_state),
         cmocka_unit_test_setup_teardown(test_unknown_ids_flags_and_sizes_are_bad_argument, setup,
+                                        xt_teardown_state),
+        cmocka_unit_test_setup_teardown(test_address_space_bad_input_matrix, setup,
                                         xt_teardown_state),
         cmocka_unit_test_setup_teardown(test_second_vm_is_busy_and_destroy_with_a_vcpu_is_busy,
                                         setup, xt_teardown_state),

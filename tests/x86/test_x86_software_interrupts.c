@@ -1,0 +1,102 @@
+/*
+ * test_x86_software_interrupts.c — the guest's own INT n and INT3,
+ * delivered through its real-mode IVT: the instruction retires with its
+ * delivery (instruction count and virtual TSC count it, as the CPU's
+ * retired-instruction counter does), the frame holds the address after it;
+ * an INT3 the exception bitmap selects exits without retiring.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <Hypervisor/hv.h>
+#include <Hypervisor/hv_vmx.h>
+#include <hvmodel.h>
+
+#include "x86/harness.h"
+#include "x86_soft_int.h"
+
+#define RAM_SIZE  0x10000u
+#define LOAD      0x7c00u
+#define HANDLER30 (LOAD + 4u) /* soft_int.S */
+#define HANDLER3  (LOAD + 9u)
+
+static uint8_t *ram;
+
+static void ivt_entry(unsigned vec, uint16_t offset)
+{
+    ram[vec * 4] = (uint8_t)offset;
+    ram[vec * 4 + 1] = (uint8_t)(offset >> 8);
+    ram[vec * 4 + 2] = 0; /* segment 0 */
+    ram[vec * 4 + 3] = 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    ram = xt_realmode_setup(RAM_SIZE, LOAD, x86_soft_int, x86_soft_int_len);
+    assert_int_equal(ram[HANDLER30], 0x0f); /* rdtsc */
+    assert_int_equal(ram[HANDLER3], 0x0f);
+    xt_set_vmcs(VMCS_GUEST_IDTR_LIMIT, 0x3ff);
+    ivt_entry(0x30, HANDLER30);
+    ivt_entry(3, HANDLER3);
+    return 0;
+}
+
+static uint16_t ram16(uint32_t gpa)
+{
+    return (uint16_t)(ram[gpa] | ram[gpa + 1] << 8);
+}
+
+static void test_int_n_through_the_ivt_retires_as_one_instruction(void **state)
+{
+    (void)state;
+    xt_expect_exit(VMX_REASON_HLT, 0, 1);
+    assert_int_equal(xt_reg(HV_X86_RIP), HANDLER30 + 2);
+    /* nop, int $0x30 retired before the RDTSC; then the RDTSC */
+    assert_int_equal(xt_reg(HV_X86_RAX), 2);
+    assert_int_equal(xt_retired(), 3);
+    /* The frame: IP after the INT, CS, FLAGS. */
+    assert_int_equal(xt_reg(HV_X86_RSP), 0x7000 - 6);
+    assert_int_equal(ram16(0x7000 - 6), LOAD + 3);
+    assert_int_equal(ram16(0x7000 - 4), 0);
+    assert_int_equal(ram16(0x7000 - 2), 0x2);
+}
+
+static void test_int3_retires_when_delivered_and_not_when_it_exits(void **state)
+{
+    (void)state;
+    xt_expect_exit(VMX_REASON_HLT, 0, 1);
+    xt_advance();
+    /* #BP selected by the exception bitmap: an exit at the INT3. */
+    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
+    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EXC_NMI);
+    assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_INFO), IRQ_INFO_VALID | IRQ_INFO_SOFT_EXC | 3);
+    assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_INSTR_LEN), 1);
+    assert_int_equal(xt_reg(HV_X86_RIP), HANDLER30 + 3);
+    assert_int_equal(xt_retired(), 3);
+    /* Not selected: delivered through IVT[3], and it retires. */
+    xt_set_vmcs(VMCS_CTRL_EXC_BITMAP, 0xffffffffu & ~(1u << 3));
+    xt_expect_exit(VMX_REASON_HLT, 0, 1);
+    assert_int_equal(xt_reg(HV_X86_RIP), HANDLER3 + 2);
+    /* nop, int, rdtsc, int3 before the second RDTSC */
+    assert_int_equal(xt_reg(HV_X86_RAX), 4);
+    assert_int_equal(xt_retired(), 5);
+    assert_int_equal(ram16(0x7000 - 12), HANDLER30 + 4);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_int_n_through_the_ivt_retires_as_one_instruction,
+                                        setup, xt_teardown_state),
+        cmocka_unit_test_setup_teardown(test_int3_retires_when_delivered_and_not_when_it_exits,
+                                        setup, xt_teardown_state),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
