@@ -59,6 +59,8 @@ hv_return_t vm_destroy(void)
         atomic_store_explicit(&the_vm, NULL, memory_order_release);
         rec_vm_destroyed();
         memtrack_reset();
+        if (vm->ops->vm_fini)
+            vm->ops->vm_fini(vm);
         stage2_fini(&vm->s2);
         free(vm);
     }
