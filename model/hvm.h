@@ -44,6 +44,7 @@ void hvm_assert_fail(const char *cond, const char *file, int line, const char *f
 
 struct hvm_vcpu;
 struct hvm_vm;
+struct gic;
 
 /* The one table each flavour exports (model/<arch>/vcpu.c). */
 struct hvm_arch_ops {
@@ -57,6 +58,8 @@ struct hvm_arch_ops {
     void (*vcpu_fini)(struct hvm_vcpu *vcpu);
     /* Drops translated code for guest-physical pages (all: everything). */
     void (*flush_code)(struct hvm_vcpu *vcpu, const uint64_t *gpas, unsigned n, bool all);
+    /* hv_vm_destroy: frees what the flavour hung off the VM (may be NULL). */
+    void (*vm_fini)(struct hvm_vm *vm);
 };
 
 #define HVM_INVAL_MAX 64
@@ -104,6 +107,7 @@ struct hvm_vm {
     uint32_t nvcpus;
     uint32_t insns_per_tick;
     uint64_t advanced_ticks; /* idle time the VMM skipped with hvm_clock_advance */
+    struct gic *gic;         /* arm64: the in-framework GIC, or NULL */
 };
 
 /* ---- vm.c ---- */

@@ -68,6 +68,8 @@ hv_return_t vm_destroy(void)
                 free(vm->spaces[i]);
             }
         }
+        if (vm->ops->vm_fini)
+            vm->ops->vm_fini(vm);
         stage2_fini(&vm->s2);
         free(vm);
     }

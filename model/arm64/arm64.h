@@ -20,6 +20,7 @@ enum a64_pending {
     A64_PEND_CHECK, /* the block hook stopped: re-check cancel, timer, memory */
     A64_PEND_GUEST, /* a hook asked for a guest exception (v->gexc) the run loop takes */
     A64_PEND_FP,    /* plant a one-shot code hook at fp.addr (SIMD&FP access trap) */
+    A64_PEND_MMIO,  /* a GIC register access at pc for the run loop to perform */
 };
 
 struct a64_vcpu {
@@ -38,6 +39,15 @@ struct a64_vcpu {
 
     /* Interrupt lines set by hv_vcpu_set_pending_interrupt for one run. */
     bool irq_line, fiq_line;
+
+    /* The VM's in-framework GIC (created before any vCPU), or NULL; the
+     * access to one of its frames the run loop completes (A64_PEND_MMIO). */
+    struct gic *gic;
+    struct {
+        uint64_t ipa, wb_value;
+        uint8_t rt, rn, size;
+        bool write, sse, sf, writeback;
+    } mmio;
 
     /* Virtual timer (the engine drops CNTV_* writes, so the model owns it). */
     uint64_t cntv_ctl, cntv_cval, vtimer_offset;
@@ -183,6 +193,17 @@ void a64_fp_disarm(struct a64_vcpu *v);
 void a64_fp_forget(struct a64_vcpu *v);
 bool a64_is_fp_insn(uint32_t insn);
 bool a64_fp_trapped(struct a64_vcpu *v, unsigned el);
+
+/* ---- gic.c / gic_cpuif.c: the in-framework GIC ---- */
+void a64_gic_vm_fini(struct hvm_vm *vm);
+/* The GIC asserts this vCPU's IRQ / FIQ (block hook; no lock). */
+bool a64_gic_irq(struct a64_vcpu *v);
+bool a64_gic_fiq(struct a64_vcpu *v);
+/* Mem fault hook: a single-register load/store to one of the GIC's frames
+ * is left in v->mmio (A64_PEND_MMIO), true; anything else false. */
+bool a64_gic_mmio_claim(struct a64_vcpu *v, uint64_t ipa, uint64_t pc);
+/* Run loop: performs it, writes Rt and the base, moves PC past it. */
+bool a64_gic_mmio_complete(struct a64_vcpu *v);
 
 /* ---- vcpu.c ---- */
 hv_return_t a64_run(struct a64_vcpu *v);

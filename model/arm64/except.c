@@ -40,9 +40,11 @@ bool a64_try_interrupt(struct a64_vcpu *v)
 {
     uint32_t pstate = a64_pstate(v);
     enum a64_vector vec;
-    if (v->fiq_line && !(pstate & PSTATE_F))
+    bool fiq = v->fiq_line || (v->gic && a64_gic_fiq(v));
+    bool irq = v->irq_line || (v->gic && a64_gic_irq(v));
+    if (fiq && !(pstate & PSTATE_F))
         vec = A64_VEC_FIQ;
-    else if (v->irq_line && !(pstate & PSTATE_I))
+    else if (irq && !(pstate & PSTATE_I))
         vec = A64_VEC_IRQ;
     else
         return false;

@@ -18,6 +18,7 @@
 
 #include "arm64.h"
 #include "decode.h"
+#include "gic.h"
 #include "mmu.h"
 
 extern pthread_mutex_t vm_lock;
@@ -106,6 +107,35 @@ static bool mmu_on(struct a64_vcpu *v)
     return sctlr & 1;
 }
 
+/* ---- the GIC's frames ---- */
+
+bool a64_gic_mmio_claim(struct a64_vcpu *v, uint64_t ipa, uint64_t pc)
+{
+    uint32_t insn;
+    struct a64_gprs r;
+    struct a64_ldst d;
+    if (!gic_owns(v->gic, ipa) || !a64_fetch_insn(v, pc, &insn))
+        return false;
+    read_gprs(v, &r, pc, insn);
+    /* One general-purpose register of 1, 2, 4 or 8 bytes, as a GIC's
+     * registers are accessed; pairs, SIMD&FP, exclusives and atomics take
+     * the ordinary data abort exit. */
+    if (!a64_decode_ldst(insn, &r, &d) || d.pair || d.simd || d.exclusive || d.atomic || d.cm ||
+        d.size > 8)
+        return false;
+    v->mmio.ipa = ipa;
+    v->mmio.size = (uint8_t)d.size;
+    v->mmio.rt = d.rt;
+    v->mmio.rn = d.rn;
+    v->mmio.write = d.wnr;
+    v->mmio.sse = d.sse;
+    v->mmio.sf = d.sf;
+    v->mmio.writeback = d.writeback;
+    v->mmio.wb_value = d.wb_value;
+    v->pend = A64_PEND_MMIO;
+    return true;
+}
+
 /* ---- stage-2 faults: data and instruction abort exits ---- */
 
 /* Fault status for a guest-physical address under the stage-2 table:
@@ -176,6 +206,11 @@ bool a64_mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
         v->pend = A64_PEND_CHECK;
         return false;
     }
+
+    /* The GIC's frames are served by the model, without an exit. */
+    if (v->gic && (type == UC_MEM_READ_UNMAPPED || type == UC_MEM_WRITE_UNMAPPED) &&
+        a64_gic_mmio_claim(v, addr, pc))
+        return false;
 
     pthread_mutex_lock(&vm_lock);
     uint32_t fsc = s2_fsc(v, addr);
@@ -255,6 +290,13 @@ static void classify_undef(struct a64_vcpu *v, uint64_t pc)
         /* WFI (0xd503207f) / WFE (0xd503205f), HCR_EL2.TWI/TWE: CV=1,
          * COND=0xE, TI = 0 for WFI, 1 for WFE (Arm ARM D17.2.37 ISS for EC 0x01). */
         uint32_t ti = (insn & 0x20u) ? 0 : 1;
+        if (ti == 0 && v->gic && gic_wakeup(v->gic, v->base.id)) {
+            /* WFI with an interrupt the GIC signals to this vCPU (whatever
+             * PSTATE.I says) completes at once, without an exit. */
+            __atomic_store_n(&v->base.icount, v->base.icount + 1, __ATOMIC_RELAXED);
+            a64_set_pc(v, pc + 4);
+            return;
+        }
         a64_exit(v, HV_EXIT_REASON_EXCEPTION, ESR(EC_WFX, 0x01e00000u | ti), 0, 0);
         return;
     }

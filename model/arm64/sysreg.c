@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "arm64.h"
+#include "gic.h"
 
 #define E(op0, op1, crn, crm, op2)                                                                 \
     (uint16_t)((op0) << 14 | (op1) << 11 | (crn) << 7 | (crm) << 3 | (op2))
@@ -299,7 +300,11 @@ hv_return_t a64_set_sys_reg(struct a64_vcpu *v, hv_sys_reg_t reg, uint64_t value
         a64_vtimer_update(v);
         return HV_SUCCESS;
     case K_MIDR: v->midr = value; return HV_SUCCESS;
-    case K_MPIDR: v->mpidr = value; return HV_SUCCESS;
+    case K_MPIDR:
+        v->mpidr = value;
+        if (v->gic) /* the redistributor reports the affinity; SGIs and SPIs route by it */
+            gic_set_mpidr(v->gic, v->base.id, value);
+        return HV_SUCCESS;
     case K_ID: v->id[sysregs[i].arg] = value; return HV_SUCCESS;
     case K_SHADOW: v->shadow[i] = value; return HV_SUCCESS;
     case K_ACTLR: v->shadow[i] = value & 2; return HV_SUCCESS;
@@ -381,6 +386,21 @@ static bool guest_write(struct a64_vcpu *v, uint16_t enc, uint64_t val)
 
 bool a64_sysreg_guest_access(struct a64_vcpu *v, uint16_t enc, bool read, unsigned rt)
 {
+    /* With a GIC its CPU interface (ICC_*_EL1) is served here at EL1; without
+     * one, or from EL0, the engine traps or rejects them as before. */
+    if (v->gic && PSTATE_EL(a64_pstate(v)) == 1) {
+        uint64_t val = read || rt == 31 ? 0 : a64_xreg(v, rt);
+        if (gic_cpuif_access(v, enc, read, &val)) {
+            if (read)
+                a64_set_xreg(v, rt, val);
+            /* The engine's CPU has no ICC_* registers: for an encoding it
+             * lacks, its skip path ends the block with PC still on the
+             * instruction, so the model moves past it (the engine restarts
+             * there; the block hook credits the instruction). */
+            a64_set_pc(v, a64_pc(v) + 4);
+            return true;
+        }
+    }
     /* EL0 may reach the virtual counter and timer only as CNTKCTL_EL1 allows
      * (EL0VCTEN bit 1, EL0VTEN bit 8); otherwise the engine raises the trap. */
     if ((enc >> 3) == (E(3, 3, 14, 0, 0) >> 3) || (enc >> 3) == (E(3, 3, 14, 3, 0) >> 3)) {

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "arm64.h"
+#include "gic.h"
 #include "memtrack.h"
 #include "../../trace/format.h"
 
@@ -46,7 +47,8 @@ static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
         uc_emu_stop(uc);
         return;
     }
-    if ((v->irq_line || v->fiq_line) && a64_try_interrupt(v))
+    if ((v->irq_line || v->fiq_line || (v->gic && (a64_gic_irq(v) || a64_gic_fiq(v)))) &&
+        a64_try_interrupt(v))
         return;
     if ((v->cpacr & (3u << 20)) != (3u << 20) && a64_fp_block(v, addr, size))
         return;
@@ -133,12 +135,18 @@ static hv_return_t a64_vcpu_init(struct hvm_vcpu *base)
     a64_set_pstate(v, 0x3c5);
     a64_sysreg_reset(v);
     v->exit.reason = HV_EXIT_REASON_UNKNOWN;
+    /* The GIC, if any, exists already (hv_gic_create precedes every vCPU). */
+    v->gic = base->vm->gic;
+    if (v->gic)
+        gic_vcpu_attach(v->gic, base->id, v->mpidr);
     return HV_SUCCESS;
 }
 
 static void a64_vcpu_fini(struct hvm_vcpu *base)
 {
-    (void)base;
+    struct a64_vcpu *v = a64(base);
+    if (v->gic)
+        gic_vcpu_detach(v->gic, base->id);
 }
 
 /* Unicorn drops translations by guest *virtual* address, looked up through
@@ -171,6 +179,7 @@ const struct hvm_arch_ops a64_ops = {
     .vcpu_init = a64_vcpu_init,
     .vcpu_fini = a64_vcpu_fini,
     .flush_code = a64_flush_code,
+    .vm_fini = a64_gic_vm_fini,
 };
 
 hv_return_t a64_run(struct a64_vcpu *v)
@@ -178,6 +187,11 @@ hv_return_t a64_run(struct a64_vcpu *v)
     struct hvm_vcpu *b = &v->base;
     memset(&v->exit, 0, sizeof(v->exit));
     atomic_store(&b->state, HVM_VCPU_RUNNING);
+    if (v->gic && !v->gic->ran) {
+        pthread_mutex_lock(&v->gic->lock);
+        v->gic->ran = true;
+        pthread_mutex_unlock(&v->gic->lock);
+    }
     for (;;) {
         if (atomic_exchange(&b->cancel, false) || b->icount >= b->cancel_at) {
             b->cancel_at = UINT64_MAX;
@@ -193,8 +207,9 @@ hv_return_t a64_run(struct a64_vcpu *v)
         }
         vm_sync_vmm_writes(b);
         /* The vtimer asserted while unmasked: exit, and mask it (the
-         * framework's auto-mask) until the VMM clears the mask. */
-        if (!v->vtimer_masked && a64_vtimer_line(v)) {
+         * framework's auto-mask) until the VMM clears the mask. With a GIC
+         * the timer drives PPI 27 instead (timer.c) and never exits. */
+        if (!v->gic && !v->vtimer_masked && a64_vtimer_line(v)) {
             v->vtimer_masked = true;
             a64_exit(v, HV_EXIT_REASON_VTIMER_ACTIVATED, 0, 0, 0);
             break;
@@ -218,6 +233,11 @@ hv_return_t a64_run(struct a64_vcpu *v)
         if (v->pend == A64_PEND_FP) {
             a64_fp_arm(v);
             continue;
+        }
+        if (v->pend == A64_PEND_MMIO) {
+            if (a64_gic_mmio_complete(v))
+                continue;
+            break; /* not an access the model serves: the abort exit is ready */
         }
         /* The engine ended the run without a hook: nothing the model set up
          * does that, so report it as the framework's "should not happen". */

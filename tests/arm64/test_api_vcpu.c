@@ -1643,63 +1643,39 @@ static void test_sme_max_svl_is_unsupported_and_null_is_bad_argument(void **stat
     assert_int_equal(hv_sme_config_get_max_svl_bytes(NULL), HV_BAD_ARGUMENT);
 }
 
-static void test_gic_calls_are_unsupported_and_constructors_return_null(void **state)
+static void test_gic_calls_without_a_gic_fail_and_change_nothing(void **state)
 {
     struct guest *g = *state;
     uint64_t u64 = SENTINEL;
-    size_t sz = 0;
-    uint32_t a = 0, b = 0;
     hv_ipa_t ipa = 0;
     uint8_t blob[16] = {0};
 
+    /* The VM has a vCPU already: a GIC can no longer be added. */
     hv_gic_config_t config = hv_gic_config_create();
-    assert_null(config);
-    assert_int_equal(hv_gic_config_set_distributor_base(config, 0x08000000), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_config_set_redistributor_base(config, 0x080a0000), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_config_set_msi_region_base(config, 0x08020000), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_config_set_msi_interrupt_range(config, 64, 32), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_create(config), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_reset(), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_set_state(blob, sizeof(blob)), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_set_spi(40, true), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_send_msi(0x08020040, 64), HV_UNSUPPORTED);
+    assert_non_null(config);
+    assert_int_equal(hv_gic_config_set_distributor_base(config, 0x08000000), HV_SUCCESS);
+    assert_int_equal(hv_gic_config_set_redistributor_base(config, 0x080a0000), HV_SUCCESS);
+    assert_int_equal(hv_gic_create(config), HV_BUSY);
+    os_release(config);
+
+    assert_int_equal(hv_gic_reset(), HV_NO_DEVICE);
+    assert_int_equal(hv_gic_set_state(blob, sizeof(blob)), HV_NO_DEVICE);
+    assert_int_equal(hv_gic_set_spi(40, true), HV_NO_DEVICE);
+    assert_int_equal(hv_gic_send_msi(0x08020040, 64), HV_NO_DEVICE);
     assert_int_equal(hv_gic_get_distributor_reg(HV_GIC_DISTRIBUTOR_REG_GICD_CTLR, &u64),
-                     HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_set_distributor_reg(HV_GIC_DISTRIBUTOR_REG_GICD_CTLR, 1),
-                     HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_get_redistributor_base(g->vcpu, &ipa), HV_UNSUPPORTED);
+                     HV_NO_DEVICE);
+    assert_int_equal(hv_gic_get_redistributor_base(g->vcpu, &ipa), HV_NO_DEVICE);
     assert_int_equal(
         hv_gic_get_redistributor_reg(g->vcpu, HV_GIC_REDISTRIBUTOR_REG_GICR_TYPER, &u64),
-        HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_set_redistributor_reg(g->vcpu, HV_GIC_REDISTRIBUTOR_REG_GICR_TYPER, 0),
-                     HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_get_msi_reg(HV_GIC_REG_GICM_TYPER, &u64), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_set_msi_reg(HV_GIC_REG_GICM_TYPER, 0), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_get_icc_reg(g->vcpu, HV_GIC_ICC_REG_PMR_EL1, &u64), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_set_icc_reg(g->vcpu, HV_GIC_ICC_REG_PMR_EL1, 0xf0), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_get_ich_reg(g->vcpu, HV_GIC_ICH_REG_HCR_EL2, &u64), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_set_ich_reg(g->vcpu, HV_GIC_ICH_REG_HCR_EL2, 1), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_get_icv_reg(g->vcpu, HV_GIC_ICV_REG_PMR_EL1, &u64), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_set_icv_reg(g->vcpu, HV_GIC_ICV_REG_PMR_EL1, 0xf0), HV_UNSUPPORTED);
+        HV_NO_DEVICE);
+    assert_int_equal(hv_gic_get_msi_reg(HV_GIC_REG_GICM_TYPER, &u64), HV_NO_DEVICE);
+    assert_int_equal(hv_gic_get_icc_reg(g->vcpu, HV_GIC_ICC_REG_PMR_EL1, &u64), HV_NO_DEVICE);
+    assert_int_equal(hv_gic_set_icc_reg(g->vcpu, HV_GIC_ICC_REG_PMR_EL1, 0xf0), HV_NO_DEVICE);
+    assert_int_equal(hv_gic_get_ich_reg(g->vcpu, HV_GIC_ICH_REG_HCR_EL2, &u64), HV_NO_DEVICE);
+    assert_int_equal(hv_gic_get_icv_reg(g->vcpu, HV_GIC_ICV_REG_PMR_EL1, &u64), HV_NO_DEVICE);
     assert_int_equal(u64, SENTINEL);
     assert_int_equal(ipa, 0);
-
-    assert_int_equal(hv_gic_get_distributor_size(&sz), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_get_distributor_base_alignment(&sz), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_get_redistributor_region_size(&sz), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_get_redistributor_size(&sz), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_get_redistributor_base_alignment(&sz), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_get_msi_region_size(&sz), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_get_msi_region_base_alignment(&sz), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_get_spi_interrupt_range(&a, &b), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_get_intid(HV_GIC_INT_EL1_VIRTUAL_TIMER, &a), HV_UNSUPPORTED);
-    assert_int_equal(sz, 0);
-    assert_int_equal(a, 0);
-
-    hv_gic_state_t gs = hv_gic_state_create();
-    assert_null(gs);
-    assert_int_equal(hv_gic_state_get_size(gs, &sz), HV_UNSUPPORTED);
-    assert_int_equal(hv_gic_state_get_data(gs, blob), HV_UNSUPPORTED);
+    assert_null(hv_gic_state_create());
 
     /* Without a GIC the CNTP_* registers stay refused (hvmodel's choice). */
     assert_int_equal(hv_vcpu_get_sys_reg(g->vcpu, HV_SYS_REG_CNTP_CTL_EL0, &u64), HV_BAD_ARGUMENT);
@@ -1926,7 +1902,7 @@ int main(void)
         /* SME, macOS 27, GIC */
         T_BASICS(test_sme_and_macos27_calls_are_unsupported_for_the_owner),
         T(test_sme_max_svl_is_unsupported_and_null_is_bad_argument),
-        T_BASICS(test_gic_calls_are_unsupported_and_constructors_return_null),
+        T_BASICS(test_gic_calls_without_a_gic_fail_and_change_nothing),
         /* vCPU configuration */
         T(test_feature_regs_present_an_el1_only_aarch64_cpu_without_sve_or_sme),
         T(test_feature_reg_14_null_config_and_null_value_are_bad_argument),

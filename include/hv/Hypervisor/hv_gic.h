@@ -19,11 +19,13 @@
  * Where Apple names no code, the one hvmodel returns is its own choice and
  * unconfirmed on hardware. A failed call changes nothing.
  *
- * NOT MODELLED YET: hvmodel does not implement the in-framework GIC. Every
- * hv_gic_* call currently answers HV_UNSUPPORTED and the object constructors
- * return NULL, as on a host without the feature, so a VMM falls back to its
- * own interrupt controller. The error codes described here are the planned
- * behaviour.
+ * hvmodel: a GICv3 with one security state, no LPIs/ITS, 5 priority bits and
+ * SPIs 32..255 (docs/arm64.md). With a GIC the EL1 virtual timer drives PPI
+ * 27 inside the model and hv_vcpu_run never returns
+ * HV_EXIT_REASON_VTIMER_ACTIVATED (hvmodel's choice; Apple does not say), WFI
+ * completes without an exit when an interrupt is signalled to the vCPU, and
+ * CNTP_* stay unmodelled. GIC inputs are not recorded in traces yet:
+ * hv_gic_create stops a recording in progress.
  */
 #ifndef HVMODEL_HYPERVISOR_HV_GIC_H
 #define HVMODEL_HYPERVISOR_HV_GIC_H
@@ -149,8 +151,9 @@ HV_API hv_return_t hv_gic_set_distributor_reg(hv_gic_distributor_reg_t reg, uint
 /*
  * hv_gic_get_redistributor_base - where a vCPU's redistributor sits.
  *
- * Meaningful once the vCPU's MPIDR_EL1 affinity has been set, since the
- * affinity selects the redistributor.
+ * Apple: meaningful once the vCPU's MPIDR_EL1 affinity has been set. hvmodel
+ * places vCPU n's redistributor n-th in the region whatever its affinity;
+ * GICR_TYPER reports the affinity.
  *
  * @vcpu:                       the vCPU.
  * @redistributor_base_address: receives the IPA of its RD frame.

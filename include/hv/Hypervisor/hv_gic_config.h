@@ -6,12 +6,6 @@
  * and which SPIs serve as MSIs; hv_gic_create() applies it. The alignments and
  * sizes come from the queries in hv_gic_parameters.h. These functions may be
  * called from any thread. Release the object with os_release().
- *
- * NOT MODELLED YET: hvmodel does not implement the in-framework GIC. Every
- * hv_gic_* call currently answers HV_UNSUPPORTED and the object constructors
- * return NULL, as on a host without the feature, so a VMM falls back to its
- * own interrupt controller. The error codes described here are the planned
- * behaviour.
  */
 #ifndef HVMODEL_HYPERVISOR_HV_GIC_CONFIG_H
 #define HVMODEL_HYPERVISOR_HV_GIC_CONFIG_H

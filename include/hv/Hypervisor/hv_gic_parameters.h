@@ -8,11 +8,8 @@
  * and return the same values every time. Each returns HV_SUCCESS, or
  * HV_BAD_ARGUMENT if an output pointer is NULL.
  *
- * NOT MODELLED YET: hvmodel does not implement the in-framework GIC. Every
- * hv_gic_* call currently answers HV_UNSUPPORTED and the object constructors
- * return NULL, as on a host without the feature, so a VMM falls back to its
- * own interrupt controller. The error codes described here are the planned
- * behaviour.
+ * hvmodel's values: distributor 64 KiB, redistributor 128 KiB, region 8 MiB
+ * (64 vCPUs), MSI frame 64 KiB, every alignment 64 KiB, SPIs 32..255.
  */
 #ifndef HVMODEL_HYPERVISOR_HV_GIC_PARAMETERS_H
 #define HVMODEL_HYPERVISOR_HV_GIC_PARAMETERS_H

@@ -8,11 +8,8 @@
  * a blob with hv_gic_set_state() (hv_gic.h). These functions may be called
  * from any thread. Release the object with os_release().
  *
- * NOT MODELLED YET: hvmodel does not implement the in-framework GIC. Every
- * hv_gic_* call currently answers HV_UNSUPPORTED and the object constructors
- * return NULL, as on a host without the feature, so a VMM falls back to its
- * own interrupt controller. The error codes described here are the planned
- * behaviour.
+ * hvmodel's blob: "HVGS", version 1, little-endian, with a checksum; a blob
+ * that fails any check is refused with HV_BAD_ARGUMENT and changes nothing.
  */
 #ifndef HVMODEL_HYPERVISOR_HV_GIC_STATE_H
 #define HVMODEL_HYPERVISOR_HV_GIC_STATE_H
