@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The benchmark suite of the arm64 flavour, in one command:
+# The benchmark suite of both flavours (arm64 and x86), in one command:
 #
 #   bash bench/bench.sh [--quick]
 #
-# Builds hvmodel in Release mode (build-bench/), assembles the benchmark guest
-# and compiles the benchmark program against the shared library (public API
-# only) and Unicorn, then runs every figure several times, model and baseline
+# Builds hvmodel in Release mode (build-bench/), assembles the benchmark guests
+# (bench/guest/bench.S with the aarch64 binutils, bench/guest/bench_x86.S with
+# the host's GNU as) and compiles the two benchmark programs against their
+# flavour's shared library (public API only) and Unicorn, then runs every figure several times, model and baseline
 # alternating, and prints the table. The results go to
 # build-bench/bench-results.json; the traces and callgrind profiles it makes
 # stay in build-bench/bench/. Benchmarks are never part of the test suite.
@@ -44,7 +45,16 @@ cc -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
     trace/reader.c trace/format.c \
     -L"$B" -lhvmodel-arm64 -Wl,-rpath,"$PWD/$B" $(pkg-config --libs unicorn) -lpthread
 
-args=(--tmp "$OUT" --json "$JSON" --hello "$B/examples/hello-vmm" --hvtrace "$B/hvtrace"
+# The x86 flavour: 32-bit guest code, assembled without a link step as the
+# tests' x86 guests are (cmake/HvmodelGuest.cmake, hvmodel_x86_guest).
+as --64 -o "$OUT/bench-x86-guest.o" bench/guest/bench_x86.S
+objcopy -O binary "$OUT/bench-x86-guest.o" "$OUT/bench-x86-guest.bin"
+cc -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
+    -DHVMODEL_FLAVOR_X86=1 -Iinclude/hv -Iinclude/hv/compat \
+    -o "$OUT/bench-x86" bench/bench_x86.c bench/trace_size.c trace/reader.c trace/format.c \
+    -L"$B" -lhvmodel-x86 -Wl,-rpath,"$PWD/$B" $(pkg-config --libs unicorn) -lpthread
+
+args=(--x86 "$OUT/bench-x86" --tmp "$OUT" --json "$JSON" --hello "$B/examples/hello-vmm" --hvtrace "$B/hvtrace"
     --capstone "$(pkg-config --modversion capstone 2>/dev/null || echo unknown)")
 if command -v valgrind >/dev/null 2>&1; then
     args+=(--valgrind "$(command -v valgrind)")
@@ -58,6 +68,7 @@ echo "memory:   $(grep -m1 MemTotal /proc/meminfo | awk '{printf "%.1f GiB", $2 
 echo "kernel:   $(uname -sr)"
 echo "unicorn:  $(pkg-config --modversion unicorn), capstone $(pkg-config --modversion capstone 2>/dev/null || echo '?')"
 echo "compiler: $(cc --version | head -1)"
+echo "load:     $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
 echo "--- running ---"
 "$OUT/bench-arm64" suite "${quick[@]}" "${args[@]}"
 

@@ -2,7 +2,10 @@
  * suite.c — runs the whole benchmark suite and reports it:
  *
  *   bench-arm64 suite [--quick] --tmp DIR --json FILE --hello EXE --hvtrace EXE
- *                     [--capstone VERSION] [--valgrind PATH]
+ *                     [--capstone VERSION] [--valgrind PATH] [--x86 EXE]
+ *
+ * With --x86 the x86 flavour's figures (bench-x86, bench/bench_x86.c) join
+ * the same rounds, table and JSON.
  *
  * Every sample is a fresh process (`bench-arm64 run ...`, or the demo and
  * hvtrace), so no run inherits another's translation cache, allocator state
@@ -48,17 +51,19 @@ struct side {
 };
 
 struct figure {
-    const char *id, *label, *unit, *base_label;
+    const char *flavour, *id, *label, *unit, *base_label;
     enum ratio_kind kind;
     bool vs_hardware; /* an exit round trip: also compare with real hardware */
     struct side model, base;
     double ratio[MAX_ROUNDS];
 };
 
-static struct figure figs[24];
+static struct figure figs[40];
 static unsigned nfigs;
 static char self[PATH_MAX];
-static char nbuf[8][24]; /* the iteration counts as strings */
+static char nbuf[8][24];           /* the iteration counts as strings */
+static const char *run_exe = self; /* the benchmark program of the figures being defined */
+static const char *flavour = "arm64";
 static const char *valgrind_path;
 static bool quiet_stderr; /* children's stderr to /dev/null (valgrind's notes) */
 
@@ -176,7 +181,7 @@ static void set_run(struct side *s, const char *bench, const char *side, const c
                     const char *trace)
 {
     memset(s, 0, sizeof(*s));
-    s->argv[0] = self;
+    s->argv[0] = run_exe;
     s->argv[1] = "run";
     s->argv[2] = bench;
     s->argv[3] = side;
@@ -189,6 +194,7 @@ static struct figure *add(const char *id, const char *label, const char *unit, e
 {
     struct figure *f = &figs[nfigs++];
     memset(f, 0, sizeof(*f));
+    f->flavour = flavour;
     f->id = id;
     f->label = label;
     f->unit = unit;
@@ -291,6 +297,62 @@ static void define_figures(bool quick, const char *tmp, const char *hello, const
     snprintf(f->base.trace_env, sizeof(f->base.trace_env), "%s/demo-rec.hvt", tmp);
 }
 
+static void define_x86_figures(bool quick, const char *tmp, const char *x86)
+{
+    const char *compute_n = num(4, quick ? 6250000 : 25000000);
+    const char *memory_n = num(5, quick ? 1250000 : 6250000);
+    const char *exits_n = num(6, quick ? 20000 : 100000);
+    const char *life_n = num(7, quick ? 10 : 40);
+    char *rec = path_in(tmp, "rec-x86.hvt");
+    struct figure *f;
+    run_exe = x86;
+    flavour = "x86";
+
+    f = add("x86-compute", "x86: guest ALU loop", "ns/insn", RATIO_SPEED, "raw Unicorn");
+    set_run(&f->model, "compute", "model", compute_n, NULL);
+    set_run(&f->base, "compute", "raw", compute_n, NULL);
+    f = add("x86-memory", "x86: guest memory loop (2 ld + 1 st / 8)", "ns/insn", RATIO_SPEED,
+            "raw Unicorn");
+    set_run(&f->model, "memory", "model", memory_n, NULL);
+    set_run(&f->base, "memory", "raw", memory_n, NULL);
+    f = add("x86-compute-rec", "x86: guest ALU loop, recording", "ns/insn", RATIO_SPEED,
+            "raw Unicorn");
+    set_run(&f->model, "compute", "model-rec", compute_n, rec);
+    set_run(&f->base, "compute", "raw", compute_n, NULL);
+    f = add("x86-memory-rec", "x86: guest memory loop, recording", "ns/insn", RATIO_SPEED,
+            "raw Unicorn");
+    set_run(&f->model, "memory", "model-rec", memory_n, rec);
+    set_run(&f->base, "memory", "raw", memory_n, NULL);
+    static const char *const exits[][3] = {
+        {"io", "x86-exit-io", "x86 exit: port I/O (OUT)"},
+        {"cpuid", "x86-exit-cpuid", "x86 exit: CPUID"},
+        {"mmio-st", "x86-exit-mmio-st", "x86 exit: MMIO store (EPT violation)"},
+        {"mmio-ld", "x86-exit-mmio-ld", "x86 exit: MMIO load (EPT violation)"},
+    };
+    for (unsigned i = 0; i < 4; i++) {
+        f = add(exits[i][1], exits[i][2], "ns/exit", RATIO_TIME, "raw Unicorn");
+        f->vs_hardware = true;
+        set_run(&f->model, exits[i][0], "model", exits_n, NULL);
+        set_run(&f->base, exits[i][0], "raw", exits_n, NULL);
+    }
+    f = add("x86-exit-io-rec", "x86 exit: port I/O, recording", "ns/exit", RATIO_TIME,
+            "model, not recording");
+    f->vs_hardware = true;
+    set_run(&f->model, "io", "model-rec", exits_n, rec);
+    set_run(&f->base, "io", "model", exits_n, NULL);
+    f = add("x86-exit-mmio-st-rec", "x86 exit: MMIO store, recording", "ns/exit", RATIO_TIME,
+            "model, not recording");
+    f->vs_hardware = true;
+    set_run(&f->model, "mmio-st", "model-rec", exits_n, rec);
+    set_run(&f->base, "mmio-st", "model", exits_n, NULL);
+    f = add("x86-lifecycle", "x86: VM lifecycle (64 MiB, 1 vCPU, run to HLT)", "us", RATIO_TIME,
+            "raw Unicorn");
+    set_run(&f->model, "lifecycle", "model", life_n, NULL);
+    set_run(&f->base, "lifecycle", "raw", life_n, NULL);
+    run_exe = self;
+    flavour = "arm64";
+}
+
 /* ---- report ---- */
 
 static void fmt_value(char *buf, size_t n, double v)
@@ -364,6 +426,19 @@ static void read_line_field(const char *file, const char *key, char *out, size_t
     fclose(f);
 }
 
+/* The 1-, 5- and 15-minute load averages, as /proc/loadavg gives them. */
+static void read_loadavg(char *out, size_t n)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    double a = 0, b = 0, c = 0;
+    if (!f || fscanf(f, "%lf %lf %lf", &a, &b, &c) != 3)
+        snprintf(out, n, "unknown");
+    else
+        snprintf(out, n, "%.2f %.2f %.2f", a, b, c);
+    if (f)
+        fclose(f);
+}
+
 /* A JSON string without the characters that would need escaping. */
 static void json_str(FILE *j, const char *s)
 {
@@ -393,7 +468,7 @@ static void print_trace(struct trace_entry *t)
 /* ---- callgrind ---- */
 
 struct cg_result {
-    const char *bench, *side;
+    const char *flavour, *bench, *side;
     double per_exit;
     bool ok;
 };
@@ -414,16 +489,16 @@ static bool cg_total(const char *file, double *ir)
     return ok;
 }
 
-static bool cg_run(const char *tmp, const char *bench, const char *side, unsigned long long n,
-                   double *ir)
+static bool cg_run(const char *exe, const char *fl, const char *tmp, const char *bench,
+                   const char *side, unsigned long long n, double *ir)
 {
     char out[PATH_MAX + 64], outopt[PATH_MAX + 96], nstr[24], trace[PATH_MAX + 32];
-    snprintf(out, sizeof(out), "%s/callgrind-%s-%s-%llu.out", tmp, bench, side, n);
+    snprintf(out, sizeof(out), "%s/callgrind-%s%s-%s-%llu.out", tmp, fl, bench, side, n);
     snprintf(outopt, sizeof(outopt), "--callgrind-out-file=%s", out);
     snprintf(nstr, sizeof(nstr), "%llu", n);
     snprintf(trace, sizeof(trace), "%s/callgrind.hvt", tmp);
     const char *argv[] = {
-        valgrind_path, "--tool=callgrind", "--quiet", outopt, self, "run", bench, side, nstr, trace,
+        valgrind_path, "--tool=callgrind", "--quiet", outopt, exe, "run", bench, side, nstr, trace,
         NULL};
     char ignored[256];
     quiet_stderr = true;
@@ -438,11 +513,14 @@ int bench_suite_main(int argc, char **argv)
 {
     bool quick = false, valgrind = false;
     const char *tmp = NULL, *json = NULL, *hello = NULL, *hvtrace = NULL, *capstone = "unknown";
+    const char *x86 = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
             quick = true;
         else if (i + 1 < argc && strcmp(argv[i], "--valgrind") == 0)
             valgrind_path = argv[++i], valgrind = true;
+        else if (i + 1 < argc && strcmp(argv[i], "--x86") == 0)
+            x86 = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--tmp") == 0)
             tmp = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--json") == 0)
@@ -482,10 +560,15 @@ int bench_suite_main(int argc, char **argv)
         }
     }
     define_figures(quick, tmp, hello, hvtrace);
+    if (x86)
+        define_x86_figures(quick, tmp, x86);
 
     printf("%u rounds of %u figures (each sample a fresh process), model and baseline "
            "alternating\n",
            rounds, nfigs);
+    char load_start[64], load_end[64];
+    read_loadavg(load_start, sizeof(load_start));
+    printf("load average at the start: %s\n", load_start);
     double t_start = bench_now_ns();
     for (unsigned r = 0; r < rounds; r++) {
         for (unsigned i = 0; i < nfigs; i++) {
@@ -505,60 +588,78 @@ int bench_suite_main(int argc, char **argv)
         printf("  round %u/%u done (%.0f s)\n", r + 1, rounds, (bench_now_ns() - t_start) / 1e9);
         fflush(stdout);
     }
+    read_loadavg(load_end, sizeof(load_end));
     print_table(rounds);
+    printf("\nload average at the start: %s, after the rounds: %s (%ld cores)\n", load_start,
+           load_end, sysconf(_SC_NPROCESSORS_ONLN));
 
     /* Trace bytes per exit: the demo, and MMIO-heavy guests. */
-    struct trace_entry traces[4] = {{.name = "hello-vmm demo"},
+    struct trace_entry traces[8] = {{.name = "hello-vmm demo"},
                                     {.name = "MMIO store loop (10000 exits)"},
                                     {.name = "MMIO load loop (10000 exits)"},
-                                    {.name = "HVC loop (10000 exits)"}};
+                                    {.name = "HVC loop (10000 exits)"},
+                                    {.name = "x86 MMIO store loop (10000 exits)"},
+                                    {.name = "x86 MMIO load loop (10000 exits)"},
+                                    {.name = "x86 port I/O loop (10000 exits)"},
+                                    {.name = "x86 CPUID loop (10000 exits)"}};
+    unsigned ntraces = x86 ? 8 : 4;
     snprintf(traces[0].path, PATH_MAX, "%s", demo_trace);
-    static const char *const tb[] = {NULL, "mmio-st", "mmio-ld", "hvc"};
-    for (unsigned i = 1; i < 4; i++) {
-        snprintf(traces[i].path, PATH_MAX, "%s/size-%s.hvt", tmp, tb[i]);
+    static const char *const tb[] = {NULL,      "mmio-st", "mmio-ld", "hvc",
+                                     "mmio-st", "mmio-ld", "io",      "cpuid"};
+    for (unsigned i = 1; i < ntraces; i++) {
+        snprintf(traces[i].path, PATH_MAX, "%s/size-%s%s.hvt", tmp, i >= 4 ? "x86-" : "", tb[i]);
         struct side s;
+        run_exe = i >= 4 ? x86 : self;
         set_run(&s, tb[i], "model-rec", "10000", traces[i].path);
         sample(&s);
     }
+    run_exe = self;
     printf("\ntrace bytes per exit (record headers included; MEM = memory the VMM wrote):\n");
-    for (unsigned i = 0; i < 4; i++) {
+    for (unsigned i = 0; i < ntraces; i++) {
         traces[i].ok = trace_size_read(traces[i].path, &traces[i].ts) == 0;
         if (traces[i].ok)
             print_trace(&traces[i]);
     }
-    if (traces[1].ok) {
-        printf("  MMIO store loop by record type:");
+    for (unsigned i = 1; i < ntraces; i += 3) {
+        if (!traces[i].ok || !traces[i].ts.exits)
+            continue;
+        printf("  %s by record type:", traces[i].name);
         for (unsigned t = 1; t < 32; t++)
-            if (traces[1].ts.count_by_type[t] >= traces[1].ts.exits / 2)
+            if (traces[i].ts.count_by_type[t] >= traces[i].ts.exits / 2)
                 printf(" %s %.1f B/exit", hvt_type_name((uint16_t)t),
-                       (double)traces[1].ts.bytes_by_type[t] / (double)traces[1].ts.exits);
+                       (double)traces[i].ts.bytes_by_type[t] / (double)traces[i].ts.exits);
         printf("\n");
     }
 
     /* Instructions per exit under callgrind: N exits minus a run with none. */
-    struct cg_result cg[12];
+    struct cg_result cg[24];
     unsigned ncg = 0;
     unsigned long long cg_n = quick ? 5000 : 20000;
     if (valgrind) {
         /* The four exits on both sides, then two of them recording. */
         static const char *const cb[] = {"hvc", "mmio-st", "mmio-ld", "mrs", "hvc", "mmio-st"};
         printf("\ninstructions per exit (callgrind, %llu exits minus 0 exits):\n", cg_n);
-        for (unsigned b = 0; b < 6; b++)
-            for (unsigned s = 0; s < (b < 4 ? 2u : 1u); s++) {
-                struct cg_result *c = &cg[ncg++];
-                double ir0 = 0, irn = 0;
-                c->bench = cb[b];
-                c->side = b >= 4 ? "model-rec" : s ? "raw" : "model";
-                c->ok = cg_run(tmp, c->bench, c->side, 0, &ir0) &&
-                        cg_run(tmp, c->bench, c->side, cg_n, &irn);
-                c->per_exit = (irn - ir0) / (double)cg_n;
-                if (c->ok)
-                    printf("  %-8s %-9s %7.0f instructions per exit\n", c->bench, c->side,
-                           c->per_exit);
-                else
-                    printf("  %-8s %-9s failed\n", c->bench, c->side);
-                fflush(stdout);
-            }
+        /* The same for x86: port I/O, CPUID, MMIO store and load. */
+        static const char *const xb[] = {"io", "cpuid", "mmio-st", "mmio-ld", "io", "mmio-st"};
+        for (unsigned fl = 0; fl < (x86 ? 2u : 1u); fl++)
+            for (unsigned b = 0; b < 6; b++)
+                for (unsigned s = 0; s < (b < 4 ? 2u : 1u); s++) {
+                    struct cg_result *c = &cg[ncg++];
+                    double ir0 = 0, irn = 0;
+                    const char *exe = fl ? x86 : self, *pre = fl ? "x86-" : "";
+                    c->flavour = fl ? "x86" : "arm64";
+                    c->bench = fl ? xb[b] : cb[b];
+                    c->side = b >= 4 ? "model-rec" : s ? "raw" : "model";
+                    c->ok = cg_run(exe, pre, tmp, c->bench, c->side, 0, &ir0) &&
+                            cg_run(exe, pre, tmp, c->bench, c->side, cg_n, &irn);
+                    c->per_exit = (irn - ir0) / (double)cg_n;
+                    if (c->ok)
+                        printf("  %-5s %-8s %-9s %7.0f instructions per exit\n", c->flavour,
+                               c->bench, c->side, c->per_exit);
+                    else
+                        printf("  %-5s %-8s %-9s failed\n", c->flavour, c->bench, c->side);
+                    fflush(stdout);
+                }
     }
 
     /* JSON. */
@@ -585,6 +686,7 @@ int bench_suite_main(int argc, char **argv)
     json_str(j, capstone);
     fprintf(j, ", \"hvmodel\": ");
     json_str(j, hvm_version());
+    fprintf(j, ", \"loadavg_start\": \"%s\", \"loadavg_end\": \"%s\"", load_start, load_end);
     fprintf(j, ", \"compiler\": ");
 #ifdef __clang__
     json_str(j, "clang " __VERSION__);
@@ -596,7 +698,7 @@ int bench_suite_main(int argc, char **argv)
     fprintf(j, "  \"figures\": [\n");
     for (unsigned i = 0; i < nfigs; i++) {
         struct figure *f = &figs[i];
-        fprintf(j, "    {\"id\": \"%s\", \"label\": ", f->id);
+        fprintf(j, "    {\"flavour\": \"%s\", \"id\": \"%s\", \"label\": ", f->flavour, f->id);
         json_str(j, f->label);
         fprintf(j, ", \"unit\": \"%s\", \"baseline\": ", f->unit);
         json_str(j, f->base_label);
@@ -612,7 +714,7 @@ int bench_suite_main(int argc, char **argv)
         fprintf(j, "    }%s\n", i + 1 < nfigs ? "," : "");
     }
     fprintf(j, "  ],\n  \"trace_bytes\": [\n");
-    for (unsigned i = 0; i < 4; i++) {
+    for (unsigned i = 0; i < ntraces; i++) {
         struct trace_entry *t = &traces[i];
         double ex = t->ts.exits ? (double)t->ts.exits : 1.0;
         fprintf(j,
@@ -620,7 +722,7 @@ int bench_suite_main(int argc, char **argv)
                 "\"bytes_per_exit\": %.2f, \"bytes_per_exit_without_mem\": %.2f}%s\n",
                 t->name, (unsigned long long)t->ts.exits, (unsigned long long)t->ts.file_bytes,
                 (double)t->ts.file_bytes / ex, (double)(t->ts.file_bytes - t->ts.mem_bytes) / ex,
-                i < 3 ? "," : "");
+                i + 1 < ntraces ? "," : "");
     }
     fprintf(j, "  ],\n  \"callgrind\": ");
     if (!valgrind) {
@@ -628,8 +730,10 @@ int bench_suite_main(int argc, char **argv)
     } else {
         fprintf(j, "{\"exits\": %llu, \"instructions_per_exit\": [", cg_n);
         for (unsigned i = 0; i < ncg; i++)
-            fprintf(j, "%s{\"bench\": \"%s\", \"side\": \"%s\", \"value\": %.0f}", i ? ", " : "",
-                    cg[i].bench, cg[i].side, cg[i].ok ? cg[i].per_exit : -1.0);
+            fprintf(j,
+                    "%s{\"flavour\": \"%s\", \"bench\": \"%s\", \"side\": \"%s\", \"value\": %.0f}",
+                    i ? ", " : "", cg[i].flavour, cg[i].bench, cg[i].side,
+                    cg[i].ok ? cg[i].per_exit : -1.0);
         fprintf(j, "]}\n");
     }
     fprintf(j, "}\n");

@@ -32,7 +32,7 @@ int trace_size_read(const char *path, struct trace_size *out)
         out->records++;
         out->bytes_by_type[t] += bytes;
         out->count_by_type[t]++;
-        if (rec.type == HVT_EXIT)
+        if (hvt_is_exit(rec.type))
             out->exits++;
         if (rec.type == HVT_MEM)
             out->mem_bytes += bytes;

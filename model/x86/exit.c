@@ -267,7 +267,13 @@ static uint64_t io_insn_rip(struct x86_vcpu *v)
         case X86_INS_INSD:
         case X86_INS_OUTSB:
         case X86_INS_OUTSW:
-        case X86_INS_OUTSD: rip = insn->address; goto out;
+        case X86_INS_OUTSD:
+            rip = insn->address;
+            if (insn->size <= sizeof(v->io_insn)) {
+                memcpy(v->io_insn, insn->bytes, insn->size);
+                v->io_len = insn->size;
+            }
+            goto out;
         default: break;
         }
     }
@@ -281,6 +287,7 @@ static void io_hook(struct x86_vcpu *v, uint32_t port, int size, uint32_t dir)
     if (v->stop != X86_STOP_NONE)
         return;
     v->io_pending = true;
+    v->io_len = 0;
     v->io_port = port;
     v->io_size = (uint32_t)size;
     v->io_dir = dir;
@@ -322,11 +329,18 @@ static void io_exit(struct x86_vcpu *v)
     wr(v, UC_X86_REG_RDI, v->io_rdi);
     sync_icount(v);
     v->vmcs_fresh = false;
+    /* The instruction as the I/O hook decoded it at io_rip (else decoded
+     * again here). */
     uint8_t b[15];
-    uint32_t len = insn_len(v);
+    uint32_t len = v->io_len;
+    bool have = len != 0;
+    if (have)
+        memcpy(b, v->io_insn, len);
+    else
+        len = insn_len(v);
     bool rep = false, string = false, imm = false, asz_prefix = false;
     unsigned seg = 3; /* DS: OUTS's default segment */
-    if (len && read_code(v, b, len)) {
+    if (len && (have || read_code(v, b, len))) {
         for (uint32_t i = 0; i < len; i++) {
             uint8_t op = b[i];
             if (op == 0xf3 || op == 0xf2)
@@ -981,7 +995,9 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         v->vmcs_fresh = false; /* the guest is about to change its state */
         v->blk_icount = 0;
         v->blk_icount_base = b->icount;
+        v->efer_valid = false; /* the stub's VMRUN loads it */
         uc_err err = uc_emu_start(b->uc, begin, UINT64_MAX, 0, 0);
+        v->efer_valid = false;
         b->icount = v->blk_icount_base + (v->stop == X86_STOP_NONE ? v->blk_icount : 0);
         v->blk_icount = 0;
         v->vmcs_fresh = false;

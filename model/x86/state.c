@@ -113,7 +113,17 @@ uint64_t x86_msr_get(struct x86_vcpu *v, uint32_t msr)
 void x86_msr_set(struct x86_vcpu *v, uint32_t msr, uint64_t value)
 {
     uc_x86_msr m = {msr, value};
+    v->efer_valid = false;
     msr_access_engine(v, &m, true);
+}
+
+uint64_t x86_efer(struct x86_vcpu *v)
+{
+    if (!v->efer_valid) {
+        v->efer_cache = x86_msr_get(v, 0xc0000080);
+        v->efer_valid = true;
+    }
+    return v->efer_cache;
 }
 
 #define rd_msr x86_msr_get
@@ -224,6 +234,10 @@ hv_return_t state_load(struct x86_vcpu *v)
     uint8_t *p = v->priv;
     uint8_t *cb = p + X86_PRIV_VMCB;
 
+    /* A control write (load_pending) can come while the VMCS still holds
+     * the state of an earlier entry: take the engine's first. */
+    state_sync(v);
+
     /* What VMRUN does not load: general registers and x87/SSE state. */
     x86_fx_capture(v, p + PRIV_FX);
     for (int i = 0; i < 14; i++)
@@ -273,6 +287,7 @@ hv_return_t state_load(struct x86_vcpu *v)
     put64(cb + SA_SYSENTER_EIP, vmcs_get(v, VMCS_GUEST_SYSENTER_EIP));
     put64(cb + SA_GPAT, vmcs_get(v, VMCS_GUEST_IA32_PAT));
 
+    v->efer_valid = false; /* the host's until the stub's VMRUN loads the guest's */
     if (uc_context_restore(uc, x86_host_context(v)) != UC_ERR_OK)
         return HV_ERROR;
     if (vmcs_get(v, VMCS_GUEST_CR0) & 0x80000000u) {
@@ -329,7 +344,7 @@ static bool phys_read64(struct x86_vcpu *v, uint64_t gpa, uint64_t *out)
 bool state_translate(struct x86_vcpu *v, uint64_t la, uint64_t *pa)
 {
     uint64_t cr0 = rd(v, UC_X86_REG_CR0), cr4 = rd(v, UC_X86_REG_CR4), cr3 = rd(v, UC_X86_REG_CR3);
-    uint64_t efer = rd_msr(v, 0xc0000080);
+    uint64_t efer = x86_efer(v);
     if (!(cr0 & 0x80000000u)) {
         *pa = (efer & 0x400) ? la : (uint32_t)la;
         return true;
@@ -465,7 +480,7 @@ void state_sync(struct x86_vcpu *v)
         return;
     v->vmcs_fresh = true;
     uint64_t cr0 = rd(v, UC_X86_REG_CR0), rflags = rd(v, UC_X86_REG_RFLAGS);
-    uint64_t efer = rd_msr(v, 0xc0000080) & ~0x1000ull;
+    uint64_t efer = x86_efer(v) & ~0x1000ull;
     unsigned mode = (unsigned)((cr0 & 1u) | ((rflags >> 16) & 2u) | ((efer >> 8) & 4u));
     uc_x86_mmr m = {0};
     uc_reg_read(v->base.uc, UC_X86_REG_LDTR, &m);
@@ -525,7 +540,8 @@ void state_write_cr0(struct x86_vcpu *v, uint64_t value)
 {
     state_sync(v);
     uc_reg_write(v->base.uc, UC_X86_REG_CR0, &value);
-    uint64_t rflags = rd(v, UC_X86_REG_RFLAGS), efer = rd_msr(v, 0xc0000080);
+    v->efer_valid = false; /* the engine may have changed LMA */
+    uint64_t rflags = rd(v, UC_X86_REG_RFLAGS), efer = x86_efer(v);
     v->seg_mode = (uint16_t)((value & 1u) | ((rflags >> 16) & 2u) | ((efer >> 8) & 4u));
     v->vmcs_fresh = false;
 }
@@ -540,7 +556,7 @@ static const struct x86_seg *current_cs(struct x86_vcpu *v, unsigned *mode)
         return &v->seg[SEG_CS];
     }
     uint64_t cr0 = rd(v, UC_X86_REG_CR0), rflags = rd(v, UC_X86_REG_RFLAGS);
-    uint64_t efer = x86_msr_get(v, 0xc0000080);
+    uint64_t efer = x86_efer(v);
     *mode = (unsigned)((cr0 & 1u) | ((rflags >> 16) & 2u) | ((efer >> 8) & 4u));
     struct x86_seg keep = v->seg[SEG_CS];
     derive_seg(v, SEG_CS, (uint16_t)rd(v, UC_X86_REG_CS), *mode);
@@ -578,6 +594,14 @@ size_t state_read_code(struct x86_vcpu *v, uint8_t *buf, size_t n)
  * every other guest-state field makes the next entry a VMRUN load. */
 void state_write_field(struct x86_vcpu *v, uint32_t field, uint64_t value)
 {
+    if (v->engine_is_live && !v->load_pending && !v->vmcs_fresh &&
+        (field == VMCS_GUEST_RIP || field == VMCS_GUEST_RSP)) {
+        /* The engine takes it as it is, and no other field depends on it:
+         * no sync needed (the next one reads it back). */
+        uc_reg_write(v->base.uc, field == VMCS_GUEST_RIP ? UC_X86_REG_RIP : UC_X86_REG_RSP, &value);
+        vmcs_set(v, field, value);
+        return;
+    }
     state_sync(v);
     vmcs_set(v, field, value);
     if (!v->engine_is_live || v->load_pending) {
@@ -622,6 +646,19 @@ void state_write_field(struct x86_vcpu *v, uint32_t field, uint64_t value)
 
 uint64_t state_read_field(struct x86_vcpu *v, uint32_t field)
 {
+    if (!v->vmcs_fresh && v->engine_is_live && !v->load_pending) {
+        /* The fields state_sync() copies straight from an engine register:
+         * read that register, without the whole sync. */
+        switch (field) {
+        case VMCS_GUEST_RIP: return rd(v, UC_X86_REG_RIP);
+        case VMCS_GUEST_RSP: return rd(v, UC_X86_REG_RSP);
+        case VMCS_GUEST_RFLAGS: return rd(v, UC_X86_REG_RFLAGS);
+        case VMCS_GUEST_CR0: return rd(v, UC_X86_REG_CR0);
+        case VMCS_GUEST_CR3: return rd(v, UC_X86_REG_CR3);
+        case VMCS_GUEST_CR4: return rd(v, UC_X86_REG_CR4) | 0x2000u;
+        default: break;
+        }
+    }
     state_sync(v);
     return vmcs_get(v, field);
 }

@@ -82,6 +82,13 @@ struct x86_vcpu {
     uint32_t native_msr[32];
     unsigned native_n;
 
+    /* The guest's EFER as last read from the engine (x86_efer). It changes
+     * only where the model acts: a VMRUN load, an MSR write (every guest
+     * RDMSR/WRMSR is intercepted), a CR0 write (always intercepted: LMA),
+     * so those and every engine run forget it. */
+    uint64_t efer_cache;
+    bool efer_valid;
+
     uint8_t *priv;        /* X86_PRIV_SIZE bytes, mapped at X86_PRIV_GPA */
     uc_context *host_ctx; /* the host mode the stub runs in */
 
@@ -100,6 +107,8 @@ struct x86_vcpu {
     uint64_t io_rip;
     uint64_t io_rax;
     uint64_t io_rcx, io_rsi, io_rdi;
+    uint8_t io_insn[15]; /* the I/O instruction's bytes, as the hook decoded it */
+    uint32_t io_len;     /* its length (0: not decoded) */
 
     /* An event to deliver through the guest's IVT/IDT (deliver.c). */
     bool event_pending;
@@ -252,6 +261,8 @@ bool state_read_desc(struct x86_vcpu *v, uint64_t linear, uint32_t d[2]);
 /* The engine's MSRs, read and written past the guest's intercepts. */
 uint64_t x86_msr_get(struct x86_vcpu *v, uint32_t msr);
 void x86_msr_set(struct x86_vcpu *v, uint32_t msr, uint64_t value);
+/* The guest's EFER (cached between the model's own changes, see efer_cache). */
+uint64_t x86_efer(struct x86_vcpu *v);
 /* Code at RIP: its linear address, and up to n readable bytes of it. */
 uint64_t state_rip_linear(struct x86_vcpu *v);
 size_t state_read_code(struct x86_vcpu *v, uint8_t *buf, size_t n);

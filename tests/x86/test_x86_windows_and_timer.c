@@ -69,6 +69,23 @@ static void test_irq_window_opens_one_instruction_after_sti(void **state)
     assert_int_equal(xt_retired(), 6);
 }
 
+/* A control written straight after an exit, with no guest-state read in
+ * between, must not make the next entry reload stale guest state: the
+ * guest continues where the exit left it. */
+static void test_control_write_right_after_an_exit_keeps_the_guest_state(void **state)
+{
+    (void)state;
+    cpu_based(CPU_BASED_IRQ_WND);
+    xt_set_reg(HV_X86_RFLAGS, 0x2);
+    xt_set_reg(HV_X86_RIP, LOAD + 0x300);
+    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
+    cpu_based(0);
+    xt_expect_exit(VMX_REASON_HLT, 0, 1);
+    assert_int_equal(xt_retired(), 6);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x306);
+    assert_int_equal(xt_reg(HV_X86_RFLAGS) & 0x200, 0x200);
+}
+
 static void test_irq_window_waits_for_sti_blocking_from_the_vmcs(void **state)
 {
     (void)state;
@@ -182,6 +199,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, xt_teardown_state)
         T(test_irq_window_exits_before_first_instruction_when_open),
         T(test_irq_window_opens_one_instruction_after_sti),
+        T(test_control_write_right_after_an_exit_keeps_the_guest_state),
         T(test_irq_window_waits_for_sti_blocking_from_the_vmcs),
         T(test_sti_blocking_is_read_at_the_hlt_exit_after_sti),
         T(test_mov_ss_blocking_is_read_at_the_next_exit),
