@@ -32,6 +32,11 @@ struct a64_vcpu {
     uint64_t blk_pc;
     uint32_t blk_len;
     enum a64_pending pend;
+    /* The PC of the access a memory hook stopped the engine at. The engine
+     * can leave an older PC behind after such a stop (exit.c, fault_pc), so
+     * the run loop puts this one back before it acts on `pend`. */
+    uint64_t fault_pc;
+    bool fault_pc_set;
     struct {
         uint64_t esr, far, elr;
         bool far_valid;

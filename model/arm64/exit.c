@@ -149,9 +149,21 @@ static uint32_t s2_fsc(struct a64_vcpu *v, uint64_t ipa)
     return 0x04 + stage2_fault_level(s, ipa);
 }
 
-/* Does the load/store d (decoded at its PC) touch guest-physical addr? */
-static bool access_covers(struct a64_vcpu *v, const struct a64_ldst *d, uint64_t addr, bool mmu)
+/* Could the load/store d (decoded at its PC with the current registers) be
+ * the access the engine reports: same direction, a transfer of `size`
+ * bytes, the byte at guest-physical addr inside it, and for a store of one
+ * register the value being stored? */
+static bool access_is(struct a64_vcpu *v, const struct a64_ldst *d, bool write, uint64_t addr,
+                      int size, int64_t value, bool mmu)
 {
+    if (d->wnr != write || (d->size != (uint32_t)size && !(d->pair && d->size == 2u * size)))
+        return false;
+    if (write && !d->pair && !d->simd && !d->atomic && !d->exclusive && size <= 8) {
+        uint64_t mask = size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+        uint64_t rt = d->rt == 31 ? 0 : a64_xreg(v, d->rt);
+        if ((rt & mask) != ((uint64_t)value & mask))
+            return false;
+    }
     uint64_t last = d->va + (d->size ? d->size - 1 : 0);
     if (!mmu)
         return addr >= d->va && addr <= last;
@@ -159,10 +171,11 @@ static bool access_covers(struct a64_vcpu *v, const struct a64_ldst *d, uint64_t
     for (int i = 0; i < ((d->va >> 12) != (last >> 12) ? 2 : 1); i++) {
         struct a64_walk w;
         enum a64_walk_status st =
-            walk(v, va[i], d->wnr ? A64_ACC_WRITE : A64_ACC_READ, d->unpriv, &w);
-        if (st == A64_WALK_S2_PTW && (w.ptw_ipa >> 3) == (addr >> 3))
-            return true;
-        if (st == A64_WALK_OK && (w.pa >> 12) == (addr >> 12))
+            walk(v, va[i], write ? A64_ACC_WRITE : A64_ACC_READ, d->unpriv, &w);
+        uint64_t end = i ? w.pa + (last & 0xfffu) : w.pa + (last - d->va);
+        if (i == 0 && (d->va >> 12) != (last >> 12))
+            end = (w.pa | 0xfffu);
+        if (st == A64_WALK_OK && addr >= w.pa && addr <= end)
             return true;
     }
     return false;
@@ -170,12 +183,17 @@ static bool access_covers(struct a64_vcpu *v, const struct a64_ldst *d, uint64_t
 
 /* The PC of the load/store that faulted on addr. Inside this hook the
  * engine's PC can still name an earlier instruction of the block (seen with
- * the MMU on: up to four instructions behind in Linux's MMIO accessors);
- * the registers are current. The faulting access is the first load/store
- * from that PC to the end of the block whose access covers addr. */
-static uint64_t fault_pc(struct a64_vcpu *v, uint64_t pc, uint64_t addr)
+ * the MMU on, in Linux's MMIO accessors: the block's start, or the last
+ * instruction whose PC the engine wrote back), and it keeps that PC after
+ * the stop; the registers are current. The faulting access is the first
+ * load/store from that PC to the end of the block that matches what the
+ * engine reports (access_is); the run loop puts its PC back into the engine
+ * (v->fault_pc). */
+static uint64_t fault_pc(struct a64_vcpu *v, uint64_t pc, uc_mem_type type, uint64_t addr, int size,
+                         int64_t value)
 {
     bool mmu = mmu_on(v);
+    bool write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
     uint64_t end = v->blk_pc + 4u * v->blk_len;
     if (pc < v->blk_pc || pc >= end)
         end = pc + 4; /* not in the block the model knows: trust the engine */
@@ -186,7 +204,7 @@ static uint64_t fault_pc(struct a64_vcpu *v, uint64_t pc, uint64_t addr)
         if (!a64_fetch_insn(v, p, &insn))
             break;
         read_gprs(v, &r, p, insn);
-        if (a64_decode_ldst(insn, &r, &d) && access_covers(v, &d, addr, mmu))
+        if (a64_decode_ldst(insn, &r, &d) && access_is(v, &d, write, addr, size, value, mmu))
             return p;
     }
     return pc;
@@ -198,8 +216,10 @@ bool a64_mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
     struct a64_vcpu *v = user;
     uint64_t pc = a64_pc(v);
     if (type != UC_MEM_FETCH_UNMAPPED && type != UC_MEM_FETCH_PROT)
-        pc = fault_pc(v, pc, addr);
+        pc = fault_pc(v, pc, type, addr, size, value);
     a64_commit(v, pc);
+    v->fault_pc = pc;
+    v->fault_pc_set = true;
 
     /* The VMM changed the table while we ran: resync and retry at pc. */
     if (atomic_load(&v->base.s2_dirty)) {

@@ -219,7 +219,10 @@ hv_return_t a64_run(struct a64_vcpu *v)
         v->blk_len = 0;
         uint64_t pc = a64_pc(v);
         v->blk_pc = pc;
+        v->fault_pc_set = false;
         uc_err err = uc_emu_start(b->uc, pc, 0, 0, 0);
+        if (v->fault_pc_set)
+            a64_set_pc(v, v->fault_pc);
         if (v->pend == A64_PEND_EXIT)
             break;
         if (v->pend == A64_PEND_CHECK)
