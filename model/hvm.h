@@ -60,7 +60,12 @@ struct hvm_arch_ops {
     void (*flush_code)(struct hvm_vcpu *vcpu, const uint64_t *gpas, unsigned n, bool all);
     /* hv_vm_destroy: frees what the flavour hung off the VM (may be NULL). */
     void (*vm_fini)(struct hvm_vm *vm);
+    /* Is an interrupt pending for the vCPU (any thread; sched.c)? A flavour
+     * that sets it takes part in the multi-vCPU scheduler. */
+    bool (*irq_pending)(struct hvm_vcpu *vcpu);
 };
+
+enum hvm_sched_state { SCHED_OUT, SCHED_WANT, SCHED_RUN };
 
 #define HVM_INVAL_MAX 64
 
@@ -90,6 +95,14 @@ struct hvm_vcpu {
     uint64_t inval[HVM_INVAL_MAX];
     unsigned inval_n;
     bool inval_all;
+
+    /* sched.c (multi-vCPU VMs; written by the owner under vm->sched_lock) */
+    uint64_t tbase;        /* virtual time (instructions) before icount 0: creation, idling */
+    uint64_t sched_stop;   /* icount at which it passes the token on (UINT64_MAX: never) */
+    uint64_t idle_until;   /* idle until this virtual time (instructions); 0: not idle */
+    int sstate;            /* enum hvm_sched_state */
+    bool detached;         /* in the VMM for too long: not waited for until it runs again */
+    atomic_bool yield_now; /* an idle vCPU got an interrupt: pass the token at the next block */
 };
 
 struct hvm_vm_params {
@@ -108,6 +121,11 @@ struct hvm_vm {
     uint32_t insns_per_tick;
     uint64_t advanced_ticks; /* idle time the VMM skipped with hvm_clock_advance */
     struct gic *gic;         /* arm64: the in-framework GIC, or NULL */
+    /* sched.c: the token of multi-vCPU VMs */
+    pthread_mutex_t sched_lock;
+    pthread_cond_t sched_cv;
+    struct hvm_vcpu *holder; /* the vCPU running guest code, or NULL */
+    atomic_bool smp;         /* a second vCPU was created: the scheduler is on */
 };
 
 /* ---- vm.c ---- */
@@ -143,6 +161,8 @@ hv_return_t vm_deallocate(void *uva, size_t size);
 /* Creates a vCPU owned by the calling thread; *out receives it. */
 hv_return_t vcpu_create(struct hvm_vcpu **out);
 hv_return_t vcpu_destroy(uint64_t id);
+/* The vCPU the calling thread owns, or NULL. */
+struct hvm_vcpu *vcpu_self(void);
 /* The vCPU `id` if the calling thread owns it; else NULL and *err says why. */
 struct hvm_vcpu *vcpu_owned(uint64_t id, hv_return_t *err);
 /* Requests CANCELED exits for the listed vCPUs (any thread). */
@@ -165,6 +185,21 @@ void vcpu_arm_stop(struct hvm_vcpu *vcpu, uint64_t deadline);
 /* Tells the model the VMM wrote guest memory at [host, host+len) outside a
  * recording (replay): translated code for it is dropped on every vCPU. */
 void vm_note_vmm_write(const void *host, size_t len);
+
+/* ---- sched.c ---- */
+/* vcpu_create / vcpu_destroy (vm_lock held). */
+void sched_vcpu_added(struct hvm_vcpu *v);
+void sched_vcpu_removed(struct hvm_vcpu *v);
+/* The flavour's run loop: sched_enter when the run starts (waits for the
+ * token), sched_point before each engine start (passes the token on at the
+ * end of the quantum), sched_leave when the run returns to the VMM. */
+void sched_enter(struct hvm_vcpu *v);
+void sched_point(struct hvm_vcpu *v);
+void sched_leave(struct hvm_vcpu *v);
+/* hvm_clock_advance on the vCPU's thread of a multi-vCPU VM: idle. */
+void sched_idle(struct hvm_vcpu *v, uint64_t ticks);
+/* The running vCPU `self` made an interrupt pending for `target`. */
+void sched_irq_raised(struct hvm_vcpu *self, struct hvm_vcpu *target);
 
 /* ---- clock.c ---- */
 /* Virtual time of a vCPU in ticks. */

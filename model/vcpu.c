@@ -62,6 +62,7 @@ hv_return_t vcpu_create(struct hvm_vcpu **out)
     v->owner = pthread_self();
     atomic_store(&v->stop_at, UINT64_MAX);
     v->cancel_at = UINT64_MAX;
+    v->sched_stop = UINT64_MAX;
     if (uc_open(vm->ops->uc_arch, vm->ops->uc_mode, &v->uc) != UC_ERR_OK) {
         ret = HV_NO_RESOURCES;
         goto fail;
@@ -74,6 +75,7 @@ hv_return_t vcpu_create(struct hvm_vcpu **out)
     }
     vm->vcpus[slot] = v;
     vm->nvcpus++;
+    sched_vcpu_added(v);
     this_thread_vcpu = v;
     *out = v;
     rec_vcpu(HVT_VCPU_CREATE, slot);
@@ -85,6 +87,11 @@ fail:
 out:
     pthread_mutex_unlock(&vm_lock);
     return ret;
+}
+
+struct hvm_vcpu *vcpu_self(void)
+{
+    return this_thread_vcpu;
 }
 
 struct hvm_vcpu *vcpu_owned(uint64_t id, hv_return_t *err)
@@ -104,6 +111,7 @@ hv_return_t vcpu_destroy(uint64_t id)
         return err;
     pthread_mutex_lock(&vm_lock);
     struct hvm_vm *vm = v->vm;
+    sched_vcpu_removed(v);
     vm->vcpus[v->id] = NULL;
     vm->nvcpus--;
     vm->ops->vcpu_fini(v);
@@ -121,6 +129,8 @@ void vcpu_arm_stop(struct hvm_vcpu *v, uint64_t deadline)
      * re-reading cancel means either we see the cancel or its 0 lands after. */
     if (v->cancel_at < deadline)
         deadline = v->cancel_at;
+    if (v->sched_stop < deadline) /* the end of its quantum (sched.c) */
+        deadline = v->sched_stop;
     atomic_store(&v->stop_at, deadline);
     if (atomic_load(&v->cancel) || atomic_load(&v->s2_dirty) || atomic_load(&v->code_dirty))
         atomic_store(&v->stop_at, 0);

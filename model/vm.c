@@ -42,6 +42,8 @@ hv_return_t vm_create(const struct hvm_arch_ops *ops, const struct hvm_vm_params
     vm->insns_per_tick = next_insns_per_tick;
     stage2_init(&vm->s2, p->granule, p->ipa_bits);
     vm->spaces[0] = &vm->s2;
+    pthread_mutex_init(&vm->sched_lock, NULL);
+    pthread_cond_init(&vm->sched_cv, NULL);
     atomic_store_explicit(&the_vm, vm, memory_order_release);
     rec_vm_created(vm, ops->trace_flavour);
 out:
@@ -71,6 +73,8 @@ hv_return_t vm_destroy(void)
         if (vm->ops->vm_fini)
             vm->ops->vm_fini(vm);
         stage2_fini(&vm->s2);
+        pthread_cond_destroy(&vm->sched_cv);
+        pthread_mutex_destroy(&vm->sched_lock);
         free(vm);
     }
     pthread_mutex_unlock(&vm_lock);
@@ -335,6 +339,11 @@ HVM_EXPORT hv_return_t hvm_clock_advance(uint64_t ticks)
     struct hvm_vm *vm = vm_current();
     if (!vm) {
         ret = HV_NO_DEVICE;
+    } else if (atomic_load(&vm->smp) && vcpu_self()) {
+        /* Several vCPUs: the caller's vCPU idles (sched.c). */
+        struct hvm_vcpu *v = vcpu_self();
+        sched_idle(v, ticks);
+        rec_vcpu_u64(HVT_CLOCK_IDLE, v->id, ticks);
     } else {
         uint64_t now = __atomic_load_n(&vm->advanced_ticks, __ATOMIC_RELAXED);
         if (now + ticks < now) {

@@ -38,6 +38,7 @@ static const struct {
     {HVT_SET_VTIMER_OFFSET, {{"vcpu", 0, 4}, {"offset", 4, 8}}},
     {HVT_SET_TRAP, {{"vcpu", 0, 4}, {"which", 4, 4}, {"value", 8, 4}}},
     {HVT_CLOCK_ADVANCE, {{"ticks", 0, 8}}},
+    {HVT_CLOCK_IDLE, {{"vcpu", 0, 4}, {"ticks", 4, 8}}},
     {HVT_KICK, {{"vcpu", 0, 4}}},
     {HVT_EXIT,
      {{"vcpu", 0, 4},

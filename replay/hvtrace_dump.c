@@ -175,6 +175,9 @@ void hvtrace_describe(const struct hvt_record *r, char *buf, size_t n)
                  hvt_get32(p + 4) ? "debug-reg-accesses" : "debug-exceptions", hvt_get32(p + 8));
         break;
     case HVT_CLOCK_ADVANCE: snprintf(buf, n, "%" PRIu64 " ticks", hvt_get64(p)); break;
+    case HVT_CLOCK_IDLE:
+        snprintf(buf, n, "vcpu %u idle %" PRIu64 " ticks", hvt_get32(p), hvt_get64(p + 4));
+        break;
     case HVT_EXIT:
         snprintf(buf, n,
                  "vcpu %u %s syndrome 0x%" PRIx64 " va 0x%" PRIx64 " ipa 0x%" PRIx64

@@ -79,6 +79,7 @@ static int vcpu_job(struct replay_worker *w, const struct hvt_record *r)
         return hv_vcpu_set_pending_interrupt(vcpu, hvt_get32(p + 4), hvt_get32(p + 8) != 0);
     case HVT_SET_VTIMER_MASK: return hv_vcpu_set_vtimer_mask(vcpu, hvt_get32(p + 4) != 0);
     case HVT_SET_VTIMER_OFFSET: return hv_vcpu_set_vtimer_offset(vcpu, hvt_get64(p + 4));
+    case HVT_CLOCK_IDLE: return hvm_clock_advance(hvt_get64(p + 4)); /* on its thread: idles */
     case HVT_SET_TRAP:
         return hvt_get32(p + 4) == 0
                    ? hv_vcpu_set_trap_debug_exceptions(vcpu, hvt_get32(p + 8) != 0)

@@ -41,6 +41,7 @@ static const struct {
     [HVT_SPACE_DESTROY] = {"SPACE_DESTROY", 4},
     [HVT_SET_SPACE] = {"SET_SPACE", 8},
     [HVT_SPACE_MEMORY] = {"SPACE_MEMORY", 40},
+    [HVT_CLOCK_IDLE] = {"CLOCK_IDLE", 12},
 };
 
 uint32_t hvt_payload_size(uint16_t type)

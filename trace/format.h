@@ -55,6 +55,7 @@ enum hvt_type {
     HVT_SPACE_DESTROY = 33,
     HVT_SET_SPACE = 34,
     HVT_SPACE_MEMORY = 35,
+    HVT_CLOCK_IDLE = 36,
     HVT_TYPE_COUNT
 };
 

@@ -113,10 +113,15 @@ void gic_update(struct gic *g)
 {
     uint8_t tgt[GIC_NR_IRQS];
     spi_targets(g, tgt);
+    struct hvm_vcpu *self = vcpu_self();
     for (uint32_t c = 0; c < HVM_MAX_VCPUS; c++) {
         bool present = g->cpu[c].present;
-        atomic_store(&g->irq[c], present && hppi(g, c, true, true, tgt) >= 0);
-        atomic_store(&g->fiq[c], present && hppi(g, c, false, true, tgt) >= 0);
+        bool irq = present && hppi(g, c, true, true, tgt) >= 0;
+        bool fiq = present && hppi(g, c, false, true, tgt) >= 0;
+        bool was_irq = atomic_exchange(&g->irq[c], irq);
+        bool was_fiq = atomic_exchange(&g->fiq[c], fiq);
+        if (!was_irq && !was_fiq && (irq || fiq) && self && self->id != c)
+            sched_irq_raised(self, self->vm->vcpus[c]); /* an idle vCPU may wake */
     }
 }
 

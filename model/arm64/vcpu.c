@@ -97,6 +97,14 @@ static uint32_t msr_hook(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg 
     return a64_sysreg_guest_access(v, enc, false, rt_number(reg));
 }
 
+/* For the scheduler (any thread): the pending-interrupt lines the VMM set,
+ * or the GIC signalling an interrupt to the vCPU. */
+static bool a64_irq_pending(struct hvm_vcpu *base)
+{
+    struct a64_vcpu *v = a64(base);
+    return v->irq_line || v->fiq_line || (v->gic && (a64_gic_irq(v) || a64_gic_fiq(v)));
+}
+
 static hv_return_t a64_vcpu_init(struct hvm_vcpu *base)
 {
     struct a64_vcpu *v = a64(base);
@@ -180,6 +188,7 @@ const struct hvm_arch_ops a64_ops = {
     .vcpu_fini = a64_vcpu_fini,
     .flush_code = a64_flush_code,
     .vm_fini = a64_gic_vm_fini,
+    .irq_pending = a64_irq_pending,
 };
 
 hv_return_t a64_run(struct a64_vcpu *v)
@@ -192,6 +201,7 @@ hv_return_t a64_run(struct a64_vcpu *v)
         v->gic->ran = true;
         pthread_mutex_unlock(&v->gic->lock);
     }
+    sched_enter(b);
     for (;;) {
         if (atomic_exchange(&b->cancel, false) || b->icount >= b->cancel_at) {
             b->cancel_at = UINT64_MAX;
@@ -214,6 +224,7 @@ hv_return_t a64_run(struct a64_vcpu *v)
             a64_exit(v, HV_EXIT_REASON_VTIMER_ACTIVATED, 0, 0, 0);
             break;
         }
+        sched_point(b);       /* may pass the token on and wait for it */
         a64_vtimer_update(v); /* arms stop_at */
         v->pend = A64_PEND_NONE;
         v->blk_len = 0;
@@ -249,6 +260,7 @@ hv_return_t a64_run(struct a64_vcpu *v)
         a64_exit(v, HV_EXIT_REASON_UNKNOWN, 0, 0, 0);
         break;
     }
+    sched_leave(b);
     atomic_store(&b->stop_at, UINT64_MAX);
     atomic_store(&b->state, HVM_VCPU_IDLE);
     /* hv_vcpu_set_pending_interrupt holds for one run only. */

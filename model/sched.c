@@ -1,0 +1,274 @@
+/*
+ * sched.c — the deterministic scheduler of multi-vCPU VMs (DESIGN §3).
+ *
+ * Guest code of different vCPUs never runs at the same moment: a vCPU runs
+ * guest code only while it holds the VM's token. Each vCPU has a virtual
+ * time, vtime = its retired instructions + tbase (the time it was created
+ * at, and the idle time it skipped). The token goes to the vCPU that wants
+ * to run with the smallest time (ties: the lowest id), and it runs until its
+ * time passes the smallest time of the others by a quantum (SCHED_QUANTUM
+ * instructions), then passes the token on. So the order in which the vCPUs'
+ * instructions interleave depends only on instruction counts, not on host
+ * threads.
+ *
+ * A vCPU whose thread is in the VMM (between two hv_vcpu_run calls) keeps
+ * its time: it holds the others back at that time plus a quantum until it
+ * runs again. A VMM thread that stays away longer than SCHED_OUT_WAIT_MS of
+ * host time (blocked on its own) is then no longer waited for until it runs
+ * again, which no longer gives the same interleaving on every run; the VMMs
+ * of this project never do that. A kicked vCPU (hv_vcpus_exit) does not wait
+ * for the token: its run returns CANCELED without running guest code.
+ *
+ * Idle: hvm_clock_advance() on a vCPU's thread (the VMM's counterpart of
+ * sleeping in WFI until the timer's deadline) makes the vCPU idle until that
+ * time. An idle vCPU runs again when the others' time reaches its deadline,
+ * or earlier, at the time the running vCPU had, when an interrupt becomes
+ * pending for it (the running vCPU then passes the token at its next block).
+ *
+ * A VM with one vCPU does none of this (vm->smp stays false): its runs take
+ * no lock here and hvm_clock_advance() moves the VM's clock as before. The
+ * second hv_vcpu_create switches it on for the VM's lifetime.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "hvm.h"
+
+#define SCHED_QUANTUM     20000u /* instructions a vCPU may run ahead of the slowest */
+#define SCHED_OUT_WAIT_MS 200u   /* how long a vCPU in the VMM holds the others back */
+
+static inline uint64_t vtime(const struct hvm_vcpu *v)
+{
+    return __atomic_load_n(&v->icount, __ATOMIC_RELAXED) + v->tbase;
+}
+
+/* The time a vCPU counts with for the others: an idle vCPU will do nothing
+ * before its deadline. */
+static uint64_t eff_time(const struct hvm_vcpu *v)
+{
+    if (v->sstate == SCHED_WANT && v->idle_until)
+        return v->idle_until;
+    return vtime(v);
+}
+
+/* The smallest time of the vCPUs other than `self` (UINT64_MAX: none).
+ * With `skip_out`, vCPUs in the VMM are not counted. */
+static uint64_t others_min(const struct hvm_vm *vm, const struct hvm_vcpu *self, bool skip_out)
+{
+    uint64_t m = UINT64_MAX;
+    for (uint32_t i = 0; i < HVM_MAX_VCPUS; i++) {
+        const struct hvm_vcpu *o = vm->vcpus[i];
+        if (!o || o == self || o->detached || (skip_out && o->sstate == SCHED_OUT))
+            continue;
+        uint64_t t = eff_time(o);
+        if (t < m)
+            m = t;
+    }
+    return m;
+}
+
+static bool irq_pending(struct hvm_vcpu *v)
+{
+    return v->vm->ops->irq_pending && v->vm->ops->irq_pending(v);
+}
+
+/* The vCPU the token goes to, or NULL; *start is the time it starts at.
+ * Caller holds vm->sched_lock; nobody holds the token. */
+static struct hvm_vcpu *pick(struct hvm_vm *vm, bool skip_out, uint64_t *start)
+{
+    struct hvm_vcpu *best = NULL;
+    uint64_t best_t = UINT64_MAX;
+    for (uint32_t i = 0; i < HVM_MAX_VCPUS; i++) {
+        struct hvm_vcpu *v = vm->vcpus[i];
+        if (!v || v->sstate != SCHED_WANT)
+            continue;
+        uint64_t others = others_min(vm, v, skip_out), t = vtime(v);
+        if (v->idle_until) {
+            if (others >= v->idle_until)
+                t = v->idle_until; /* the others reached its deadline */
+            else if (irq_pending(v))
+                t = others > t ? others : t; /* woken where the others are */
+            else
+                continue;
+        } else if (others != UINT64_MAX && t >= others + SCHED_QUANTUM) {
+            continue; /* it would run too far ahead of a vCPU that has to move first */
+        }
+        if (t < best_t) {
+            best = v;
+            best_t = t;
+        }
+    }
+    *start = best_t;
+    return best;
+}
+
+/* Waits for the token (caller holds vm->sched_lock, v is SCHED_WANT). */
+static void wait_turn(struct hvm_vcpu *v)
+{
+    struct hvm_vm *vm = v->vm;
+    unsigned waited_ms = 0;
+    for (;;) {
+        if (!vm->holder) {
+            uint64_t start = 0;
+            bool skip_out = waited_ms >= SCHED_OUT_WAIT_MS;
+            struct hvm_vcpu *p = atomic_load(&v->cancel) ? v : pick(vm, skip_out, &start);
+            if (p && skip_out) {
+                /* The vCPUs in the VMM that held everybody back stay out of
+                 * the reckoning until they run again. */
+                for (uint32_t i = 0; i < HVM_MAX_VCPUS; i++)
+                    if (vm->vcpus[i] && vm->vcpus[i]->sstate == SCHED_OUT)
+                        vm->vcpus[i]->detached = true;
+                waited_ms = 0;
+            }
+            if (p == v && atomic_load(&v->cancel)) {
+                /* Kicked while waiting: the run returns CANCELED at once,
+                 * without running guest code. */
+                v->sched_stop = 0;
+                v->sstate = SCHED_RUN;
+                vm->holder = v;
+                return;
+            }
+            if (p == v) {
+                if (v->idle_until) {
+                    uint64_t now = vtime(v);
+                    if (start > now) /* the idle time passed */
+                        __atomic_store_n(&v->tbase, v->tbase + (start - now), __ATOMIC_RELAXED);
+                    v->idle_until = 0;
+                }
+                uint64_t others = others_min(vm, v, false);
+                v->sched_stop = others == UINT64_MAX || others + SCHED_QUANTUM < others ? UINT64_MAX
+                                : others + SCHED_QUANTUM > v->tbase
+                                    ? others + SCHED_QUANTUM - v->tbase
+                                    : 0;
+                v->sstate = SCHED_RUN;
+                vm->holder = v;
+                return;
+            }
+            if (p)
+                pthread_cond_broadcast(&vm->sched_cv);
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 10 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        if (pthread_cond_timedwait(&vm->sched_cv, &vm->sched_lock, &ts) == ETIMEDOUT)
+            waited_ms += 10;
+        else
+            waited_ms = 0;
+    }
+}
+
+void sched_vcpu_added(struct hvm_vcpu *v)
+{
+    struct hvm_vm *vm = v->vm;
+    if (!vm->ops->irq_pending)
+        return; /* the flavour does not take part (x86) */
+    pthread_mutex_lock(&vm->sched_lock);
+    v->sched_stop = UINT64_MAX;
+    v->sstate = SCHED_OUT;
+    /* A new vCPU starts at the time of the earliest of the others: the one
+     * whose VMM thread is creating it (PSCI CPU_ON) when the VMM creates it
+     * while that vCPU is in the VMM. */
+    uint64_t others = others_min(vm, v, false);
+    if (others != UINT64_MAX) {
+        __atomic_store_n(&v->tbase, others, __ATOMIC_RELAXED);
+        if (!atomic_load(&vm->smp)) {
+            atomic_store(&vm->smp, true);
+            /* vCPUs running unscheduled join at their next block. */
+            for (uint32_t i = 0; i < HVM_MAX_VCPUS; i++) {
+                struct hvm_vcpu *o = vm->vcpus[i];
+                if (o && o != v && atomic_load(&o->state) == HVM_VCPU_RUNNING)
+                    atomic_store(&o->stop_at, 0);
+            }
+        }
+    }
+    pthread_mutex_unlock(&vm->sched_lock);
+}
+
+void sched_vcpu_removed(struct hvm_vcpu *v)
+{
+    struct hvm_vm *vm = v->vm;
+    if (!vm->ops->irq_pending)
+        return;
+    pthread_mutex_lock(&vm->sched_lock);
+    if (vm->holder == v)
+        vm->holder = NULL;
+    v->sstate = SCHED_OUT;
+    pthread_cond_broadcast(&vm->sched_cv);
+    pthread_mutex_unlock(&vm->sched_lock);
+}
+
+void sched_enter(struct hvm_vcpu *v)
+{
+    struct hvm_vm *vm = v->vm;
+    if (!atomic_load_explicit(&vm->smp, memory_order_relaxed) || v->sstate == SCHED_RUN)
+        return;
+    pthread_mutex_lock(&vm->sched_lock);
+    v->sstate = SCHED_WANT;
+    v->detached = false;
+    pthread_cond_broadcast(&vm->sched_cv);
+    wait_turn(v);
+    pthread_mutex_unlock(&vm->sched_lock);
+}
+
+void sched_point(struct hvm_vcpu *v)
+{
+    struct hvm_vm *vm = v->vm;
+    if (!atomic_load_explicit(&vm->smp, memory_order_relaxed))
+        return;
+    if (v->sstate != SCHED_RUN) { /* the VM became multi-vCPU while it ran */
+        sched_enter(v);
+        return;
+    }
+    if (__atomic_load_n(&v->icount, __ATOMIC_RELAXED) < v->sched_stop &&
+        !atomic_exchange(&v->yield_now, false))
+        return;
+    pthread_mutex_lock(&vm->sched_lock);
+    v->sstate = SCHED_WANT;
+    vm->holder = NULL;
+    pthread_cond_broadcast(&vm->sched_cv);
+    wait_turn(v);
+    pthread_mutex_unlock(&vm->sched_lock);
+}
+
+void sched_leave(struct hvm_vcpu *v)
+{
+    struct hvm_vm *vm = v->vm;
+    if (!atomic_load_explicit(&vm->smp, memory_order_relaxed))
+        return;
+    pthread_mutex_lock(&vm->sched_lock);
+    v->sstate = SCHED_OUT;
+    v->sched_stop = UINT64_MAX;
+    if (vm->holder == v)
+        vm->holder = NULL;
+    pthread_cond_broadcast(&vm->sched_cv);
+    pthread_mutex_unlock(&vm->sched_lock);
+}
+
+void sched_idle(struct hvm_vcpu *v, uint64_t ticks)
+{
+    struct hvm_vm *vm = v->vm;
+    uint64_t insns;
+    if (__builtin_mul_overflow(ticks, (uint64_t)vm->insns_per_tick, &insns))
+        insns = UINT64_MAX;
+    pthread_mutex_lock(&vm->sched_lock);
+    uint64_t now = vtime(v);
+    v->idle_until = now + insns < now ? UINT64_MAX : now + insns;
+    pthread_mutex_unlock(&vm->sched_lock);
+}
+
+void sched_irq_raised(struct hvm_vcpu *self, struct hvm_vcpu *target)
+{
+    if (!self || !target || self == target || !atomic_load(&self->vm->smp))
+        return;
+    pthread_mutex_lock(&self->vm->sched_lock);
+    bool wake = target->sstate == SCHED_WANT && target->idle_until;
+    pthread_mutex_unlock(&self->vm->sched_lock);
+    if (wake) {
+        atomic_store(&self->yield_now, true);
+        atomic_store(&self->stop_at, 0);
+    }
+}
