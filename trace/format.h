@@ -90,7 +90,6 @@ enum hvt_gic_kind {
     HVT_GIC_DIST_REG = 2, /* hv_gic_set_distributor_reg(arg, value) */
     HVT_GIC_MSI_REG = 3,  /* hv_gic_set_msi_reg(arg, value) */
     HVT_GIC_RESET = 4,    /* hv_gic_reset() */
-    HVT_GIC_KIND_COUNT
 };
 #define HVT_GIC_WHILE_RUNNING 1u /* GIC_INPUT flags: a vCPU was inside hv_vcpu_run */
 
