@@ -332,7 +332,7 @@ static void step_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
     uint32_t reason = UINT32_MAX;
     /* Priority (SDM vol. 3C, 26.7 and 25.2): MTF, then the preemption
      * timer, then the NMI window, then the interrupt window. */
-    if ((cpu & CPU_BASED_MTF) && (done > v->entry_icount || v->event_entered))
+    if (v->mtf_injected || ((cpu & CPU_BASED_MTF) && (done > v->entry_icount || v->event_entered)))
         reason = VMX_REASON_MTF;
     else if (done >= v->timer_at)
         reason = VMX_REASON_VMX_TIMER_EXPIRED;
@@ -345,6 +345,7 @@ static void step_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
         v->base.icount = done;
         v->blk_icount_base = done;
         v->blk_icount = 0;
+        v->mtf_injected = false;
         x86_exit_to_vmm(v, reason, 0, 0);
         return;
     }
@@ -358,7 +359,7 @@ static void step_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 void events_arm(struct x86_vcpu *v, bool precise)
 {
     uint32_t cpu = (uint32_t)vmcs_get(v, VMCS_CTRL_CPU_BASED);
-    bool need = precise || v->nmi_blocked ||
+    bool need = precise || v->nmi_blocked || v->mtf_injected ||
                 (cpu & (CPU_BASED_IRQ_WND | CPU_BASED_VIRTUAL_NMI_WND | CPU_BASED_MTF));
     if (!need || v->step)
         return;
@@ -380,6 +381,7 @@ void events_entry(struct x86_vcpu *v)
     v->nmi_blocked = (ib & 8u) != 0;
     v->iret_seen = false;
     v->event_entered = false;
+    v->mtf_injected = false;
     v->entry_icount = v->base.icount;
     v->tb_prev_size = 0;
     v->tb_start = UINT64_MAX;
@@ -421,7 +423,8 @@ static uint8_t blocking_from_prev_block(struct x86_vcpu *v, uint64_t rip_la)
     return b;
 }
 
-void events_exit(struct x86_vcpu *v)
+/* The STI/MOV-SS blocking at RIP when an exit leaves the active guest. */
+static uint8_t blocking_at_exit(struct x86_vcpu *v)
 {
     uint8_t sh;
     uint64_t rip_la = state_rip_linear(v);
@@ -433,6 +436,19 @@ void events_exit(struct x86_vcpu *v)
         sh = blocking_from_prev_block(v, rip_la);
     if (!(x86_rd(v, UC_X86_REG_RFLAGS) & 0x200u))
         sh &= (uint8_t)~1u; /* STI blocking only with IF set (SDM 26.3.1.5) */
+    return sh;
+}
+
+void events_exit(struct x86_vcpu *v)
+{
+    uint8_t sh;
+    if (vmcs_get(v, VMCS_GUEST_ACTIVITY_STATE) == 1) {
+        /* In HLT no instruction is pending: no STI or MOV-SS blocking (the
+         * VM entry checks it, and the guest's HLT ended any). */
+        sh = 0;
+    } else {
+        sh = blocking_at_exit(v);
+    }
     if (v->step) {
         uc_hook_del(v->base.uc, v->step);
         v->step = 0;

@@ -39,11 +39,7 @@
 uint64_t x86_tsc(struct x86_vcpu *v)
 {
     /* One TSC cycle per instruction at the default ratio: a 960 MHz TSC. */
-    uint64_t ticks = clock_vcpu_ticks(&v->base);
-    uint64_t ipt = v->base.vm->insns_per_tick;
-    uint64_t sub = v->base.icount % ipt;
-    return ticks * HVM_INSNS_PER_TICK_DEF + sub * HVM_INSNS_PER_TICK_DEF / ipt +
-           v->tsc_offset_model;
+    return timer_tsc_at(v, v->base.icount) + v->tsc_offset_model;
 }
 
 /* ---- instruction bytes and counting ---- */
@@ -842,7 +838,18 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
     }
     switch (code) {
     case SVM_CPUID: exit_to_vmm(v, VMX_REASON_CPUID, 0, 2); return;
-    case SVM_HLT: exit_to_vmm(v, VMX_REASON_HLT, 0, 1); return;
+    case SVM_HLT:
+        if (cpu & CPU_BASED_HLT) {
+            exit_to_vmm(v, VMX_REASON_HLT, 0, 1);
+            return;
+        }
+        /* Without HLT exiting HLT retires and the vCPU enters the HLT
+         * activity state (halt.c). */
+        skip_insn(v, 1);
+        vmcs_set(v, VMCS_GUEST_ACTIVITY_STATE, 1);
+        v->stop = X86_STOP_HALT;
+        uc_emu_stop(v->base.uc);
+        return;
     case SVM_INVD: exit_to_vmm(v, VMX_REASON_INVD, 0, 2); return;
     case SVM_MSR: msr_access(v); return;
     case SVM_RDTSC: tsc_read(v, false); return;
@@ -959,29 +966,42 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
     atomic_store(&b->state, HVM_VCPU_RUNNING);
     vcpu_arm_stop(b, deadline);
     hv_return_t ret = HV_SUCCESS;
+    if (!halt_entry_check(v)) {
+        /* A failed VM entry changes nothing but the exit reason. */
+        atomic_store(&b->state, HVM_VCPU_IDLE);
+        return HV_SUCCESS;
+    }
     timer_entry(v);
     events_entry(v);
     for (;;) {
         /* hv_vcpu_interrupt, or where a replayed one took effect. */
-        if ((atomic_load_explicit(&b->cancel, memory_order_relaxed) &&
-             atomic_exchange(&b->cancel, false)) ||
-            b->icount >= b->cancel_at) {
-            b->cancel_at = UINT64_MAX;
-            x86_exit_clear(v);
-            vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_IRQ);
+        if (x86_take_kick(v))
             break;
-        }
         uint64_t info = vmcs_get(v, VMCS_CTRL_VMENTRY_IRQ_INFO);
         if (info & IRQ_INFO_VALID) {
             vmcs_set(v, VMCS_CTRL_VMENTRY_IRQ_INFO, info & ~(uint64_t)IRQ_INFO_VALID);
-            x86_queue_event(v, (uint32_t)info, (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_EXC_ERROR),
-                            (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_INSTR_LEN), 0);
+            if ((info & IRQ_INFO_TYPE_MASK) == (7u << 8)) {
+                /* "Other event" 0: a pending MTF exit before the first
+                 * instruction, whatever the MTF control (SDM vol. 3C,
+                 * 27.5.2); it does not wake a halted vCPU. */
+                v->mtf_injected = true;
+                events_arm(v, false);
+            } else {
+                vmcs_set(v, VMCS_GUEST_ACTIVITY_STATE, 0); /* the event wakes it */
+                x86_queue_event(v, (uint32_t)info,
+                                (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_EXC_ERROR),
+                                (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_INSTR_LEN), 0);
+            }
         }
         if (v->event_pending) {
             int r = x86_deliver(v);
             if (r > 0)
                 break;            /* the delivery itself exited (exception bitmap, triple fault) */
             events_arm(v, false); /* an NMI blocks NMIs until its IRET */
+        }
+        if (vmcs_get(v, VMCS_GUEST_ACTIVITY_STATE) == 1) {
+            halt_wait(v, &deadline); /* every wake-up the model knows is an exit */
+            break;
         }
         uint64_t begin;
         if (v->load_pending || !v->engine_is_live) {
@@ -1009,7 +1029,7 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
             ept_violation(v);
             break;
         }
-        if (why == X86_STOP_DELIVER)
+        if (why == X86_STOP_DELIVER || why == X86_STOP_HALT)
             continue;
         if (why == X86_STOP_TIMER) {
             if (b->icount >= v->timer_at) {

@@ -55,6 +55,7 @@ enum x86_stop {
     X86_STOP_BUDGET,  /* stop_at reached: kick, deadline or stage-2 resync */
     X86_STOP_DELIVER, /* an event must be delivered to the guest (deliver.c) */
     X86_STOP_TIMER,   /* the preemption timer expires in this block (timer.c) */
+    X86_STOP_HALT,    /* the guest's HLT retired: the vCPU waits (halt.c) */
 };
 
 struct x86_vcpu {
@@ -134,6 +135,7 @@ struct x86_vcpu {
     bool nmi_blocked;      /* blocking by NMI (interruptibility bit 3) */
     bool iret_seen;        /* an IRET is executing: NMI blocking ends after it */
     bool event_entered;    /* this entry delivered an event (MTF exits after it) */
+    bool mtf_injected;     /* the entry injected a pending MTF exit (other event 0) */
     uint64_t entry_icount; /* icount at the last VM entry */
     uint8_t entry_shadow;  /* STI/MOV-SS blocking the VMM entered with */
     uint64_t tb_start;     /* the current block (block_hook), and the one before */
@@ -322,6 +324,17 @@ void events_entry(struct x86_vcpu *v);
 void events_arm(struct x86_vcpu *v, bool precise);
 /* VM exit: removes the hook and stores the interruptibility state. */
 void events_exit(struct x86_vcpu *v);
+
+/* ---- halt.c ---- */
+/* The VM-entry checks on the HLT activity state; false: the entry failed
+ * (the exit is in the VMCS). */
+bool halt_entry_check(struct x86_vcpu *v);
+/* hv_vcpu_interrupt (or a replayed one) is due: the VMX_REASON_IRQ exit is
+ * in the VMCS. */
+bool x86_take_kick(struct x86_vcpu *v);
+/* The vCPU in the HLT activity state waits for what ends it; returns with
+ * the exit in the VMCS. `deadline` (icount) moves with the time waited. */
+void halt_wait(struct x86_vcpu *v, uint64_t *deadline);
 
 /* ---- regs.c ---- */
 hv_return_t regs_read(struct x86_vcpu *v, uint32_t reg, uint64_t *value);
