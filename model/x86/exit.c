@@ -520,6 +520,8 @@ static bool cr3_target(struct x86_vcpu *v, uint64_t val)
     return false;
 }
 
+static void exception(struct x86_vcpu *v, unsigned vec);
+
 static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
 {
     unsigned gpr;
@@ -532,10 +534,7 @@ static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
         return;
     }
     uint64_t mask = 0, shadow = 0;
-    uint32_t ucr = cr == 0   ? UC_X86_REG_CR0
-                   : cr == 3 ? UC_X86_REG_CR3
-                   : cr == 4 ? UC_X86_REG_CR4
-                             : UC_X86_REG_CR8;
+    uint32_t ucr = cr == 0 ? UC_X86_REG_CR0 : cr == 3 ? UC_X86_REG_CR3 : UC_X86_REG_CR4;
     if (cr == 0) {
         mask = vmcs_get(v, VMCS_CTRL_CR0_MASK);
         shadow = vmcs_get(v, VMCS_CTRL_CR0_SHADOW);
@@ -554,7 +553,20 @@ static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
             exit_to_vmm(v, VMX_REASON_MOV_CR, qual, len);
             return;
         }
-        uint64_t cur = rd(v, (int)ucr);
+        if (cr == 8) {
+            int r = tpr_mov_cr8(v, true, &val);
+            if (r < 0 || (val >> 4)) { /* CR8 bits 63:4 are reserved */
+                exception(v, 13);
+                return;
+            }
+            if (r > 0) { /* the TPR shadow (tpr.c); trap-like exit after it */
+                skip_insn(v, len);
+                if (r == 2)
+                    exit_to_vmm(v, VMX_REASON_TPR_THRESHOLD, 0, 0);
+                return;
+            }
+        }
+        uint64_t cur = cr == 8 ? v->tpr : rd(v, (int)ucr);
         if (cr == 4)
             cur |= vmcs_get(v, VMCS_GUEST_CR4) & 0x2000u;
         val = (cur & mask) | (val & ~mask);
@@ -562,6 +574,8 @@ static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
             val &= ~(uint64_t)0x2000u;
         if (cr == 0)
             state_write_cr0(v, val);
+        else if (cr == 8)
+            v->tpr = val;
         else
             wr(v, (int)ucr, val);
     } else {
@@ -572,7 +586,9 @@ static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
             exit_to_vmm(v, VMX_REASON_MOV_CR, qual, len);
             return;
         }
-        uint64_t cur = rd(v, (int)ucr);
+        uint64_t cur = cr == 8 ? v->tpr : rd(v, (int)ucr);
+        if (cr == 8)
+            tpr_mov_cr8(v, false, &cur); /* VTPR[7:4] under the TPR shadow */
         if (cr == 4)
             cur |= vmcs_get(v, VMCS_GUEST_CR4) & 0x2000u;
         wr(v, (int)gpr_uc(gpr), (cur & ~mask) | (shadow & mask));
@@ -966,6 +982,11 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
     atomic_store(&b->state, HVM_VCPU_RUNNING);
     vcpu_arm_stop(b, deadline);
     hv_return_t ret = HV_SUCCESS;
+    if (!tpr_entry_check(v)) {
+        /* VMfailValid: no exit, nothing of the guest changed (tpr.c). */
+        atomic_store(&b->state, HVM_VCPU_IDLE);
+        return HV_ERROR;
+    }
     if (!halt_entry_check(v)) {
         /* A failed VM entry changes nothing but the exit reason. */
         atomic_store(&b->state, HVM_VCPU_IDLE);

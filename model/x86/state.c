@@ -207,10 +207,9 @@ static void fill_controls(struct x86_vcpu *v, uint8_t *cb)
         crr |= 1u << 3;
     if (cpu & CPU_BASED_CR3_LOAD)
         crw |= 1u << 3;
-    if (cpu & (CPU_BASED_CR8_STORE | CPU_BASED_TPR_SHADOW))
-        crr |= 1u << 8;
-    if (cpu & (CPU_BASED_CR8_LOAD | CPU_BASED_TPR_SHADOW))
-        crw |= 1u << 8;
+    /* CR8: the engine has no APIC (reads give 0): the model holds it. */
+    crr |= 1u << 8;
+    crw |= 1u << 8;
     put16(cb + CB_CR_RD, crr);
     put16(cb + CB_CR_WR, crw);
     put16(cb + CB_DR_RD, 0xffff); /* the guest's debug registers are the model's */

@@ -76,6 +76,7 @@ struct x86_vcpu {
     uint16_t seg_mode;         /* CR0.PE | RFLAGS.VM<<1 | LMA<<2 when seg[] was known */
     uint64_t dr[8];            /* the guest's debug registers (virtual) */
     uint64_t xcr0;
+    uint64_t tpr;              /* the guest's CR8 (HV_X86_TPR): the engine has no APIC to hold it */
     uint64_t tsc_offset_model; /* hv_vm_sync_tsc / set_tsc_relative */
 
     /* Native MSRs enabled with hv_vcpu_enable_native_msr, and the values of
@@ -335,6 +336,15 @@ bool x86_take_kick(struct x86_vcpu *v);
 /* The vCPU in the HLT activity state waits for what ends it; returns with
  * the exit in the VMCS. `deadline` (icount) moves with the time waited. */
 void halt_wait(struct x86_vcpu *v, uint64_t *deadline);
+
+/* ---- tpr.c ---- */
+/* The VM-entry checks on "use TPR shadow"; false: the entry fails with
+ * VM-instruction error 7 (in VMCS_RO_INSTR_ERROR). */
+bool tpr_entry_check(struct x86_vcpu *v);
+/* MOV to/from CR8 under the TPR shadow: 0 without it (the engine's CR8),
+ * 1 done (*value read from or written to VTPR), 2 done and the trap-like
+ * "TPR below threshold" exit is due, -1 #GP(0) (reserved bits). */
+int tpr_mov_cr8(struct x86_vcpu *v, bool write, uint64_t *value);
 
 /* ---- regs.c ---- */
 hv_return_t regs_read(struct x86_vcpu *v, uint32_t reg, uint64_t *value);
