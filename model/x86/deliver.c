@@ -39,7 +39,10 @@ static bool contributory(unsigned vec)
 }
 
 /* Why delivery of vec cannot start: 0 = it can; else the exception it
- * raises instead (#GP with its error code). */
+ * raises instead (#GP or #NP) with its error code. Followed: the IVT/IDT
+ * limit, the gate's type, DPL (software interrupts) and presence, the
+ * handler's code segment (null, limit, type, DPL, 64-bit in IA-32e mode,
+ * presence). The stack switch to an inner level is the engine's. */
 static unsigned check_gate(struct x86_vcpu *v, uint32_t info, uint32_t *err, unsigned *width)
 {
     unsigned vec = info & 0xffu;
@@ -65,12 +68,48 @@ static unsigned check_gate(struct x86_vcpu *v, uint32_t info, uint32_t *err, uns
         *err = vec * 8u + 2u + (ext ? 1u : 0u);
         return 13;
     }
-    unsigned type = (d[1] >> 8) & 0xfu, dpl = (d[1] >> 13) & 3u;
+    unsigned type = (d[1] >> 8) & 0x1fu, dpl = (d[1] >> 13) & 3u;
     unsigned cpl = (unsigned)((vmcs_get(v, VMCS_GUEST_SS_AR) >> 5) & 3u);
+    uint32_t gate_err = vec * 8u + 2u + (ext ? 1u : 0u);
+    /* The gate (SDM vol. 2A, INT n pseudo-code): an interrupt or trap gate
+     * (in IA-32e mode a 64-bit one), or a task gate outside it. */
+    bool valid = type == 0x0eu || type == 0x0fu ||
+                 (!lm && (type == 0x05u || type == 0x06u || type == 0x07u));
+    if (!valid) {
+        *err = gate_err;
+        return 13;
+    }
     if ((info & (7u << 8)) == IRQ_INFO_SOFT_IRQ || (info & (7u << 8)) == IRQ_INFO_SOFT_EXC) {
         if (dpl < cpl) {
             *err = vec * 8u + 2u;
             return 13;
+        }
+    }
+    if (!(d[1] & 0x8000u)) {
+        *err = gate_err;
+        return 11;
+    }
+    if (type != 0x05u) { /* the handler's code segment (a task switch is not followed) */
+        uint16_t cs = (uint16_t)(d[0] >> 16);
+        uint32_t c[4];
+        uint32_t cs_err = (cs & 0xfffcu) + (ext ? 1u : 0u);
+        if (!(cs & 0xfffcu)) {
+            *err = ext ? 1u : 0u;
+            return 13;
+        }
+        if (!x86_read_desc(v, cs, 8, c)) {
+            *err = cs_err;
+            return 13;
+        }
+        unsigned ct = (c[1] >> 8) & 0x1fu, cdpl = (c[1] >> 13) & 3u;
+        bool l = (c[1] >> 21) & 1u, db = (c[1] >> 22) & 1u;
+        if ((ct & 0x18u) != 0x18u || cdpl > cpl || (lm && (!l || db))) {
+            *err = cs_err;
+            return 13;
+        }
+        if (!(c[1] & 0x8000u)) {
+            *err = cs_err;
+            return 11;
         }
     }
     *width = lm ? 8u : (type & 8u) ? 4u : 2u;

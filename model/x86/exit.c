@@ -392,7 +392,9 @@ static void io_exit(struct x86_vcpu *v)
 
 /* ---- intercepts ---- */
 
-static uint32_t gpr_uc(unsigned n)
+#define gpr_uc x86_gpr_uc
+
+uint32_t x86_gpr_uc(unsigned n)
 {
     static const int ids[16] = {UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
                                 UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
@@ -657,49 +659,6 @@ static void tsc_read(struct x86_vcpu *v, bool rdtscp)
     skip_insn(v, rdtscp ? 3 : 2);
 }
 
-/* The error code of a #TS/#NP/#SS/#GP raised by the instruction at RIP:
- * a segment-register load names the selector (SDM vol. 3A, 6.13); every
- * other cause the model knows of pushes 0. */
-static uint32_t segment_error(struct x86_vcpu *v)
-{
-    uint8_t b[15];
-    uint32_t len = insn_len(v);
-    if (!len || !read_code(v, b, len))
-        return 0;
-    unsigned bits = state_code_bits(v), i = 0, rexb = 0;
-    while (i < len && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0x26 || b[i] == 0x2e ||
-                       b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x64 || b[i] == 0x65 ||
-                       (bits == 64 && (b[i] & 0xf0) == 0x40))) {
-        if ((b[i] & 0xf0) == 0x40)
-            rexb = b[i] & 1u;
-        i++;
-    }
-    if (i >= len)
-        return 0;
-    uint16_t sel = 0;
-    bool pop = (b[i] == 0x07 || b[i] == 0x17 || b[i] == 0x1f) ||
-               (b[i] == 0x0f && i + 1 < len && (b[i + 1] == 0xa1 || b[i + 1] == 0xa9));
-    if (b[i] == 0x8e && i + 1 < len) { /* MOV Sreg, r/m16 */
-        uint8_t modrm = b[i + 1];
-        uint64_t la;
-        if ((modrm >> 6) == 3u)
-            sel = (uint16_t)rd(v, (int)gpr_uc((modrm & 7u) | (rexb << 3)));
-        else if (!x86_mem_operand(v, &la) || !state_read_u16(v, la, &sel))
-            return 0;
-    } else if (pop) { /* POP Sreg: the selector on top of the stack */
-        state_sync(v);
-        uint64_t sp = rd(v, UC_X86_REG_RSP);
-        uint64_t la = bits == 64 ? sp : (uint32_t)(v->seg[SEG_SS].base + sp);
-        if (!state_read_u16(v, la, &sel))
-            return 0;
-    } else {
-        return 0;
-    }
-    return sel & 0xfffcu;
-}
-
-static void exception(struct x86_vcpu *v, unsigned vec);
-
 /* XGETBV (0F 01 D0) and XSETBV (0F 01 D1). The engine's CPU model has no
  * XSAVE (CPUID.1:ECX.XSAVE = 0), so it raises #UD for both whatever CR4
  * says; it does keep CR4.OSXSAVE as the guest or the VMM wrote it. With
@@ -756,7 +715,7 @@ static void exception(struct x86_vcpu *v, unsigned vec)
         cr2 = hvt_get64(v->priv + X86_PRIV_VMCB + 0x80);
         err = x86_pf_error(v, cr2);
     } else if (has_err && vec >= 10 && vec <= 13) {
-        err = segment_error(v);
+        err = x86_segment_error(v, &vec);
     }
     uint32_t bitmap = (uint32_t)vmcs_get(v, VMCS_CTRL_EXC_BITMAP);
     bool sel = (bitmap >> vec) & 1u;

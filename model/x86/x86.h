@@ -337,6 +337,17 @@ bool x86_take_kick(struct x86_vcpu *v);
  * the exit in the VMCS. `deadline` (icount) moves with the time waited. */
 void halt_wait(struct x86_vcpu *v, uint64_t *deadline);
 
+/* ---- segerr.c ---- */
+/* The error code of the #GP/#NP/#SS/#TS (*vec) the instruction at RIP
+ * raised; *vec is corrected where the SDM names another vector than the
+ * engine raised (IRET to a not-present stack: #SS, not #NP). */
+uint32_t x86_segment_error(struct x86_vcpu *v, unsigned *vec);
+/* The descriptor (size 8 or 16 bytes) a selector names in the GDT/LDT;
+ * false when it lies beyond the table's limit (or cannot be read). */
+bool x86_read_desc(struct x86_vcpu *v, uint16_t sel, unsigned size, uint32_t d[4]);
+/* The engine register of general register n (0 RAX .. 15 R15). */
+uint32_t x86_gpr_uc(unsigned n);
+
 /* ---- tpr.c ---- */
 /* The VM-entry checks on "use TPR shadow"; false: the entry fails with
  * VM-instruction error 7 (in VMCS_RO_INSTR_ERROR). */
