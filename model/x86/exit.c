@@ -111,14 +111,18 @@ static uint32_t block_insns(struct x86_vcpu *v, uint64_t addr, uint32_t size)
     return n;
 }
 
-/* Credits the instructions of the current block before the one at RIP. */
+/* Credits the instructions of the current block before the one at RIP.
+ * RIP outside the block: the block completed and the stop came from the
+ * fetch of the next one (e.g. a fault on a jump's target page), before
+ * its block hook. */
 static void sync_icount(struct x86_vcpu *v)
 {
     if (!v->blk_icount)
         return;
     uint64_t off = state_rip_linear(v) - v->blk_addr;
-    uint32_t done =
-        off && off < v->blk_size ? count_insns(v, v->blk_addr, (size_t)off, state_code_bits(v)) : 0;
+    uint32_t done = off >= v->blk_size ? v->blk_icount
+                    : off ? count_insns(v, v->blk_addr, (size_t)off, state_code_bits(v))
+                          : 0;
     v->base.icount = v->blk_icount_base + done;
     v->blk_icount_base = v->base.icount;
     v->blk_icount = 0;
@@ -692,6 +696,21 @@ static bool xcr_access(struct x86_vcpu *v, uint8_t op)
     return true;
 }
 
+/* An EPT violation on the guest's walk for `gla` at the paging-structure
+ * entry `gpa` (with no RAM behind it: no EPT permissions). */
+static void walk_violation(struct x86_vcpu *v, uint64_t gla, uint64_t gpa)
+{
+    uint32_t prot = 0;
+    pthread_mutex_lock(&vm_lock);
+    const struct s2_entry *e = stage2_lookup(vcpu_s2(&v->base), gpa);
+    if (e)
+        prot = e->prot;
+    pthread_mutex_unlock(&vm_lock);
+    exit_to_vmm(v, VMX_REASON_EPT_VIOLATION, 1u | ((uint64_t)(prot & 7u) << 3) | (1u << 7), 0);
+    vmcs_set(v, VMCS_GUEST_PHYSICAL_ADDRESS, gpa);
+    vmcs_set(v, VMCS_RO_GUEST_LIN_ADDR, gla);
+}
+
 /* An exception the guest raised: an exit if the exception bitmap selects
  * it, else delivered through the guest's IDT (x86_deliver). */
 static void exception(struct x86_vcpu *v, unsigned vec)
@@ -713,6 +732,14 @@ static void exception(struct x86_vcpu *v, unsigned vec)
     uint64_t cr2 = 0;
     if (vec == 14) {
         cr2 = hvt_get64(v->priv + X86_PRIV_VMCB + 0x80);
+        uint64_t gap;
+        if (state_walk_gap(v, cr2, &gap)) {
+            /* The engine read the missing entry as 0; the CPU's walk stops
+             * at it with an EPT violation on the paging structure: a data
+             * read, GLA valid, bit 8 clear (SDM vol. 3C, 28.2.1). */
+            walk_violation(v, cr2, gap);
+            return;
+        }
         err = x86_pf_error(v, cr2);
     } else if (has_err && vec >= 10 && vec <= 13) {
         err = x86_segment_error(v, &vec);

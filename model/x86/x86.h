@@ -254,6 +254,9 @@ unsigned state_code_bits(struct x86_vcpu *v);
 /* Guest linear -> physical through the guest's paging (no faults); false if
  * not mapped by the guest's tables. */
 bool state_translate(struct x86_vcpu *v, uint64_t linear, uint64_t *phys);
+/* True when the guest's walk for `linear` reads a paging-structure entry
+ * with no RAM behind it; *gap is that entry's guest-physical address. */
+bool state_walk_gap(struct x86_vcpu *v, uint64_t linear, uint64_t *gap);
 /* Reads guest memory at a linear address (code bytes, descriptor tables). */
 bool state_read_linear(struct x86_vcpu *v, uint64_t linear, void *buf, size_t len);
 /* A little-endian word / an 8-byte descriptor (as two dwords) of guest
