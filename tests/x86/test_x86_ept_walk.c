@@ -22,6 +22,7 @@
 
 #include "x86/harness.h"
 #include "x86_ept_walk.h"
+#include "x86_ept_walk_lmode.h"
 
 #define RAM_SIZE  0x100000u
 #define LOAD      0x10000u
@@ -93,6 +94,28 @@ static void test_mapping_the_page_table_lets_the_access_complete(void **state)
     free(pt);
 }
 
+static int setup_lmode(void **state)
+{
+    (void)state;
+    ram = xt_longmode_setup(RAM_SIZE, LOAD, x86_ept_walk_lmode, x86_ept_walk_lmode_len);
+    /* PML4 entry 1 (linear 512 GiB..1 TiB) points at a PDPT with no RAM */
+    uint64_t pml4e = NO_RAM | 7u;
+    memcpy(ram + XT_PT_POOL + 1 * 8, &pml4e, 8);
+    return 0;
+}
+
+static void test_lmode_read_through_an_unbacked_pdpt_exits_on_the_walk(void **state)
+{
+    (void)state;
+    uint64_t gla = 0x8040201abcull; /* PDPT index 1 */
+    xt_set_reg(HV_X86_RBX, gla);
+    xt_set_reg(HV_X86_RIP, LOAD);
+    xt_expect_exit(VMX_REASON_EPT_VIOLATION, WALK_QUAL, 0);
+    assert_int_equal(xt_vmcs(VMCS_GUEST_PHYSICAL_ADDRESS), NO_RAM + 1 * 8);
+    assert_int_equal(xt_vmcs(VMCS_RO_GUEST_LIN_ADDR), gla);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -101,6 +124,8 @@ int main(void)
         T(test_write_through_an_unbacked_page_table_is_a_read_of_the_entry),
         T(test_fetch_through_an_unbacked_page_table_is_a_read_of_the_entry),
         T(test_mapping_the_page_table_lets_the_access_complete),
+        cmocka_unit_test_setup_teardown(test_lmode_read_through_an_unbacked_pdpt_exits_on_the_walk,
+                                        setup_lmode, xt_teardown_state),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
