@@ -1,14 +1,17 @@
 /*
  * clock.c — virtual time. There is no host clock in a run: a vCPU's time is
  * its retired instruction count divided by the VM's instructions-per-tick
- * ratio, plus whatever idle time the VMM skipped with hvm_clock_advance().
+ * ratio, plus whatever idle time the VMM skipped with hvm_clock_advance(),
+ * plus the instruction times the vCPU itself waited in an inactive state
+ * (idle_icount: the x86 HLT activity state, which has no VMM to skip it).
  */
 #include "hvm.h"
 
 uint64_t clock_vcpu_ticks(const struct hvm_vcpu *vcpu)
 {
     const struct hvm_vm *vm = vcpu->vm;
-    uint64_t icount = __atomic_load_n(&vcpu->icount, __ATOMIC_RELAXED);
+    uint64_t icount = __atomic_load_n(&vcpu->icount, __ATOMIC_RELAXED) +
+                      __atomic_load_n(&vcpu->idle_icount, __ATOMIC_RELAXED);
     return icount / vm->insns_per_tick + __atomic_load_n(&vm->advanced_ticks, __ATOMIC_RELAXED);
 }
 
@@ -21,5 +24,6 @@ uint64_t clock_icount_at(const struct hvm_vcpu *vcpu, uint64_t ticks)
     uint64_t need = ticks - adv, icount;
     if (__builtin_mul_overflow(need, (uint64_t)vm->insns_per_tick, &icount))
         return UINT64_MAX;
-    return icount;
+    uint64_t idle = __atomic_load_n(&vcpu->idle_icount, __ATOMIC_RELAXED);
+    return icount > idle ? icount - idle : 0;
 }

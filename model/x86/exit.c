@@ -39,11 +39,7 @@
 uint64_t x86_tsc(struct x86_vcpu *v)
 {
     /* One TSC cycle per instruction at the default ratio: a 960 MHz TSC. */
-    uint64_t ticks = clock_vcpu_ticks(&v->base);
-    uint64_t ipt = v->base.vm->insns_per_tick;
-    uint64_t sub = v->base.icount % ipt;
-    return ticks * HVM_INSNS_PER_TICK_DEF + sub * HVM_INSNS_PER_TICK_DEF / ipt +
-           v->tsc_offset_model;
+    return timer_tsc_at(v, v->base.icount) + v->tsc_offset_model;
 }
 
 /* ---- instruction bytes and counting ---- */
@@ -115,14 +111,18 @@ static uint32_t block_insns(struct x86_vcpu *v, uint64_t addr, uint32_t size)
     return n;
 }
 
-/* Credits the instructions of the current block before the one at RIP. */
+/* Credits the instructions of the current block before the one at RIP.
+ * RIP outside the block: the block completed and the stop came from the
+ * fetch of the next one (e.g. a fault on a jump's target page), before
+ * its block hook. */
 static void sync_icount(struct x86_vcpu *v)
 {
     if (!v->blk_icount)
         return;
     uint64_t off = state_rip_linear(v) - v->blk_addr;
-    uint32_t done =
-        off && off < v->blk_size ? count_insns(v, v->blk_addr, (size_t)off, state_code_bits(v)) : 0;
+    uint32_t done = off >= v->blk_size ? v->blk_icount
+                    : off ? count_insns(v, v->blk_addr, (size_t)off, state_code_bits(v))
+                          : 0;
     v->base.icount = v->blk_icount_base + done;
     v->blk_icount_base = v->base.icount;
     v->blk_icount = 0;
@@ -396,7 +396,9 @@ static void io_exit(struct x86_vcpu *v)
 
 /* ---- intercepts ---- */
 
-static uint32_t gpr_uc(unsigned n)
+#define gpr_uc x86_gpr_uc
+
+uint32_t x86_gpr_uc(unsigned n)
 {
     static const int ids[16] = {UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
                                 UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
@@ -524,6 +526,8 @@ static bool cr3_target(struct x86_vcpu *v, uint64_t val)
     return false;
 }
 
+static void exception(struct x86_vcpu *v, unsigned vec);
+
 static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
 {
     unsigned gpr;
@@ -536,10 +540,7 @@ static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
         return;
     }
     uint64_t mask = 0, shadow = 0;
-    uint32_t ucr = cr == 0   ? UC_X86_REG_CR0
-                   : cr == 3 ? UC_X86_REG_CR3
-                   : cr == 4 ? UC_X86_REG_CR4
-                             : UC_X86_REG_CR8;
+    uint32_t ucr = cr == 0 ? UC_X86_REG_CR0 : cr == 3 ? UC_X86_REG_CR3 : UC_X86_REG_CR4;
     if (cr == 0) {
         mask = vmcs_get(v, VMCS_CTRL_CR0_MASK);
         shadow = vmcs_get(v, VMCS_CTRL_CR0_SHADOW);
@@ -558,7 +559,20 @@ static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
             exit_to_vmm(v, VMX_REASON_MOV_CR, qual, len);
             return;
         }
-        uint64_t cur = rd(v, (int)ucr);
+        if (cr == 8) {
+            int r = tpr_mov_cr8(v, true, &val);
+            if (r < 0 || (val >> 4)) { /* CR8 bits 63:4 are reserved */
+                exception(v, 13);
+                return;
+            }
+            if (r > 0) { /* the TPR shadow (tpr.c); trap-like exit after it */
+                skip_insn(v, len);
+                if (r == 2)
+                    exit_to_vmm(v, VMX_REASON_TPR_THRESHOLD, 0, 0);
+                return;
+            }
+        }
+        uint64_t cur = cr == 8 ? v->tpr : rd(v, (int)ucr);
         if (cr == 4)
             cur |= vmcs_get(v, VMCS_GUEST_CR4) & 0x2000u;
         val = (cur & mask) | (val & ~mask);
@@ -566,6 +580,8 @@ static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
             val &= ~(uint64_t)0x2000u;
         if (cr == 0)
             state_write_cr0(v, val);
+        else if (cr == 8)
+            v->tpr = val;
         else
             wr(v, (int)ucr, val);
     } else {
@@ -576,7 +592,9 @@ static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
             exit_to_vmm(v, VMX_REASON_MOV_CR, qual, len);
             return;
         }
-        uint64_t cur = rd(v, (int)ucr);
+        uint64_t cur = cr == 8 ? v->tpr : rd(v, (int)ucr);
+        if (cr == 8)
+            tpr_mov_cr8(v, false, &cur); /* VTPR[7:4] under the TPR shadow */
         if (cr == 4)
             cur |= vmcs_get(v, VMCS_GUEST_CR4) & 0x2000u;
         wr(v, (int)gpr_uc(gpr), (cur & ~mask) | (shadow & mask));
@@ -645,49 +663,6 @@ static void tsc_read(struct x86_vcpu *v, bool rdtscp)
     skip_insn(v, rdtscp ? 3 : 2);
 }
 
-/* The error code of a #TS/#NP/#SS/#GP raised by the instruction at RIP:
- * a segment-register load names the selector (SDM vol. 3A, 6.13); every
- * other cause the model knows of pushes 0. */
-static uint32_t segment_error(struct x86_vcpu *v)
-{
-    uint8_t b[15];
-    uint32_t len = insn_len(v);
-    if (!len || !read_code(v, b, len))
-        return 0;
-    unsigned bits = state_code_bits(v), i = 0, rexb = 0;
-    while (i < len && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0x26 || b[i] == 0x2e ||
-                       b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x64 || b[i] == 0x65 ||
-                       (bits == 64 && (b[i] & 0xf0) == 0x40))) {
-        if ((b[i] & 0xf0) == 0x40)
-            rexb = b[i] & 1u;
-        i++;
-    }
-    if (i >= len)
-        return 0;
-    uint16_t sel = 0;
-    bool pop = (b[i] == 0x07 || b[i] == 0x17 || b[i] == 0x1f) ||
-               (b[i] == 0x0f && i + 1 < len && (b[i + 1] == 0xa1 || b[i + 1] == 0xa9));
-    if (b[i] == 0x8e && i + 1 < len) { /* MOV Sreg, r/m16 */
-        uint8_t modrm = b[i + 1];
-        uint64_t la;
-        if ((modrm >> 6) == 3u)
-            sel = (uint16_t)rd(v, (int)gpr_uc((modrm & 7u) | (rexb << 3)));
-        else if (!x86_mem_operand(v, &la) || !state_read_u16(v, la, &sel))
-            return 0;
-    } else if (pop) { /* POP Sreg: the selector on top of the stack */
-        state_sync(v);
-        uint64_t sp = rd(v, UC_X86_REG_RSP);
-        uint64_t la = bits == 64 ? sp : (uint32_t)(v->seg[SEG_SS].base + sp);
-        if (!state_read_u16(v, la, &sel))
-            return 0;
-    } else {
-        return 0;
-    }
-    return sel & 0xfffcu;
-}
-
-static void exception(struct x86_vcpu *v, unsigned vec);
-
 /* XGETBV (0F 01 D0) and XSETBV (0F 01 D1). The engine's CPU model has no
  * XSAVE (CPUID.1:ECX.XSAVE = 0), so it raises #UD for both whatever CR4
  * says; it does keep CR4.OSXSAVE as the guest or the VMM wrote it. With
@@ -721,6 +696,21 @@ static bool xcr_access(struct x86_vcpu *v, uint8_t op)
     return true;
 }
 
+/* An EPT violation on the guest's walk for `gla` at the paging-structure
+ * entry `gpa` (with no RAM behind it: no EPT permissions). */
+static void walk_violation(struct x86_vcpu *v, uint64_t gla, uint64_t gpa)
+{
+    uint32_t prot = 0;
+    pthread_mutex_lock(&vm_lock);
+    const struct s2_entry *e = stage2_lookup(vcpu_s2(&v->base), gpa);
+    if (e)
+        prot = e->prot;
+    pthread_mutex_unlock(&vm_lock);
+    exit_to_vmm(v, VMX_REASON_EPT_VIOLATION, 1u | ((uint64_t)(prot & 7u) << 3) | (1u << 7), 0);
+    vmcs_set(v, VMCS_GUEST_PHYSICAL_ADDRESS, gpa);
+    vmcs_set(v, VMCS_RO_GUEST_LIN_ADDR, gla);
+}
+
 /* An exception the guest raised: an exit if the exception bitmap selects
  * it, else delivered through the guest's IDT (x86_deliver). */
 static void exception(struct x86_vcpu *v, unsigned vec)
@@ -742,9 +732,17 @@ static void exception(struct x86_vcpu *v, unsigned vec)
     uint64_t cr2 = 0;
     if (vec == 14) {
         cr2 = hvt_get64(v->priv + X86_PRIV_VMCB + 0x80);
+        uint64_t gap;
+        if (state_walk_gap(v, cr2, &gap)) {
+            /* The engine read the missing entry as 0; the CPU's walk stops
+             * at it with an EPT violation on the paging structure: a data
+             * read, GLA valid, bit 8 clear (SDM vol. 3C, 28.2.1). */
+            walk_violation(v, cr2, gap);
+            return;
+        }
         err = x86_pf_error(v, cr2);
     } else if (has_err && vec >= 10 && vec <= 13) {
-        err = segment_error(v);
+        err = x86_segment_error(v, &vec);
     }
     uint32_t bitmap = (uint32_t)vmcs_get(v, VMCS_CTRL_EXC_BITMAP);
     bool sel = (bitmap >> vec) & 1u;
@@ -842,7 +840,18 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
     }
     switch (code) {
     case SVM_CPUID: exit_to_vmm(v, VMX_REASON_CPUID, 0, 2); return;
-    case SVM_HLT: exit_to_vmm(v, VMX_REASON_HLT, 0, 1); return;
+    case SVM_HLT:
+        if (cpu & CPU_BASED_HLT) {
+            exit_to_vmm(v, VMX_REASON_HLT, 0, 1);
+            return;
+        }
+        /* Without HLT exiting HLT retires and the vCPU enters the HLT
+         * activity state (halt.c). */
+        skip_insn(v, 1);
+        vmcs_set(v, VMCS_GUEST_ACTIVITY_STATE, 1);
+        v->stop = X86_STOP_HALT;
+        uc_emu_stop(v->base.uc);
+        return;
     case SVM_INVD: exit_to_vmm(v, VMX_REASON_INVD, 0, 2); return;
     case SVM_MSR: msr_access(v); return;
     case SVM_RDTSC: tsc_read(v, false); return;
@@ -959,29 +968,47 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
     atomic_store(&b->state, HVM_VCPU_RUNNING);
     vcpu_arm_stop(b, deadline);
     hv_return_t ret = HV_SUCCESS;
+    if (!tpr_entry_check(v)) {
+        /* VMfailValid: no exit, nothing of the guest changed (tpr.c). */
+        atomic_store(&b->state, HVM_VCPU_IDLE);
+        return HV_ERROR;
+    }
+    if (!halt_entry_check(v)) {
+        /* A failed VM entry changes nothing but the exit reason. */
+        atomic_store(&b->state, HVM_VCPU_IDLE);
+        return HV_SUCCESS;
+    }
     timer_entry(v);
     events_entry(v);
     for (;;) {
         /* hv_vcpu_interrupt, or where a replayed one took effect. */
-        if ((atomic_load_explicit(&b->cancel, memory_order_relaxed) &&
-             atomic_exchange(&b->cancel, false)) ||
-            b->icount >= b->cancel_at) {
-            b->cancel_at = UINT64_MAX;
-            x86_exit_clear(v);
-            vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_IRQ);
+        if (x86_take_kick(v))
             break;
-        }
         uint64_t info = vmcs_get(v, VMCS_CTRL_VMENTRY_IRQ_INFO);
         if (info & IRQ_INFO_VALID) {
             vmcs_set(v, VMCS_CTRL_VMENTRY_IRQ_INFO, info & ~(uint64_t)IRQ_INFO_VALID);
-            x86_queue_event(v, (uint32_t)info, (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_EXC_ERROR),
-                            (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_INSTR_LEN), 0);
+            if ((info & IRQ_INFO_TYPE_MASK) == (7u << 8)) {
+                /* "Other event" 0: a pending MTF exit before the first
+                 * instruction, whatever the MTF control (SDM vol. 3C,
+                 * 27.5.2); it does not wake a halted vCPU. */
+                v->mtf_injected = true;
+                events_arm(v, false);
+            } else {
+                vmcs_set(v, VMCS_GUEST_ACTIVITY_STATE, 0); /* the event wakes it */
+                x86_queue_event(v, (uint32_t)info,
+                                (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_EXC_ERROR),
+                                (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_INSTR_LEN), 0);
+            }
         }
         if (v->event_pending) {
             int r = x86_deliver(v);
             if (r > 0)
                 break;            /* the delivery itself exited (exception bitmap, triple fault) */
             events_arm(v, false); /* an NMI blocks NMIs until its IRET */
+        }
+        if (vmcs_get(v, VMCS_GUEST_ACTIVITY_STATE) == 1) {
+            halt_wait(v, &deadline); /* every wake-up the model knows is an exit */
+            break;
         }
         uint64_t begin;
         if (v->load_pending || !v->engine_is_live) {
@@ -1009,7 +1036,7 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
             ept_violation(v);
             break;
         }
-        if (why == X86_STOP_DELIVER)
+        if (why == X86_STOP_DELIVER || why == X86_STOP_HALT)
             continue;
         if (why == X86_STOP_TIMER) {
             if (b->icount >= v->timer_at) {

@@ -55,6 +55,7 @@ enum x86_stop {
     X86_STOP_BUDGET,  /* stop_at reached: kick, deadline or stage-2 resync */
     X86_STOP_DELIVER, /* an event must be delivered to the guest (deliver.c) */
     X86_STOP_TIMER,   /* the preemption timer expires in this block (timer.c) */
+    X86_STOP_HALT,    /* the guest's HLT retired: the vCPU waits (halt.c) */
 };
 
 struct x86_vcpu {
@@ -75,6 +76,7 @@ struct x86_vcpu {
     uint16_t seg_mode;         /* CR0.PE | RFLAGS.VM<<1 | LMA<<2 when seg[] was known */
     uint64_t dr[8];            /* the guest's debug registers (virtual) */
     uint64_t xcr0;
+    uint64_t tpr;              /* the guest's CR8 (HV_X86_TPR): the engine has no APIC to hold it */
     uint64_t tsc_offset_model; /* hv_vm_sync_tsc / set_tsc_relative */
 
     /* Native MSRs enabled with hv_vcpu_enable_native_msr, and the values of
@@ -134,6 +136,7 @@ struct x86_vcpu {
     bool nmi_blocked;      /* blocking by NMI (interruptibility bit 3) */
     bool iret_seen;        /* an IRET is executing: NMI blocking ends after it */
     bool event_entered;    /* this entry delivered an event (MTF exits after it) */
+    bool mtf_injected;     /* the entry injected a pending MTF exit (other event 0) */
     uint64_t entry_icount; /* icount at the last VM entry */
     uint8_t entry_shadow;  /* STI/MOV-SS blocking the VMM entered with */
     uint64_t tb_start;     /* the current block (block_hook), and the one before */
@@ -251,6 +254,9 @@ unsigned state_code_bits(struct x86_vcpu *v);
 /* Guest linear -> physical through the guest's paging (no faults); false if
  * not mapped by the guest's tables. */
 bool state_translate(struct x86_vcpu *v, uint64_t linear, uint64_t *phys);
+/* True when the guest's walk for `linear` reads a paging-structure entry
+ * with no RAM behind it; *gap is that entry's guest-physical address. */
+bool state_walk_gap(struct x86_vcpu *v, uint64_t linear, uint64_t *gap);
 /* Reads guest memory at a linear address (code bytes, descriptor tables). */
 bool state_read_linear(struct x86_vcpu *v, uint64_t linear, void *buf, size_t len);
 /* A little-endian word / an 8-byte descriptor (as two dwords) of guest
@@ -322,6 +328,37 @@ void events_entry(struct x86_vcpu *v);
 void events_arm(struct x86_vcpu *v, bool precise);
 /* VM exit: removes the hook and stores the interruptibility state. */
 void events_exit(struct x86_vcpu *v);
+
+/* ---- halt.c ---- */
+/* The VM-entry checks on the HLT activity state; false: the entry failed
+ * (the exit is in the VMCS). */
+bool halt_entry_check(struct x86_vcpu *v);
+/* hv_vcpu_interrupt (or a replayed one) is due: the VMX_REASON_IRQ exit is
+ * in the VMCS. */
+bool x86_take_kick(struct x86_vcpu *v);
+/* The vCPU in the HLT activity state waits for what ends it; returns with
+ * the exit in the VMCS. `deadline` (icount) moves with the time waited. */
+void halt_wait(struct x86_vcpu *v, uint64_t *deadline);
+
+/* ---- segerr.c ---- */
+/* The error code of the #GP/#NP/#SS/#TS (*vec) the instruction at RIP
+ * raised; *vec is corrected where the SDM names another vector than the
+ * engine raised (IRET to a not-present stack: #SS, not #NP). */
+uint32_t x86_segment_error(struct x86_vcpu *v, unsigned *vec);
+/* The descriptor (size 8 or 16 bytes) a selector names in the GDT/LDT;
+ * false when it lies beyond the table's limit (or cannot be read). */
+bool x86_read_desc(struct x86_vcpu *v, uint16_t sel, unsigned size, uint32_t d[4]);
+/* The engine register of general register n (0 RAX .. 15 R15). */
+uint32_t x86_gpr_uc(unsigned n);
+
+/* ---- tpr.c ---- */
+/* The VM-entry checks on "use TPR shadow"; false: the entry fails with
+ * VM-instruction error 7 (in VMCS_RO_INSTR_ERROR). */
+bool tpr_entry_check(struct x86_vcpu *v);
+/* MOV to/from CR8 under the TPR shadow: 0 without it (the engine's CR8),
+ * 1 done (*value read from or written to VTPR), 2 done and the trap-like
+ * "TPR below threshold" exit is due, -1 #GP(0) (reserved bits). */
+int tpr_mov_cr8(struct x86_vcpu *v, bool write, uint64_t *value);
 
 /* ---- regs.c ---- */
 hv_return_t regs_read(struct x86_vcpu *v, uint32_t reg, uint64_t *value);
