@@ -225,6 +225,14 @@ static bool read_code(struct x86_vcpu *v, uint8_t *buf, size_t n)
     return state_read_code(v, buf, n) == n;
 }
 
+/* The length of the instruction at RIP, prefixes included (SDM vol. 3C,
+ * 28.2.4), for an intercept whose opcode alone is `bare` bytes long. */
+static uint32_t op_len(struct x86_vcpu *v, uint32_t bare)
+{
+    uint32_t len = insn_len(v);
+    return len >= bare ? len : bare;
+}
+
 /* The model completed the instruction at RIP: it retires (after
  * sync_icount() credited the ones before it). */
 static void skip_insn(struct x86_vcpu *v, uint32_t len)
@@ -589,13 +597,14 @@ static void dr_access(struct x86_vcpu *v, unsigned dr, bool write)
 
 static void msr_access(struct x86_vcpu *v)
 {
-    uint8_t b[2] = {0};
+    uint8_t b[15] = {0};
     sync_icount(v);
-    read_code(v, b, 2);
-    bool write = b[1] == 0x30;
+    uint32_t len = op_len(v, 2);
+    read_code(v, b, len);
+    bool write = b[len - 1] == 0x30; /* 0F 30 WRMSR, 0F 32 RDMSR, after any prefixes */
     uint32_t msr = (uint32_t)rd(v, UC_X86_REG_RCX);
     if (!msr_is_native(v, msr)) {
-        exit_to_vmm(v, write ? VMX_REASON_WRMSR : VMX_REASON_RDMSR, 0, 2);
+        exit_to_vmm(v, write ? VMX_REASON_WRMSR : VMX_REASON_RDMSR, 0, len);
         return;
     }
     if (write) {
@@ -607,15 +616,16 @@ static void msr_access(struct x86_vcpu *v)
         wr(v, UC_X86_REG_RAX, (uint32_t)val);
         wr(v, UC_X86_REG_RDX, val >> 32);
     }
-    skip_insn(v, 2);
+    skip_insn(v, len);
 }
 
 static void tsc_read(struct x86_vcpu *v, bool rdtscp)
 {
     sync_icount(v);
     uint32_t cpu = (uint32_t)vmcs_get(v, VMCS_CTRL_CPU_BASED);
+    uint32_t len = op_len(v, rdtscp ? 3 : 2);
     if (cpu & CPU_BASED_RDTSC) {
-        exit_to_vmm(v, rdtscp ? VMX_REASON_RDTSCP : VMX_REASON_RDTSC, 0, rdtscp ? 3 : 2);
+        exit_to_vmm(v, rdtscp ? VMX_REASON_RDTSCP : VMX_REASON_RDTSC, 0, len);
         return;
     }
     uint64_t t = x86_tsc(v);
@@ -626,7 +636,7 @@ static void tsc_read(struct x86_vcpu *v, bool rdtscp)
         msr_read(v, 0xc0000103, &aux);
         wr(v, UC_X86_REG_RCX, (uint32_t)aux);
     }
-    skip_insn(v, rdtscp ? 3 : 2);
+    skip_insn(v, len);
 }
 
 /* The error code of a #TS/#NP/#SS/#GP raised by the instruction at RIP:
@@ -787,9 +797,9 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
         return;
     }
     switch (code) {
-    case SVM_CPUID: exit_to_vmm(v, VMX_REASON_CPUID, 0, 2); return;
-    case SVM_HLT: exit_to_vmm(v, VMX_REASON_HLT, 0, 1); return;
-    case SVM_INVD: exit_to_vmm(v, VMX_REASON_INVD, 0, 2); return;
+    case SVM_CPUID: exit_to_vmm(v, VMX_REASON_CPUID, 0, op_len(v, 2)); return;
+    case SVM_HLT: exit_to_vmm(v, VMX_REASON_HLT, 0, op_len(v, 1)); return;
+    case SVM_INVD: exit_to_vmm(v, VMX_REASON_INVD, 0, op_len(v, 2)); return;
     case SVM_MSR: msr_access(v); return;
     case SVM_RDTSC: tsc_read(v, false); return;
     case SVM_RDTSCP:
@@ -801,7 +811,7 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
         return;
     case SVM_RDPMC:
         if (cpu & CPU_BASED_RDPMC)
-            exit_to_vmm(v, VMX_REASON_RDPMC, 0, 2);
+            exit_to_vmm(v, VMX_REASON_RDPMC, 0, op_len(v, 2));
         else
             exception(v, 13);
         return;
@@ -809,9 +819,9 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
     case SVM_PAUSE: exit_to_vmm(v, VMX_REASON_PAUSE, 0, insn_len(v)); return;
     case SVM_WBINVD:
         if (cpu2 & CPU_BASED2_WBINVD)
-            exit_to_vmm(v, VMX_REASON_WBINVD, 0, 2);
+            exit_to_vmm(v, VMX_REASON_WBINVD, 0, op_len(v, 2));
         else
-            skip_insn(v, 2);
+            skip_insn(v, op_len(v, 2));
         return;
     case SVM_INVLPG: {
         uint32_t len = insn_len(v);
@@ -826,7 +836,8 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
     case SVM_MONITOR:
     case SVM_MWAIT:
         if (cpu & (code == SVM_MWAIT ? CPU_BASED_MWAIT : CPU_BASED_MONITOR))
-            exit_to_vmm(v, code == SVM_MWAIT ? VMX_REASON_MWAIT : VMX_REASON_MONITOR, 0, 3);
+            exit_to_vmm(v, code == SVM_MWAIT ? VMX_REASON_MWAIT : VMX_REASON_MONITOR, 0,
+                        op_len(v, 3));
         else
             exception(v, 6);
         return;

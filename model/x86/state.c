@@ -575,6 +575,7 @@ size_t state_read_code(struct x86_vcpu *v, uint8_t *buf, size_t n)
  * every other guest-state field makes the next entry a VMRUN load. */
 void state_write_field(struct x86_vcpu *v, uint32_t field, uint64_t value)
 {
+    value &= vmcs_width_mask(field);
     state_sync(v);
     vmcs_set(v, field, value);
     if (!v->engine_is_live || v->load_pending) {

@@ -174,6 +174,16 @@ enum vmcs_class vmcs_class_of(uint32_t field);
  * VMCS_CTRL_CAP field. */
 uint64_t vmcs_field_cap(uint32_t field);
 bool vmx_capability(uint32_t which, uint64_t *value);
+/* The bits a field holds, from its encoding's width (bits 14:13): a VMM's
+ * write keeps only these, as VMWRITE does. */
+static inline uint64_t vmcs_width_mask(uint32_t field)
+{
+    switch ((field >> 13) & 3u) {
+    case 0: return 0xffffu;     /* 16-bit */
+    case 2: return 0xffffffffu; /* 32-bit */
+    default: return ~0ull;      /* 64-bit, natural width */
+    }
+}
 static inline uint64_t vmcs_get(const struct x86_vcpu *v, uint32_t field)
 {
     return v->vmcs[vmcs_slot(field)];
