@@ -1509,7 +1509,7 @@ static void check_ept(uint64_t reason)
 static void op_run(struct input *in)
 {
     uint8_t b = u8(in);
-    uint64_t budget = 1 + (uint64_t)u16(in) % 20000;
+    uint64_t budget = 1 + (uint64_t)u16(in) % 4000;
     hv_vcpuid_t id = (b & 0x80) ? gen_vcpu_id(in) : S.id;
     if (owner_ret(id) != HV_SUCCESS) {
         hv_return_t r = (b & 1) ? hv_vcpu_run_until(id, HV_DEADLINE_FOREVER) : hv_vcpu_run(id);
@@ -1543,7 +1543,7 @@ static void op_run(struct input *in)
             break;
         default:
             if (w->vcpu) {
-                w->a = 1 + u16(in) % 20000;
+                w->a = 1 + u16(in) % 4000;
                 async = W_RUN;
             }
             break;
@@ -1678,7 +1678,7 @@ static void op_worker(struct input *in)
     case 2:
         if (!w->vcpu || S.runs++ >= MAX_RUNS)
             break;
-        w->a = 1 + u16(in) % 20000;
+        w->a = 1 + u16(in) % 4000;
         r = worker_call(w, W_RUN);
         EXPECT_RET("hv_vcpu_run (second thread)", r, HV_SUCCESS);
         if (!valid_reason(w->reason))

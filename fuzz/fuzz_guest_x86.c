@@ -92,7 +92,7 @@ __attribute__((weak)) void fuzz_invariant_failed(const char *what)
 #define REPORT_PORT     0xe9u
 #define MAX_EXITS       48u
 #define MAX_BLOCK_INSNS 512u
-#define WATCHDOG_MS     500
+#define WATCHDOG_MS     2000
 #define MAX_LOG         (MAX_EXITS + 1)
 
 struct exit_rec {
@@ -795,7 +795,7 @@ static void run_once(const uint8_t *data, size_t size, bool record)
     S.nlog = 0;
     S.rng = (uint64_t)data[3] | (uint64_t)data[4] << 8 | (uint64_t)data[5] << 16 |
             (uint64_t)data[6] << 24;
-    uint64_t budget = 300 + (uint64_t)(S.h[2] >> 4) * 1000;
+    uint64_t budget = 200 + (uint64_t)(S.h[2] >> 4) * 200;
     if (record) {
         hv_return_t r = hvm_trace_start(trace_path);
         if (r != HV_SUCCESS) {
