@@ -317,6 +317,28 @@ static uint32_t in_hook(uc_engine *uc, uint32_t port, int size, void *user)
     return (uint32_t)v->io_rax;
 }
 
+static void exception(struct x86_vcpu *v, unsigned vec);
+
+/* A LOCK prefix on an instruction that cannot take one (all the ones the
+ * model intercepts) is #UD (SDM vol. 2A, 2.1.1), before any VM exit the
+ * instruction would cause; the engine runs some of them anyway. */
+static bool lock_prefixed(struct x86_vcpu *v)
+{
+    uint8_t b[15];
+    size_t n = state_read_code(v, b, sizeof(b));
+    bool rex_ok = state_code_bits(v) == 64;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = b[i];
+        if (c == 0xf0)
+            return true;
+        if (c == 0x66 || c == 0x67 || c == 0xf2 || c == 0xf3 || c == 0x26 || c == 0x2e ||
+            c == 0x36 || c == 0x3e || c == 0x64 || c == 0x65 || (rex_ok && (c & 0xf0) == 0x40))
+            continue;
+        break;
+    }
+    return false;
+}
+
 static void io_exit(struct x86_vcpu *v)
 {
     v->io_pending = false;
@@ -329,6 +351,10 @@ static void io_exit(struct x86_vcpu *v)
     wr(v, UC_X86_REG_RDI, v->io_rdi);
     sync_icount(v);
     v->vmcs_fresh = false;
+    if (lock_prefixed(v)) {
+        exception(v, 6);
+        return;
+    }
     uint8_t b[15];
     uint32_t len = insn_len(v);
     bool rep = false, string = false, imm = false, asz_prefix = false;
@@ -772,6 +798,15 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
         (cpu & CPU_BASED_SECONDARY_CTLS) ? (uint32_t)vmcs_get(v, VMCS_CTRL_CPU_BASED2) : 0;
     if (code == SVM_EXCP(1) && v->io_pending) {
         io_exit(v);
+        return;
+    }
+    /* Instruction intercepts (not exceptions, interrupts or windows). */
+    bool insn = code < 0x40u || (code >= SVM_IDTR_READ && code <= SVM_RDPMC) || code == SVM_CPUID ||
+                (code >= SVM_SWINT && code <= SVM_INVLPG) || code == SVM_MSR ||
+                code == SVM_VMMCALL || code == SVM_RDTSCP ||
+                (code >= SVM_WBINVD && code <= SVM_MWAIT);
+    if (insn && lock_prefixed(v)) {
+        exception(v, 6);
         return;
     }
     if (code < 0x10u) {

@@ -52,11 +52,35 @@ static void test_prefixed_instructions_exit_with_their_full_length(void **state)
     assert_int_equal(xt_retired(), 2); /* mov and wbinvd: exiting instructions do not retire */
 }
 
+/* LOCK on HLT, OUT or CPUID is #UD (SDM vol. 2A, 2.1.1), which the
+ * exception bitmap turns into an exception exit at the instruction, before
+ * the exit the instruction itself would cause. */
+static void test_lock_prefixed_intercepted_instructions_raise_ud(void **state)
+{
+    (void)state;
+    xt_set_reg(HV_X86_RIP, 0x7c15);
+    xt_expect_exit(VMX_REASON_EXC_NMI, 0, 0);
+    assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_INFO), 0x80000306); /* valid, hardware, #UD */
+    assert_int_equal(xt_reg(HV_X86_RIP), 0x7c15);
+    xt_set_reg(HV_X86_RIP, 0x7c17);
+    xt_expect_exit(VMX_REASON_EXC_NMI, 0, 0);
+    assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_INFO), 0x80000306);
+    assert_int_equal(xt_reg(HV_X86_RIP), 0x7c17);
+    xt_set_reg(HV_X86_RIP, 0x7c1a);
+    xt_expect_exit(VMX_REASON_EXC_NMI, 0, 0);
+    assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_INFO), 0x80000306);
+    xt_set_reg(HV_X86_RIP, 0x7c1d);
+    xt_expect_exit(VMX_REASON_HLT, 0, 1);
+    assert_int_equal(xt_retired(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_prefixed_instructions_exit_with_their_full_length,
                                         setup, xt_teardown_state),
+        cmocka_unit_test_setup_teardown(test_lock_prefixed_intercepted_instructions_raise_ud, setup,
+                                        xt_teardown_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,3 +11,7 @@ start:
   .byte 0x36, 0x0f, 0x31       /* ss rdtsc */
   .byte 0x3e, 0x0f, 0x09       /* ds wbinvd, run by the model */
   .byte 0x64, 0xf4             /* fs hlt */
+  .byte 0xf0, 0xf4             /* lock hlt: #UD */
+  .byte 0xf0, 0xe6, 0x80       /* lock out $0x80, %al: #UD */
+  .byte 0xf0, 0x0f, 0xa2       /* lock cpuid: #UD */
+  hlt
