@@ -1418,7 +1418,10 @@ static void op_tsc(struct input *in)
 }
 
 /* Writes fuzzed 16-bit code at a mapped page and points the vCPU at it in
- * flat real mode (the set-up of tests/x86/harness.c), with HLT exiting. */
+ * flat real mode (the set-up of tests/x86/harness.c), with HLT exiting.
+ * b: bits 0-3 the number of snippets - 1; bit 4 an IVT-sized IDTR limit;
+ * bit 5 every exception exits; bit 6 RDTSC and CR3-load exiting; bit 7
+ * only write the code. */
 static void op_write_code(struct input *in)
 {
     uint8_t b = u8(in);
@@ -1426,7 +1429,7 @@ static void op_write_code(struct input *in)
         return;
     struct page *p = &S.pages[u8(in) % S.npages];
     unsigned off = (u8(in) % 16) * 16u, n = 0;
-    unsigned count = 1 + b % 24;
+    unsigned count = 1 + (b & 0x0f);
     for (unsigned i = 0; i < count && off + n + 8 <= PAGE; i++) {
         uint8_t s = u8(in);
         if (s < 200) {
