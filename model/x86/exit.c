@@ -942,12 +942,29 @@ void x86_hooks_install(struct x86_vcpu *v)
 
 /* ---- the run loop ---- */
 
+/* The guest-state checks of VM entry the engine cannot make itself (SDM
+ * vol. 3C, 26.3.1.1): CR0.PG requires CR0.PE, even for an unrestricted
+ * guest. Paging without protection would run real-mode code through page
+ * tables. */
+static bool entry_state_valid(struct x86_vcpu *v)
+{
+    uint64_t cr0 = state_read_field(v, VMCS_GUEST_CR0);
+    return !(cr0 & 0x80000000u) || (cr0 & 1u);
+}
+
 hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
 {
     struct hvm_vcpu *b = &v->base;
     vm_sync_vmm_writes(b);
     if (atomic_load(&b->s2_dirty) && vcpu_sync_memory(b) != HV_SUCCESS)
         return HV_ERROR;
+    /* A kick already pending exits first (VMX_REASON_IRQ, below). */
+    if (!atomic_load(&b->cancel) && b->icount < b->cancel_at && !entry_state_valid(v)) {
+        /* A failed VM entry: no instruction runs, the guest state stays. */
+        x86_exit_clear(v);
+        vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_VMENTRY_GUEST | 0x80000000u);
+        return HV_SUCCESS;
+    }
     atomic_store(&b->state, HVM_VCPU_RUNNING);
     vcpu_arm_stop(b, deadline);
     hv_return_t ret = HV_SUCCESS;

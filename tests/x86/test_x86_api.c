@@ -203,6 +203,25 @@ static void test_vmcs_writes_are_cut_to_the_field_width(void **state)
     expect_guest_unharmed();
 }
 
+/* CR0.PG without CR0.PE is invalid guest state even for an unrestricted
+ * guest (SDM vol. 3C, 26.3.1.1): the VM entry fails with basic reason 33
+ * and bit 31 set, before any instruction, leaving the guest as it was; a
+ * kick already pending still exits first. */
+static void test_paging_without_protection_fails_vm_entry(void **state)
+{
+    (void)state;
+    xt_set_vmcs(VMCS_GUEST_CR0, 0x80000020);
+    xt_expect_exit(VMX_REASON_VMENTRY_GUEST | 0x80000000u, 0, 0);
+    assert_int_equal(xt_reg(HV_X86_RIP), 0x7c00);
+    assert_int_equal(xt_retired(), 0);
+    assert_int_equal(hv_vcpu_interrupt(&xt_vcpu, 1), HV_SUCCESS);
+    xt_expect_exit(VMX_REASON_IRQ, 0, 0);
+    xt_expect_exit(VMX_REASON_VMENTRY_GUEST | 0x80000000u, 0, 0);
+    assert_int_equal(xt_retired(), 0);
+    xt_set_vmcs(VMCS_GUEST_CR0, 0x20);
+    expect_guest_unharmed();
+}
+
 struct foreign {
     hv_vcpuid_t vcpu;
     hv_return_t read, write, run, destroy, kick;
@@ -252,6 +271,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unsupported_facilities_say_unsupported, setup,
                                         xt_teardown_state),
         cmocka_unit_test_setup_teardown(test_vmcs_writes_are_cut_to_the_field_width, setup,
+                                        xt_teardown_state),
+        cmocka_unit_test_setup_teardown(test_paging_without_protection_fails_vm_entry, setup,
                                         xt_teardown_state),
         cmocka_unit_test_setup_teardown(
             test_calls_from_another_thread_are_bad_argument_except_interrupt, setup,
