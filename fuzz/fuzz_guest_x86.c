@@ -44,7 +44,9 @@
  * names the CR the instruction at RIP names; an exception exit has a valid
  * interruption information whose vector the exception bitmap selects; an EPT
  * violation names one access that the mapping at its GPA does not allow and
- * the mapping's rights in bits 3-5; only EPT violations carry a
+ * the mapping's rights in bits 3-5, and its guest-linear address is the
+ * GPA (the set-ups map identically); INS/OUTS exits report RCX, RSI, RDI
+ * and RIP as the registers hold them; only EPT violations carry a
  * guest-physical address and only exception exits an interruption info.
  *
  * With libFuzzer (clang -fsanitize=fuzzer) a broken invariant aborts; with
@@ -527,6 +529,21 @@ static void check_io(uint64_t qual, uint64_t len)
     if (len != p.n + 1u + imm)
         failf("I/O exit: instruction length %llu, expected %u", (unsigned long long)len,
               p.n + 1u + imm);
+    if (!string)
+        return;
+    /* INS/OUTS: the registers as the instruction found them. */
+    static const struct {
+        uint32_t field;
+        hv_x86_reg_t reg;
+    } io_regs[] = {{VMCS_RO_IO_RCX, HV_X86_RCX},
+                   {VMCS_RO_IO_RSI, HV_X86_RSI},
+                   {VMCS_RO_IO_RDI, HV_X86_RDI},
+                   {VMCS_RO_IO_RIP, HV_X86_RIP}};
+    for (size_t i = 0; i < sizeof(io_regs) / sizeof(io_regs[0]); i++)
+        if (vmcs(io_regs[i].field) != reg(io_regs[i].reg))
+            failf("string I/O exit: VMCS 0x%x = 0x%llx, the register 0x%llx", io_regs[i].field,
+                  (unsigned long long)vmcs(io_regs[i].field),
+                  (unsigned long long)reg(io_regs[i].reg));
 }
 
 /* An instruction exit's length and the bytes at RIP. */
@@ -578,8 +595,27 @@ static uint32_t prot_at(uint64_t gpa)
     return 0;
 }
 
-static void check_ept(uint64_t qual, uint64_t gpa)
+/* A known difference (docs/x86.md): an x87 instruction whose memory operand
+ * causes an EPT violation is reported with RIP after it. True when an x87
+ * escape opcode (D8-DF) sits just before RIP. */
+static bool after_x87(void)
 {
+    uint8_t b[6];
+    uint64_t la = vmcs(VMCS_GUEST_CS_BASE) + reg(HV_X86_RIP) - sizeof(b);
+    if (hvm_vcpu_read_guest(S.id, la, b, sizeof(b)) != HV_SUCCESS)
+        return false;
+    for (size_t i = 0; i < sizeof(b); i++)
+        if (b[i] >= 0xd8 && b[i] <= 0xdf)
+            return true;
+    return false;
+}
+
+static void check_ept(uint64_t qual, uint64_t gpa, uint64_t gla)
+{
+    /* The set-ups map linear = physical (identity paging, or none). */
+    if ((qual & 0x80) && gla != gpa && S.mode != 16 && !after_x87())
+        failf("EPT violation at GPA 0x%llx with guest-linear address 0x%llx (identity map)",
+              (unsigned long long)gpa, (unsigned long long)gla);
     uint32_t access = qual & 7;
     if (!access || (access & (access - 1))) {
         failf("EPT violation at 0x%llx: qualification 0x%llx", (unsigned long long)gpa,
@@ -715,7 +751,7 @@ static bool handle_exit(const struct exit_rec *e)
     case VMX_REASON_VIRTUAL_NMI_WND: clear_cpu_ctl(CPU_BASED_VIRTUAL_NMI_WND); return true;
     case VMX_REASON_MTF: clear_cpu_ctl(CPU_BASED_MTF); return true;
     case VMX_REASON_EXC_NMI: check_exception(e->info); return false;
-    case VMX_REASON_EPT_VIOLATION: check_ept(e->qual, e->gpa); return false;
+    case VMX_REASON_EPT_VIOLATION: check_ept(e->qual, e->gpa, e->gla); return false;
     default: return false; /* IRQ (budget), timer, triple fault */
     }
 }

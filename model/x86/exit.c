@@ -582,6 +582,13 @@ static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
         val = (cur & mask) | (val & ~mask);
         if (cr == 4)
             val &= ~(uint64_t)0x2000u;
+        /* MOV to CR0 with PG but not PE, or NW but not CD, is #GP(0) (SDM
+         * vol. 2B, MOV CRn), after the exit checks above. */
+        if (cr == 0 && (((val & 0x80000000u) && !(val & 1u)) ||
+                        ((val & 0x20000000u) && !(val & 0x40000000u)))) {
+            exception(v, 13);
+            return;
+        }
         if (cr == 0)
             state_write_cr0(v, val);
         else
@@ -906,6 +913,22 @@ static bool mem_fault(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, 
     return false;
 }
 
+/* True when the code bytes at RIP are readable but no instruction. */
+static bool undecodable(struct x86_vcpu *v)
+{
+    uint8_t buf[15];
+    size_t n = state_read_code(v, buf, sizeof(buf));
+    csh h = x86_capstone(state_code_bits(v), false);
+    cs_insn *insn;
+    if (n < sizeof(buf) || !h)
+        return false; /* code near the end of memory: not judged */
+    if (cs_disasm(h, buf, n, 0, 1, &insn) == 1) {
+        cs_free(insn, 1);
+        return false;
+    }
+    return true;
+}
+
 static void ept_violation(struct x86_vcpu *v)
 {
     sync_icount(v);
@@ -1013,6 +1036,17 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         if (why == X86_STOP_EXIT)
             break;
         if (why == X86_STOP_MEM) {
+            if (v->mem_access != 4 && undecodable(v)) {
+                /* The engine reads the operand of some reserved encodings
+                 * (FF /7) before it finds them invalid; the CPU raises #UD
+                 * without touching memory. */
+                exception(v, 6);
+                if (v->stop == X86_STOP_DELIVER) {
+                    v->stop = X86_STOP_NONE;
+                    continue;
+                }
+                break;
+            }
             ept_violation(v);
             break;
         }
