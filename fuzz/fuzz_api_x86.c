@@ -1119,7 +1119,11 @@ static uint32_t gen_field(struct input *in, const struct field **known)
     }
     if (b < 240)
         return fields[u8(in) % NFIELDS].enc | 1u; /* the high half of a field */
-    return u16(in) | (b & 1 ? (uint32_t)u16(in) << 16 : 0);
+    uint32_t f = u16(in) | (b & 1 ? (uint32_t)u16(in) << 16 : 0);
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (fields[i].enc == f)
+            *known = &fields[i]; /* a field the table knows, reached at random */
+    return f;
 }
 
 static void op_vmcs(struct input *in)

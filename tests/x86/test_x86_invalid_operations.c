@@ -3,7 +3,8 @@
  * exception before they take effect, where the engine alone would go on:
  * MOV to CR0 with PG but not PE (#GP), and the reserved encoding FF /7
  * with a memory operand (#UD, without reading the operand, so no EPT
- * violation for an unmapped one).
+ * violation for an unmapped one). Also: the EPT violation of an instruction
+ * with two memory operands (CMPS) names the operand that faulted.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -59,6 +60,23 @@ static void test_reserved_ff7_is_ud_without_touching_its_operand(void **state)
     xt_expect_exit(VMX_REASON_HLT, 0, 1);
 }
 
+/* cmpsb reads DS:[ESI] (RAM) and then ES:[EDI] (no memory behind it): the
+ * guest-linear address of the violation is EDI's, not ESI's. */
+static void test_ept_violation_names_the_faulting_operand_of_cmps(void **state)
+{
+    (void)state;
+    static const uint8_t cmps[] = {0xa6, 0xf4}; /* cmpsb; hlt */
+    xt_pmode_setup(0x10000, 0xa000, cmps, sizeof(cmps));
+    xt_map_page(0x20000, 0x20000, XT_PTE_P | XT_PTE_W);
+    xt_set_reg(HV_X86_RIP, 0xa000);
+    xt_set_reg(HV_X86_RSI, 0xb000);
+    xt_set_reg(HV_X86_RDI, 0x20010);
+    xt_expect_exit(VMX_REASON_EPT_VIOLATION, 0x181, 0); /* read; not mapped; GLA valid */
+    assert_int_equal(xt_vmcs(VMCS_GUEST_PHYSICAL_ADDRESS), 0x20010);
+    assert_int_equal(xt_vmcs(VMCS_RO_GUEST_LIN_ADDR), 0x20010);
+    assert_int_equal(xt_reg(HV_X86_RIP), 0xa000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -66,6 +84,8 @@ int main(void)
                                         xt_teardown_state),
         cmocka_unit_test_setup_teardown(test_reserved_ff7_is_ud_without_touching_its_operand, setup,
                                         xt_teardown_state),
+        cmocka_unit_test_teardown(test_ept_violation_names_the_faulting_operand_of_cmps,
+                                  xt_teardown_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
