@@ -1028,6 +1028,7 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         v->blk_icount = 0;
         v->blk_icount_base = b->icount;
         uc_err err = uc_emu_start(b->uc, begin, UINT64_MAX, 0, 0);
+        uint32_t blk_icount = v->blk_icount;
         b->icount = v->blk_icount_base + (v->stop == X86_STOP_NONE ? v->blk_icount : 0);
         v->blk_icount = 0;
         v->vmcs_fresh = false;
@@ -1036,6 +1037,9 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         if (why == X86_STOP_EXIT)
             break;
         if (why == X86_STOP_MEM) {
+            /* The engine is back at the faulting instruction: the ones
+             * before it in its block retired (sync_icount counts them). */
+            v->blk_icount = blk_icount;
             if (v->mem_access != 4 && undecodable(v)) {
                 /* The engine reads the operand of some reserved encodings
                  * (FF /7) before it finds them invalid; the CPU raises #UD
