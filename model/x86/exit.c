@@ -234,13 +234,21 @@ static uint32_t op_len(struct x86_vcpu *v, uint32_t bare)
 }
 
 /* The model completed the instruction at RIP: it retires (after
- * sync_icount() credited the ones before it). */
+ * sync_icount() credited the ones before it). The engine goes on in a new
+ * uc_emu_start: after a hook has written RIP, the engine no longer restores
+ * RIP to the faulting instruction at a later memory fault of the same run.
+ * (Not when the instruction changed state only a VMRUN load applies: that
+ * load happens at the next VM entry.) */
 static void skip_insn(struct x86_vcpu *v, uint32_t len)
 {
     wr(v, UC_X86_REG_RIP, rd(v, UC_X86_REG_RIP) + len);
     v->base.icount++;
     v->blk_icount_base = v->base.icount;
     v->vmcs_fresh = false;
+    if (!v->load_pending) { /* else the VMCS must not be loaded mid-run */
+        v->stop = X86_STOP_RESUME;
+        uc_emu_stop(v->base.uc);
+    }
 }
 
 /* ---- port I/O ---- */
@@ -1054,7 +1062,7 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
             ept_violation(v);
             break;
         }
-        if (why == X86_STOP_DELIVER)
+        if (why == X86_STOP_DELIVER || why == X86_STOP_RESUME)
             continue;
         if (why == X86_STOP_TIMER) {
             if (b->icount >= v->timer_at) {

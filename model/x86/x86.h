@@ -54,6 +54,7 @@ enum x86_stop {
     X86_STOP_BUDGET,  /* stop_at reached: kick, deadline or stage-2 resync */
     X86_STOP_DELIVER, /* an event must be delivered to the guest (deliver.c) */
     X86_STOP_TIMER,   /* the preemption timer expires in this block (timer.c) */
+    X86_STOP_RESUME,  /* the model completed an instruction: run on from RIP */
 };
 
 struct x86_vcpu {
