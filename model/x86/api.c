@@ -421,7 +421,12 @@ HVM_API hv_return_t hv_vmx_vcpu_read_vmcs(hv_vcpuid_t vcpu, uint32_t field, uint
 
 static hv_return_t write_vmcs(struct x86_vcpu *v, uint32_t field, uint64_t value)
 {
-    switch (vmcs_class_of(field)) {
+    enum vmcs_class c = vmcs_class_of(field);
+    /* The controls checked against a capability refuse bits above 31; every
+     * other field keeps the bits its width holds, as VMWRITE does. */
+    if (c != VMCS_CTRL_CAP)
+        value &= vmcs_width_mask(field);
+    switch (c) {
     case VMCS_NONE:
     case VMCS_CTRL_RO:
     case VMCS_EXIT_RO:

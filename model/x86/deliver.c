@@ -218,8 +218,20 @@ static uint64_t reg_value(struct x86_vcpu *v, x86_reg r)
 
 /* Decodes the instruction at RIP: its linear address and, when it has a
  * memory operand, that operand's linear address and whether it writes it. */
+static bool decode_at_rip_for(struct x86_vcpu *v, uint64_t *mem_la, bool *writes, uint64_t *rip_la,
+                              uint32_t *len, const uint64_t *gpa);
+
 static bool decode_at_rip(struct x86_vcpu *v, uint64_t *mem_la, bool *writes, uint64_t *rip_la,
                           uint32_t *len)
+{
+    return decode_at_rip_for(v, mem_la, writes, rip_la, len, NULL);
+}
+
+/* decode_at_rip, choosing among several memory operands (CMPS, MOVS) the
+ * one whose page the guest's paging maps to *gpa's page, if gpa is given;
+ * otherwise, or when none does, the first. */
+static bool decode_at_rip_for(struct x86_vcpu *v, uint64_t *mem_la, bool *writes, uint64_t *rip_la,
+                              uint32_t *len, const uint64_t *gpa)
 {
     state_sync(v); /* the segment bases of the memory operand */
     unsigned bits = state_code_bits(v);
@@ -264,10 +276,16 @@ static bool decode_at_rip(struct x86_vcpu *v, uint64_t *mem_la, bool *writes, ui
                 seg = SEG_SS;
         }
         uint64_t base = (bits == 64 && seg != SEG_FS && seg != SEG_GS) ? 0 : v->seg[seg].base;
-        *mem_la = bits == 64 ? base + ea : (uint32_t)(base + ea);
-        *writes = (op->access & CS_AC_WRITE) != 0;
+        uint64_t la_op = bits == 64 ? base + ea : (uint32_t)(base + ea);
+        uint64_t pa = 0;
+        bool match = gpa && state_translate(v, la_op, &pa) && !((pa ^ *gpa) & ~0xfffull);
+        if (!found || match) {
+            *mem_la = la_op;
+            *writes = (op->access & CS_AC_WRITE) != 0;
+        }
         found = true;
-        break;
+        if (!gpa || match)
+            break;
     }
     cs_free(insn, 1);
     return found;
@@ -307,7 +325,7 @@ uint64_t x86_fault_linear(struct x86_vcpu *v, uint32_t access, uint64_t gpa)
     uint64_t mem = 0, rip_la = 0;
     bool writes = false;
     uint32_t len = 0;
-    bool has_mem = decode_at_rip(v, &mem, &writes, &rip_la, &len);
+    bool has_mem = decode_at_rip_for(v, &mem, &writes, &rip_la, &len, &gpa);
     uint64_t la = access == 4 || !has_mem ? rip_la : mem;
     return (la & ~0xfffull) | (gpa & 0xfffu);
 }

@@ -621,6 +621,7 @@ size_t state_read_code(struct x86_vcpu *v, uint8_t *buf, size_t n)
  * every other guest-state field makes the next entry a VMRUN load. */
 void state_write_field(struct x86_vcpu *v, uint32_t field, uint64_t value)
 {
+    value &= vmcs_width_mask(field);
     if (v->engine_is_live && !v->load_pending && !v->vmcs_fresh &&
         (field == VMCS_GUEST_RIP || field == VMCS_GUEST_RSP)) {
         /* The engine takes it as it is, and no other field depends on it:

@@ -56,6 +56,7 @@ enum x86_stop {
     X86_STOP_DELIVER, /* an event must be delivered to the guest (deliver.c) */
     X86_STOP_TIMER,   /* the preemption timer expires in this block (timer.c) */
     X86_STOP_HALT,    /* the guest's HLT retired: the vCPU waits (halt.c) */
+    X86_STOP_RESUME,  /* the model completed an instruction: run on from RIP */
 };
 
 struct x86_vcpu {
@@ -225,6 +226,16 @@ enum vmcs_class vmcs_class_of(uint32_t field);
  * VMCS_CTRL_CAP field. */
 uint64_t vmcs_field_cap(uint32_t field);
 bool vmx_capability(uint32_t which, uint64_t *value);
+/* The bits a field holds, from its encoding's width (bits 14:13): a VMM's
+ * write keeps only these, as VMWRITE does. */
+static inline uint64_t vmcs_width_mask(uint32_t field)
+{
+    switch ((field >> 13) & 3u) {
+    case 0: return 0xffffu;     /* 16-bit */
+    case 2: return 0xffffffffu; /* 32-bit */
+    default: return ~0ull;      /* 64-bit, natural width */
+    }
+}
 static inline uint64_t vmcs_get(const struct x86_vcpu *v, uint32_t field)
 {
     return v->vmcs[vmcs_slot(field)];
