@@ -79,6 +79,10 @@ struct hvm_vcpu {
 
     /* Retired guest instructions; virtual time of this vCPU derives from it. */
     uint64_t icount;
+    /* Instruction times the vCPU spent waiting in an inactive state (x86:
+     * the HLT activity state): its clock moves with them as with retired
+     * instructions, which they are not (0 on arm64). Owner writes, atomic. */
+    uint64_t idle_icount;
     /* The block hook stops the engine when icount reaches stop_at. Other
      * threads store 0 here to kick (hv_vcpus_exit); see vcpu_kick(). */
     _Atomic uint64_t stop_at;

@@ -328,3 +328,55 @@ void rec_exit_x86(const struct rec_x86_exit *e)
     hvt_put32(b + 84, e->idt_error);
     emit(HVT_EXIT_X86, b, 88);
 }
+
+void rec_gic_create(uint32_t set, uint32_t msi_base, uint32_t msi_count, uint64_t dist,
+                    uint64_t redist, uint64_t msi)
+{
+    uint8_t b[36];
+    hvt_put32(b, set);
+    hvt_put32(b + 4, msi_base);
+    hvt_put32(b + 8, msi_count);
+    hvt_put64(b + 12, dist);
+    hvt_put64(b + 20, redist);
+    hvt_put64(b + 28, msi);
+    emit(HVT_GIC_CREATE, b, 36);
+}
+
+void rec_gic_input(uint32_t kind, uint32_t arg, uint64_t value, uint32_t flags)
+{
+    uint8_t b[20];
+    hvt_put32(b, kind);
+    hvt_put32(b + 4, arg);
+    hvt_put64(b + 8, value);
+    hvt_put32(b + 16, flags);
+    emit(HVT_GIC_INPUT, b, 20);
+}
+
+void rec_gic_set_reg(uint32_t vcpu, uint32_t file, uint32_t reg, uint64_t value)
+{
+    uint8_t b[20];
+    hvt_put32(b, vcpu);
+    hvt_put32(b + 4, file);
+    hvt_put32(b + 8, reg);
+    hvt_put64(b + 12, value);
+    emit(HVT_GIC_SET_REG, b, 20);
+}
+
+void rec_gic_state(const void *data, uint32_t len)
+{
+    if (!rec_active())
+        return;
+    if (len > HVT_GIC_STATE_MAX) { /* the model's blob grew past what the format carries */
+        rec_abandon("a GIC state blob larger than a GIC_SET_STATE record can carry");
+        return;
+    }
+    uint8_t *b = malloc(4u + len);
+    if (!b) {
+        rec_abandon("out of memory for a GIC_SET_STATE record");
+        return;
+    }
+    hvt_put32(b, len);
+    memcpy(b + 4, data, len);
+    emit(HVT_GIC_SET_STATE, b, 4u + len);
+    free(b);
+}

@@ -56,6 +56,18 @@ void rec_vcpu_blob(uint16_t type, uint32_t vcpu, const void *data, uint32_t len)
 void rec_exit(uint32_t vcpu, uint32_t reason, uint64_t syndrome, uint64_t va, uint64_t ipa,
               uint64_t pc, uint64_t icount, uint64_t digest);
 
+/* The in-framework GIC (arm64). GIC_CREATE: the configuration as the VMM
+ * set it (`set`: HVT_GIC_HAS_* bits; fields not set are 0). */
+void rec_gic_create(uint32_t set, uint32_t msi_base, uint32_t msi_count, uint64_t dist,
+                    uint64_t redist, uint64_t msi);
+/* GIC_INPUT: a VM-wide call (HVT_GIC_SPI ... HVT_GIC_RESET). */
+void rec_gic_input(uint32_t kind, uint32_t arg, uint64_t value, uint32_t flags);
+/* GIC_SET_REG: a per-vCPU register (HVT_GIC_REDIST or HVT_GIC_ICC). */
+void rec_gic_set_reg(uint32_t vcpu, uint32_t file, uint32_t reg, uint64_t value);
+/* GIC_SET_STATE: the blob hv_gic_set_state accepted (at most
+ * HVT_GIC_STATE_MAX bytes). */
+void rec_gic_state(const void *data, uint32_t len);
+
 /* An x86 exit (EXIT_X86): the VMCS exit fields as the VMM reads them. */
 struct rec_x86_exit {
     uint32_t vcpu, reason;

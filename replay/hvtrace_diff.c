@@ -58,6 +58,16 @@ static const struct {
     {HVT_SET_TSC_RELATIVE, {{"vcpu", 0, 4}, {"offset", 4, 8}}},
     {HVT_INVALIDATE_TLB, {{"vcpu", 0, 4}}},
     {HVT_SET_APIC_ADDRESS, {{"vcpu", 0, 4}, {"gpa", 4, 8}}},
+    {HVT_GIC_CREATE,
+     {{"set", 0, 4},
+      {"msi_intid_base", 4, 4},
+      {"msi_intid_count", 8, 4},
+      {"distributor", 12, 8},
+      {"redistributor", 20, 8},
+      {"msi_region", 28, 8}}},
+    {HVT_GIC_INPUT, {{"kind", 0, 4}, {"arg", 4, 4}, {"value", 8, 8}, {"flags", 16, 4}}},
+    {HVT_GIC_SET_REG, {{"vcpu", 0, 4}, {"file", 4, 4}, {"reg", 8, 4}, {"value", 12, 8}}},
+    {HVT_GIC_SET_STATE, {{"len", 0, 4}}},
     {HVT_SPACE_CREATE, {{"space", 0, 4}}},
     {HVT_SPACE_DESTROY, {{"space", 0, 4}}},
     {HVT_SET_SPACE, {{"vcpu", 0, 4}, {"space", 4, 4}}},
@@ -183,6 +193,8 @@ static void print_fields(const struct hvt_record *a, const struct hvt_record *b)
                    "region offset (A)", hvt_get64(a->payload + 4));
     if (a->type == HVT_SET_FPSTATE)
         diff_bytes("data", a->payload + 8, a->size - 8, b->payload + 8, b->size - 8, NULL, 0);
+    if (a->type == HVT_GIC_SET_STATE)
+        diff_bytes("data", a->payload + 4, a->size - 4, b->payload + 4, b->size - 4, NULL, 0);
 }
 
 static void print_record(const char *which, const struct hvt_record *r)

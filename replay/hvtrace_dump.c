@@ -211,6 +211,50 @@ void hvtrace_describe(const struct hvt_record *r, char *buf, size_t n)
     case HVT_SET_APIC_ADDRESS:
         snprintf(buf, n, "vcpu %u gpa 0x%" PRIx64, hvt_get32(p), hvt_get64(p + 4));
         break;
+    case HVT_GIC_CREATE: {
+        uint32_t set = hvt_get32(p);
+        int k = snprintf(buf, n, "distributor ");
+        if (k > 0 && (size_t)k < n)
+            k += snprintf(buf + k, n - (size_t)k, set & HVT_GIC_HAS_DIST ? "0x%" PRIx64 : "unset",
+                          hvt_get64(p + 12));
+        if (k > 0 && (size_t)k < n)
+            k += snprintf(buf + k, n - (size_t)k,
+                          set & HVT_GIC_HAS_REDIST ? " redistributors 0x%" PRIx64
+                                                   : " redistributors unset",
+                          hvt_get64(p + 20));
+        if (k > 0 && (size_t)k < n && (set & HVT_GIC_HAS_MSI_REGION))
+            k += snprintf(buf + k, n - (size_t)k, " msi 0x%" PRIx64, hvt_get64(p + 28));
+        if (k > 0 && (size_t)k < n && (set & HVT_GIC_HAS_MSI_RANGE))
+            snprintf(buf + k, n - (size_t)k, " msi intids %u+%u", hvt_get32(p + 4),
+                     hvt_get32(p + 8));
+        break;
+    }
+    case HVT_GIC_INPUT: {
+        uint32_t arg = hvt_get32(p + 4);
+        uint64_t v = hvt_get64(p + 8);
+        const char *ran = hvt_get32(p + 16) & HVT_GIC_WHILE_RUNNING ? " (while a vCPU ran)" : "";
+        switch (hvt_get32(p)) {
+        case HVT_GIC_SPI: snprintf(buf, n, "spi %u = %" PRIu64 "%s", arg, v, ran); break;
+        case HVT_GIC_MSI: snprintf(buf, n, "msi intid %u at 0x%" PRIx64 "%s", arg, v, ran); break;
+        case HVT_GIC_DIST_REG:
+            snprintf(buf, n, "distributor 0x%04x = 0x%" PRIx64 "%s", arg, v, ran);
+            break;
+        case HVT_GIC_MSI_REG: snprintf(buf, n, "msi 0x%x = 0x%" PRIx64 "%s", arg, v, ran); break;
+        case HVT_GIC_RESET: snprintf(buf, n, "reset%s", ran); break;
+        default: snprintf(buf, n, "kind %u (unknown) 0x%x 0x%" PRIx64, hvt_get32(p), arg, v);
+        }
+        break;
+    }
+    case HVT_GIC_SET_REG: {
+        uint32_t file = hvt_get32(p + 4);
+        snprintf(buf, n, "vcpu %u %s 0x%x = 0x%" PRIx64, hvt_get32(p),
+                 file == HVT_GIC_REDIST ? "redistributor"
+                 : file == HVT_GIC_ICC  ? "icc"
+                                        : "file?",
+                 hvt_get32(p + 8), hvt_get64(p + 12));
+        break;
+    }
+    case HVT_GIC_SET_STATE: snprintf(buf, n, "%u bytes", hvt_get32(p)); break;
     case HVT_SPACE_CREATE:
     case HVT_SPACE_DESTROY: snprintf(buf, n, "space %u", hvt_get32(p)); break;
     case HVT_SET_SPACE: snprintf(buf, n, "vcpu %u space %u", hvt_get32(p), hvt_get32(p + 4)); break;

@@ -55,8 +55,10 @@ int cmd_replay(int argc, char **argv)
                    "last inputs, and exits with status 1.\n"
                    "  --progress N          report every N exits on stderr\n"
                    "  --record OUT          record the replay itself to OUT\n"
-                   "  --override SEQ=VALUE  what-if: replay SET_REG/SET_SYSREG record SEQ with\n"
-                   "                        VALUE (e.g. another answer to an MMIO read)\n");
+                   "  --override SEQ=VALUE  what-if: replay record SEQ (SET_REG, SET_SYSREG,\n"
+                   "                        SET_VMCS, SET_MSR, GIC_INPUT, GIC_SET_REG) with\n"
+                   "                        VALUE (e.g. another answer to an MMIO read, an SPI\n"
+                   "                        level)\n");
             return 0;
         } else if (!strcmp(argv[i], "--progress") && i + 1 < argc) {
             o.progress_every = (unsigned)strtoul(argv[++i], NULL, 0);

@@ -226,6 +226,16 @@ static void remember(struct replay *rp, const struct hvt_record *r)
         snprintf(s + n, 128 - (size_t)n, " vcpu %u type %u = %u", hvt_get32(p), hvt_get32(p + 4),
                  hvt_get32(p + 8));
         break;
+    case HVT_GIC_INPUT: /* cross-thread inputs replay before the run: say so */
+        snprintf(s + n, 128 - (size_t)n, " kind %u 0x%x = 0x%llx%s", hvt_get32(p), hvt_get32(p + 4),
+                 (unsigned long long)hvt_get64(p + 8),
+                 hvt_get32(p + 16) & HVT_GIC_WHILE_RUNNING ? " (made while a vCPU ran)" : "");
+        break;
+    case HVT_GIC_SET_REG:
+        snprintf(s + n, 128 - (size_t)n, " vcpu %u %s 0x%x = 0x%llx", hvt_get32(p),
+                 hvt_get32(p + 4) == HVT_GIC_ICC ? "icc" : "redistributor", hvt_get32(p + 8),
+                 (unsigned long long)hvt_get64(p + 12));
+        break;
     default:
         if (hvt_has_vcpu(r->type))
             snprintf(s + n, 128 - (size_t)n, " vcpu %u", hvt_get32(p));
@@ -291,15 +301,18 @@ static int create_vm(struct replay *rp)
 static int apply(struct replay *rp, const struct hvt_record *in)
 {
     struct hvt_record copy = *in, *r = &copy;
-    uint8_t patched[16];
+    uint8_t patched[20];
     if (rp->opts->has_override && in->seq == rp->opts->override_seq) {
+        /* The u64 value: at 8 in SET_REG-like records and GIC_INPUT, at 12
+         * in GIC_SET_REG. */
+        unsigned at = in->type == HVT_GIC_SET_REG ? 12u : 8u;
         if (in->type != HVT_SET_REG && in->type != HVT_SET_SYSREG && in->type != HVT_SET_VMCS &&
-            in->type != HVT_SET_MSR)
+            in->type != HVT_SET_MSR && in->type != HVT_GIC_INPUT && in->type != HVT_GIC_SET_REG)
             return fail(rp, in,
-                        "--override names a record that is not SET_REG, SET_SYSREG, SET_VMCS or "
-                        "SET_MSR");
-        memcpy(patched, in->payload, 16);
-        hvt_put64(patched + 8, rp->opts->override_value);
+                        "--override names a record that is not SET_REG, SET_SYSREG, SET_VMCS, "
+                        "SET_MSR, GIC_INPUT or GIC_SET_REG");
+        memcpy(patched, in->payload, in->size);
+        hvt_put64(patched + at, rp->opts->override_value);
         copy.payload = patched;
     }
     const uint8_t *p = r->payload;
@@ -368,7 +381,7 @@ static int apply(struct replay *rp, const struct hvt_record *in)
     default:
         if (!hvt_has_vcpu(r->type)) {
             int vr = replay_flavour.vm_job(r);
-            if (vr < 0)
+            if (vr == -1) /* not an hv_return_t: error codes are negative too */
                 return fail(rp, r, "not a record of this flavour");
             ret = vr;
             break;

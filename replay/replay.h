@@ -19,8 +19,9 @@ struct replay_opts {
     const char *record_path; /* record the replay itself to this trace (NULL: no) */
     unsigned progress_every; /* print progress every N exits to `log` (0: never) */
     FILE *log;               /* divergence report and progress (stderr if NULL) */
-    /* What-if: replay SET_REG/SET_SYSREG record number override_seq with
-     * override_value instead of the recorded value (has_override). */
+    /* What-if: replay record number override_seq (SET_REG, SET_SYSREG,
+     * SET_VMCS, SET_MSR, GIC_INPUT, GIC_SET_REG) with override_value instead
+     * of the recorded value (has_override). */
     bool has_override;
     uint64_t override_seq, override_value;
     /* Called for every record replayed without divergence, in trace order;

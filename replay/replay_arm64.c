@@ -84,6 +84,15 @@ static int vcpu_job(struct replay_worker *w, const struct hvt_record *r)
         return hvt_get32(p + 4) == 0
                    ? hv_vcpu_set_trap_debug_exceptions(vcpu, hvt_get32(p + 8) != 0)
                    : hv_vcpu_set_trap_debug_reg_accesses(vcpu, hvt_get32(p + 8) != 0);
+    case HVT_GIC_SET_REG: {
+        uint32_t file = hvt_get32(p + 4), reg = hvt_get32(p + 8);
+        uint64_t value = hvt_get64(p + 12);
+        if (file == HVT_GIC_REDIST)
+            return hv_gic_set_redistributor_reg(vcpu, (hv_gic_redistributor_reg_t)reg, value);
+        if (file == HVT_GIC_ICC)
+            return hv_gic_set_icc_reg(vcpu, (hv_gic_icc_reg_t)reg, value);
+        return HV_BAD_ARGUMENT;
+    }
     case HVT_EXIT: {
         /* A cancel takes effect where it did when recorded. */
         if (hvt_get32(p + 4) == HV_EXIT_REASON_CANCELED)
@@ -109,9 +118,53 @@ static int vcpu_job(struct replay_worker *w, const struct hvt_record *r)
     return HV_BAD_ARGUMENT;
 }
 
+/* GIC_CREATE: the configuration calls the VMM made, then hv_gic_create. */
+static hv_return_t gic_create(const uint8_t *p)
+{
+    uint32_t set = hvt_get32(p);
+    if (set & ~(uint32_t)(HVT_GIC_HAS_DIST | HVT_GIC_HAS_REDIST | HVT_GIC_HAS_MSI_REGION |
+                          HVT_GIC_HAS_MSI_RANGE))
+        return HV_BAD_ARGUMENT;
+    hv_gic_config_t c = hv_gic_config_create();
+    if (!c)
+        return HV_NO_RESOURCES;
+    hv_return_t ret = HV_SUCCESS;
+    if (set & HVT_GIC_HAS_DIST)
+        ret = hv_gic_config_set_distributor_base(c, hvt_get64(p + 12));
+    if (ret == HV_SUCCESS && (set & HVT_GIC_HAS_REDIST))
+        ret = hv_gic_config_set_redistributor_base(c, hvt_get64(p + 20));
+    if (ret == HV_SUCCESS && (set & HVT_GIC_HAS_MSI_REGION))
+        ret = hv_gic_config_set_msi_region_base(c, hvt_get64(p + 28));
+    if (ret == HV_SUCCESS && (set & HVT_GIC_HAS_MSI_RANGE))
+        ret = hv_gic_config_set_msi_interrupt_range(c, hvt_get32(p + 4), hvt_get32(p + 8));
+    if (ret == HV_SUCCESS)
+        ret = hv_gic_create(c);
+    os_release(c);
+    return ret;
+}
+
+static hv_return_t gic_input(const uint8_t *p)
+{
+    uint32_t arg = hvt_get32(p + 4);
+    uint64_t value = hvt_get64(p + 8);
+    switch (hvt_get32(p)) {
+    case HVT_GIC_SPI: return value > 1 ? HV_BAD_ARGUMENT : hv_gic_set_spi(arg, value != 0);
+    case HVT_GIC_MSI: return hv_gic_send_msi(value, arg);
+    case HVT_GIC_DIST_REG: return hv_gic_set_distributor_reg((hv_gic_distributor_reg_t)arg, value);
+    case HVT_GIC_MSI_REG: return hv_gic_set_msi_reg((hv_gic_msi_reg_t)arg, value);
+    case HVT_GIC_RESET: return hv_gic_reset();
+    }
+    return HV_BAD_ARGUMENT;
+}
+
 static int vm_job(const struct hvt_record *r)
 {
-    (void)r;
+    switch (r->type) {
+    case HVT_GIC_CREATE: return gic_create(r->payload);
+    case HVT_GIC_INPUT: return gic_input(r->payload);
+    case HVT_GIC_SET_STATE: /* the reader checked the length */
+        return hv_gic_set_state(r->payload + 4, hvt_get32(r->payload));
+    }
     return -1;
 }
 

@@ -16,11 +16,12 @@ FORKY_SOURCES=/etc/apt/sources.list.d/hvmodel-forky.sources
 FORKY_PIN=/etc/apt/preferences.d/hvmodel-forky
 ARCHIVE_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
-# Packages from bookworm itself.
+# Packages from bookworm itself. libclang-rt-14-dev holds libFuzzer (the
+# fuzz harnesses' -fsanitize=fuzzer builds); clang only recommends it.
 BOOKWORM_PKGS=(
   build-essential cmake ninja-build pkg-config libcmocka-dev lcov
   binutils-aarch64-linux-gnu clang clang-format valgrind python3 xxd git
-  seabios libfdt-dev zlib1g-dev debian-archive-keyring
+  seabios libfdt-dev zlib1g-dev debian-archive-keyring libclang-rt-14-dev
 )
 # Packages taken from forky, and only these.
 FORKY_PKGS=(libunicorn-dev libunicorn2t64 libcapstone-dev libcapstone5)

@@ -37,6 +37,10 @@ static const struct {
     [HVT_INVALIDATE_TLB] = {"INVALIDATE_TLB", 4},
     [HVT_SET_APIC_ADDRESS] = {"SET_APIC_ADDRESS", 12},
     [HVT_EXIT_X86] = {"EXIT_X86", 88},
+    [HVT_GIC_CREATE] = {"GIC_CREATE", 36},
+    [HVT_GIC_INPUT] = {"GIC_INPUT", 20},
+    [HVT_GIC_SET_REG] = {"GIC_SET_REG", 20},
+    [HVT_GIC_SET_STATE] = {"GIC_SET_STATE", 0},
     [HVT_SPACE_CREATE] = {"SPACE_CREATE", 4},
     [HVT_SPACE_DESTROY] = {"SPACE_DESTROY", 4},
     [HVT_SET_SPACE] = {"SET_SPACE", 8},
@@ -65,6 +69,9 @@ int hvt_has_vcpu(uint16_t type)
     case HVT_CLOCK_ADVANCE:
     case HVT_END:
     case HVT_SYNC_TSC:
+    case HVT_GIC_CREATE:
+    case HVT_GIC_INPUT:
+    case HVT_GIC_SET_STATE:
     case HVT_SPACE_CREATE:
     case HVT_SPACE_DESTROY:
     case HVT_SPACE_MEMORY: return 0;

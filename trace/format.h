@@ -50,7 +50,12 @@ enum hvt_type {
     HVT_INVALIDATE_TLB = 25,
     HVT_SET_APIC_ADDRESS = 26,
     HVT_EXIT_X86 = 27,
-    /* 1.2: x86 address spaces (28..31 are defined elsewhere in 1.2) */
+    /* 1.2: the arm64 in-framework GIC (hv_gic_*) */
+    HVT_GIC_CREATE = 28,
+    HVT_GIC_INPUT = 29,
+    HVT_GIC_SET_REG = 30,
+    HVT_GIC_SET_STATE = 31,
+    /* 1.2: x86 address spaces */
     HVT_SPACE_CREATE = 32,
     HVT_SPACE_DESTROY = 33,
     HVT_SET_SPACE = 34,
@@ -68,10 +73,35 @@ struct hvt_header {
     uint32_t ipa_bits, granule, insns_per_tick;
 };
 
-#define HVT_FPSTATE_MAX 4096u /* SET_FPSTATE carries at most this many bytes */
+#define HVT_FPSTATE_MAX   4096u  /* SET_FPSTATE carries at most this many bytes */
+#define HVT_GIC_STATE_MAX 16384u /* GIC_SET_STATE carries at most this many bytes */
 
-/* The payload size a record type must have; 0 for MEM and SET_FPSTATE
- * (variable). */
+/* GIC_CREATE: which parts of the configuration the VMM set. */
+enum hvt_gic_set {
+    HVT_GIC_HAS_DIST = 1u << 0,
+    HVT_GIC_HAS_REDIST = 1u << 1,
+    HVT_GIC_HAS_MSI_REGION = 1u << 2,
+    HVT_GIC_HAS_MSI_RANGE = 1u << 3,
+};
+
+/* GIC_INPUT: which VM-wide call. */
+enum hvt_gic_kind {
+    HVT_GIC_SPI = 0,      /* hv_gic_set_spi(arg, value) */
+    HVT_GIC_MSI = 1,      /* hv_gic_send_msi(value, arg) */
+    HVT_GIC_DIST_REG = 2, /* hv_gic_set_distributor_reg(arg, value) */
+    HVT_GIC_MSI_REG = 3,  /* hv_gic_set_msi_reg(arg, value) */
+    HVT_GIC_RESET = 4,    /* hv_gic_reset() */
+};
+#define HVT_GIC_WHILE_RUNNING 1u /* GIC_INPUT flags: a vCPU was inside hv_vcpu_run */
+
+/* GIC_SET_REG: which per-vCPU register file. */
+enum hvt_gic_file {
+    HVT_GIC_REDIST = 0, /* hv_gic_set_redistributor_reg */
+    HVT_GIC_ICC = 1,    /* hv_gic_set_icc_reg */
+};
+
+/* The payload size a record type must have; 0 for MEM, SET_FPSTATE and
+ * GIC_SET_STATE (variable). */
 uint32_t hvt_payload_size(uint16_t type);
 const char *hvt_type_name(uint16_t type);
 
@@ -111,7 +141,7 @@ uint64_t hvt_digest(const uint64_t *vals, size_t n);
 /* The format minor version that defined a record type. */
 static inline unsigned hvt_type_minor(uint16_t type)
 {
-    return type >= 28u ? 2u : type >= HVT_SET_VMCS ? 1u : 0u;
+    return type >= HVT_GIC_CREATE ? 2u : type >= HVT_SET_VMCS ? 1u : 0u;
 }
 
 /* EXIT or EXIT_X86: the records replay compares. */

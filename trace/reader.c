@@ -222,6 +222,11 @@ enum hvt_status hvt_reader_next(struct hvt_reader *r, struct hvt_record *rec)
             rec->size - 8 > HVT_FPSTATE_MAX)
             return error(r, off, "SET_FPSTATE record of %u bytes has an inconsistent length",
                          rec->size);
+    } else if (rec->type == HVT_GIC_SET_STATE) {
+        if (rec->size < 4 || hvt_get32(rec->payload) != rec->size - 4 ||
+            rec->size - 4 > HVT_GIC_STATE_MAX)
+            return error(r, off, "GIC_SET_STATE record of %u bytes has an inconsistent length",
+                         rec->size);
     } else if (rec->size != hvt_payload_size(rec->type)) {
         return error(r, off, "%s record of %u bytes, expected %u", name, rec->size,
                      hvt_payload_size(rec->type));

@@ -16,9 +16,15 @@
  * vCPUs (8 MiB), MSI frame 64 KiB, every base aligned to 64 KiB; SPIs are
  * INTIDs 32..255.
  *
- * Traces: GIC inputs are not recorded yet, so hv_gic_create stops a
- * recording in progress (the trace so far stays valid) instead of writing
- * one that would not replay.
+ * Traces (trace/FORMAT.md, GIC_*): every successful call that changes the
+ * GIC is recorded — creation with the configuration as the VMM set it,
+ * set_spi, send_msi, the distributor and MSI register writes and reset
+ * (GIC_INPUT), the redistributor and ICC register writes (GIC_SET_REG) and
+ * set_state. A record is written under the GIC lock, so inputs from several
+ * threads are in the trace in the order they took effect. GIC_INPUT notes
+ * whether a vCPU was inside hv_vcpu_run at that moment: such an input (from
+ * a thread other than a running vCPU's) replays before that vCPU's run, not
+ * at the instruction where it arrived (docs/trace.md).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +33,7 @@
 #include "gic.h"
 #include "object.h"
 #include "record.h"
+#include "../../trace/format.h"
 
 #define HVM_API        __attribute__((visibility("default")))
 #define OBJ_GIC_CONFIG 3u
@@ -171,11 +178,23 @@ HVM_API hv_return_t hv_gic_create(hv_gic_config_t gic_config)
         vm->gic = gic_new(&l);
         if (!vm->gic)
             ret = HV_NO_RESOURCES;
-        else
-            rec_abandon("the in-framework GIC is not recorded yet (GIC traces do not replay)");
+        else if (rec_active())
+            rec_gic_create((c->l.has_dist ? HVT_GIC_HAS_DIST : 0u) |
+                               (c->l.has_redist ? HVT_GIC_HAS_REDIST : 0u) |
+                               (c->l.has_msi ? HVT_GIC_HAS_MSI_REGION : 0u) |
+                               (c->l.msi_count ? HVT_GIC_HAS_MSI_RANGE : 0u),
+                           c->l.msi_base, c->l.msi_count, c->l.dist, c->l.redist, c->l.msi);
     }
     pthread_mutex_unlock(&vm_lock);
     return ret;
+}
+
+/* Records a VM-wide input (g->lock held: records are in the order the
+ * inputs took effect). */
+static void record_input(struct gic *g, uint32_t kind, uint32_t arg, uint64_t value)
+{
+    if (rec_active())
+        rec_gic_input(kind, arg, value, atomic_load(&g->running) ? HVT_GIC_WHILE_RUNNING : 0u);
 }
 
 HVM_API hv_return_t hv_gic_reset(void)
@@ -183,6 +202,7 @@ HVM_API hv_return_t hv_gic_reset(void)
     GIC_OR_RETURN(g);
     pthread_mutex_lock(&g->lock);
     gic_reset_locked(g, true);
+    record_input(g, HVT_GIC_RESET, 0, 0);
     pthread_mutex_unlock(&g->lock);
     return HV_SUCCESS;
 }
@@ -208,6 +228,8 @@ HVM_API hv_return_t hv_gic_set_state(const void *gic_state_data, size_t gic_stat
         ret = HV_BUSY;
     else if (!gic_state_load(g, gic_state_data, gic_state_size))
         ret = HV_BAD_ARGUMENT;
+    else if (rec_active()) /* the size is gic_state_size(): load checked it */
+        rec_gic_state(gic_state_data, (uint32_t)gic_state_size);
     pthread_mutex_unlock(&g->lock);
     pthread_mutex_unlock(&vm_lock);
     return ret;
@@ -227,6 +249,7 @@ HVM_API hv_return_t hv_gic_set_spi(uint32_t intid, bool level)
     else
         q->line = level;
     gic_update(g);
+    record_input(g, HVT_GIC_SPI, intid, level);
     pthread_mutex_unlock(&g->lock);
     return HV_SUCCESS;
 }
@@ -238,6 +261,7 @@ HVM_API hv_return_t hv_gic_send_msi(hv_ipa_t address, uint32_t intid)
         return HV_BAD_ARGUMENT;
     pthread_mutex_lock(&g->lock);
     gicm_write(g, MSI_SETSPI, intid);
+    record_input(g, HVT_GIC_MSI, intid, address);
     pthread_mutex_unlock(&g->lock);
     return HV_SUCCESS;
 }
@@ -276,6 +300,7 @@ HVM_API hv_return_t hv_gic_set_distributor_reg(hv_gic_distributor_reg_t reg, uin
     gicd_write(g, reg, (uint32_t)value);
     if (wide)
         gicd_write(g, reg + 4u, (uint32_t)(value >> 32));
+    record_input(g, HVT_GIC_DIST_REG, reg, value);
     pthread_mutex_unlock(&g->lock);
     return HV_SUCCESS;
 }
@@ -332,6 +357,8 @@ HVM_API hv_return_t hv_gic_set_redistributor_reg(hv_vcpu_t vcpu, hv_gic_redistri
         return HV_BAD_ARGUMENT;
     pthread_mutex_lock(&g->lock);
     gicr_write(g, b_->id, reg, (uint32_t)value); /* GICR_TYPER is read-only */
+    if (rec_active())
+        rec_gic_set_reg(b_->id, HVT_GIC_REDIST, reg, value);
     pthread_mutex_unlock(&g->lock);
     return HV_SUCCESS;
 }
@@ -359,6 +386,7 @@ HVM_API hv_return_t hv_gic_set_msi_reg(hv_gic_msi_reg_t reg, uint64_t value)
         return HV_BAD_ARGUMENT;
     pthread_mutex_lock(&g->lock);
     gicm_write(g, reg, (uint32_t)value); /* GICM_TYPER is read-only */
+    record_input(g, HVT_GIC_MSI_REG, reg, value);
     pthread_mutex_unlock(&g->lock);
     return HV_SUCCESS;
 }
@@ -376,7 +404,13 @@ HVM_API hv_return_t hv_gic_get_icc_reg(hv_vcpu_t vcpu, hv_gic_icc_reg_t reg, uin
 HVM_API hv_return_t hv_gic_set_icc_reg(hv_vcpu_t vcpu, hv_gic_icc_reg_t reg, uint64_t value)
 {
     GIC_AND_OWNED(g, vcpu);
-    return gic_icc_set(g, b_->id, reg, value) ? HV_SUCCESS : HV_BAD_ARGUMENT;
+    /* Only the owner changes its CPU interface, and it is not running: the
+     * record's place among the other records is where it took effect. */
+    if (!gic_icc_set(g, b_->id, reg, value))
+        return HV_BAD_ARGUMENT;
+    if (rec_active())
+        rec_gic_set_reg(b_->id, HVT_GIC_ICC, reg, value);
+    return HV_SUCCESS;
 }
 
 /* ICH_* and ICV_* exist only for a guest hypervisor; the model has no EL2. */

@@ -63,7 +63,8 @@ struct gic {
     uint32_t ctlr;                   /* GICD_CTLR: EnableGrp0 (0), EnableGrp1 (1) */
     struct gic_irq spi[GIC_NR_IRQS]; /* indexed by INTID; 0..31 unused */
     uint64_t router[GIC_NR_IRQS];
-    bool ran; /* a vCPU has run: hv_gic_set_state refuses */
+    bool ran;            /* a vCPU has run: hv_gic_set_state refuses */
+    atomic_uint running; /* vCPUs inside hv_vcpu_run (traces; no lock) */
     struct gic_cpu cpu[HVM_MAX_VCPUS];
     atomic_bool irq[HVM_MAX_VCPUS], fiq[HVM_MAX_VCPUS];
 };

@@ -196,6 +196,8 @@ hv_return_t a64_run(struct a64_vcpu *v)
     struct hvm_vcpu *b = &v->base;
     memset(&v->exit, 0, sizeof(v->exit));
     atomic_store(&b->state, HVM_VCPU_RUNNING);
+    if (v->gic)
+        atomic_fetch_add(&v->gic->running, 1u);
     if (v->gic && !v->gic->ran) {
         pthread_mutex_lock(&v->gic->lock);
         v->gic->ran = true;
@@ -262,6 +264,8 @@ hv_return_t a64_run(struct a64_vcpu *v)
     }
     sched_leave(b);
     atomic_store(&b->stop_at, UINT64_MAX);
+    if (v->gic)
+        atomic_fetch_sub(&v->gic->running, 1u);
     atomic_store(&b->state, HVM_VCPU_IDLE);
     /* hv_vcpu_set_pending_interrupt holds for one run only. */
     v->irq_line = v->fiq_line = false;

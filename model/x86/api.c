@@ -277,18 +277,22 @@ HVM_API hv_return_t hv_vcpu_get_exec_time(hv_vcpuid_t vcpu, uint64_t *time)
     OWNED(vcpu);
     if (!time)
         return HV_BAD_ARGUMENT;
-    /* Nanoseconds of the 24 MHz virtual clock. */
-    *time = clock_vcpu_ticks(&v->base) * 125u / 3u;
+    /* Nanoseconds of the 24 MHz virtual clock, without the time the vCPU
+     * waited in the HLT activity state (hv_vcpu_get_idle_time). */
+    const struct hvm_vm *vm = v->base.vm;
+    uint64_t ticks = v->base.icount / vm->insns_per_tick +
+                     __atomic_load_n(&vm->advanced_ticks, __ATOMIC_RELAXED);
+    *time = ticks * 125u / 3u;
     return HV_SUCCESS;
 }
 
 HVM_API hv_return_t hv_vcpu_get_idle_time(hv_vcpuid_t vcpu, uint64_t *time)
 {
     OWNED(vcpu);
-    (void)v;
     if (!time)
         return HV_BAD_ARGUMENT;
-    *time = 0;
+    /* Nanoseconds the vCPU waited in the HLT activity state (halt.c). */
+    *time = v->base.idle_icount / v->base.vm->insns_per_tick * 125u / 3u;
     return HV_SUCCESS;
 }
 
@@ -417,7 +421,12 @@ HVM_API hv_return_t hv_vmx_vcpu_read_vmcs(hv_vcpuid_t vcpu, uint32_t field, uint
 
 static hv_return_t write_vmcs(struct x86_vcpu *v, uint32_t field, uint64_t value)
 {
-    switch (vmcs_class_of(field)) {
+    enum vmcs_class c = vmcs_class_of(field);
+    /* The controls checked against a capability refuse bits above 31; every
+     * other field keeps the bits its width holds, as VMWRITE does. */
+    if (c != VMCS_CTRL_CAP)
+        value &= vmcs_width_mask(field);
+    switch (c) {
     case VMCS_NONE:
     case VMCS_CTRL_RO:
     case VMCS_EXIT_RO:

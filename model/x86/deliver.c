@@ -39,7 +39,10 @@ static bool contributory(unsigned vec)
 }
 
 /* Why delivery of vec cannot start: 0 = it can; else the exception it
- * raises instead (#GP with its error code). */
+ * raises instead (#GP or #NP) with its error code. Followed: the IVT/IDT
+ * limit, the gate's type, DPL (software interrupts) and presence, the
+ * handler's code segment (null, limit, type, DPL, 64-bit in IA-32e mode,
+ * presence). The stack switch to an inner level is the engine's. */
 static unsigned check_gate(struct x86_vcpu *v, uint32_t info, uint32_t *err, unsigned *width)
 {
     unsigned vec = info & 0xffu;
@@ -65,12 +68,48 @@ static unsigned check_gate(struct x86_vcpu *v, uint32_t info, uint32_t *err, uns
         *err = vec * 8u + 2u + (ext ? 1u : 0u);
         return 13;
     }
-    unsigned type = (d[1] >> 8) & 0xfu, dpl = (d[1] >> 13) & 3u;
+    unsigned type = (d[1] >> 8) & 0x1fu, dpl = (d[1] >> 13) & 3u;
     unsigned cpl = (unsigned)((vmcs_get(v, VMCS_GUEST_SS_AR) >> 5) & 3u);
+    uint32_t gate_err = vec * 8u + 2u + (ext ? 1u : 0u);
+    /* The gate (SDM vol. 2A, INT n pseudo-code): an interrupt or trap gate
+     * (in IA-32e mode a 64-bit one), or a task gate outside it. */
+    bool valid = type == 0x0eu || type == 0x0fu ||
+                 (!lm && (type == 0x05u || type == 0x06u || type == 0x07u));
+    if (!valid) {
+        *err = gate_err;
+        return 13;
+    }
     if ((info & (7u << 8)) == IRQ_INFO_SOFT_IRQ || (info & (7u << 8)) == IRQ_INFO_SOFT_EXC) {
         if (dpl < cpl) {
             *err = vec * 8u + 2u;
             return 13;
+        }
+    }
+    if (!(d[1] & 0x8000u)) {
+        *err = gate_err;
+        return 11;
+    }
+    if (type != 0x05u) { /* the handler's code segment (a task switch is not followed) */
+        uint16_t cs = (uint16_t)(d[0] >> 16);
+        uint32_t c[4];
+        uint32_t cs_err = (cs & 0xfffcu) + (ext ? 1u : 0u);
+        if (!(cs & 0xfffcu)) {
+            *err = ext ? 1u : 0u;
+            return 13;
+        }
+        if (!x86_read_desc(v, cs, 8, c)) {
+            *err = cs_err;
+            return 13;
+        }
+        unsigned ct = (c[1] >> 8) & 0x1fu, cdpl = (c[1] >> 13) & 3u;
+        bool l = (c[1] >> 21) & 1u, db = (c[1] >> 22) & 1u;
+        if ((ct & 0x18u) != 0x18u || cdpl > cpl || (lm && (!l || db))) {
+            *err = cs_err;
+            return 13;
+        }
+        if (!(c[1] & 0x8000u)) {
+            *err = cs_err;
+            return 11;
         }
     }
     *width = lm ? 8u : (type & 8u) ? 4u : 2u;
@@ -179,8 +218,20 @@ static uint64_t reg_value(struct x86_vcpu *v, x86_reg r)
 
 /* Decodes the instruction at RIP: its linear address and, when it has a
  * memory operand, that operand's linear address and whether it writes it. */
+static bool decode_at_rip_for(struct x86_vcpu *v, uint64_t *mem_la, bool *writes, uint64_t *rip_la,
+                              uint32_t *len, const uint64_t *gpa);
+
 static bool decode_at_rip(struct x86_vcpu *v, uint64_t *mem_la, bool *writes, uint64_t *rip_la,
                           uint32_t *len)
+{
+    return decode_at_rip_for(v, mem_la, writes, rip_la, len, NULL);
+}
+
+/* decode_at_rip, choosing among several memory operands (CMPS, MOVS) the
+ * one whose page the guest's paging maps to *gpa's page, if gpa is given;
+ * otherwise, or when none does, the first. */
+static bool decode_at_rip_for(struct x86_vcpu *v, uint64_t *mem_la, bool *writes, uint64_t *rip_la,
+                              uint32_t *len, const uint64_t *gpa)
 {
     state_sync(v); /* the segment bases of the memory operand */
     unsigned bits = state_code_bits(v);
@@ -225,10 +276,16 @@ static bool decode_at_rip(struct x86_vcpu *v, uint64_t *mem_la, bool *writes, ui
                 seg = SEG_SS;
         }
         uint64_t base = (bits == 64 && seg != SEG_FS && seg != SEG_GS) ? 0 : v->seg[seg].base;
-        *mem_la = bits == 64 ? base + ea : (uint32_t)(base + ea);
-        *writes = (op->access & CS_AC_WRITE) != 0;
+        uint64_t la_op = bits == 64 ? base + ea : (uint32_t)(base + ea);
+        uint64_t pa = 0;
+        bool match = gpa && state_translate(v, la_op, &pa) && !((pa ^ *gpa) & ~0xfffull);
+        if (!found || match) {
+            *mem_la = la_op;
+            *writes = (op->access & CS_AC_WRITE) != 0;
+        }
         found = true;
-        break;
+        if (!gpa || match)
+            break;
     }
     cs_free(insn, 1);
     return found;
@@ -268,7 +325,7 @@ uint64_t x86_fault_linear(struct x86_vcpu *v, uint32_t access, uint64_t gpa)
     uint64_t mem = 0, rip_la = 0;
     bool writes = false;
     uint32_t len = 0;
-    bool has_mem = decode_at_rip(v, &mem, &writes, &rip_la, &len);
+    bool has_mem = decode_at_rip_for(v, &mem, &writes, &rip_la, &len, &gpa);
     uint64_t la = access == 4 || !has_mem ? rip_la : mem;
     return (la & ~0xfffull) | (gpa & 0xfffu);
 }
@@ -332,7 +389,7 @@ static void step_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
     uint32_t reason = UINT32_MAX;
     /* Priority (SDM vol. 3C, 26.7 and 25.2): MTF, then the preemption
      * timer, then the NMI window, then the interrupt window. */
-    if ((cpu & CPU_BASED_MTF) && (done > v->entry_icount || v->event_entered))
+    if (v->mtf_injected || ((cpu & CPU_BASED_MTF) && (done > v->entry_icount || v->event_entered)))
         reason = VMX_REASON_MTF;
     else if (done >= v->timer_at)
         reason = VMX_REASON_VMX_TIMER_EXPIRED;
@@ -345,6 +402,7 @@ static void step_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
         v->base.icount = done;
         v->blk_icount_base = done;
         v->blk_icount = 0;
+        v->mtf_injected = false;
         x86_exit_to_vmm(v, reason, 0, 0);
         return;
     }
@@ -358,7 +416,7 @@ static void step_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 void events_arm(struct x86_vcpu *v, bool precise)
 {
     uint32_t cpu = (uint32_t)vmcs_get(v, VMCS_CTRL_CPU_BASED);
-    bool need = precise || v->nmi_blocked ||
+    bool need = precise || v->nmi_blocked || v->mtf_injected ||
                 (cpu & (CPU_BASED_IRQ_WND | CPU_BASED_VIRTUAL_NMI_WND | CPU_BASED_MTF));
     if (!need || v->step)
         return;
@@ -380,6 +438,7 @@ void events_entry(struct x86_vcpu *v)
     v->nmi_blocked = (ib & 8u) != 0;
     v->iret_seen = false;
     v->event_entered = false;
+    v->mtf_injected = false;
     v->entry_icount = v->base.icount;
     v->tb_prev_size = 0;
     v->tb_start = UINT64_MAX;
@@ -421,7 +480,8 @@ static uint8_t blocking_from_prev_block(struct x86_vcpu *v, uint64_t rip_la)
     return b;
 }
 
-void events_exit(struct x86_vcpu *v)
+/* The STI/MOV-SS blocking at RIP when an exit leaves the active guest. */
+static uint8_t blocking_at_exit(struct x86_vcpu *v)
 {
     uint8_t sh;
     uint64_t rip_la = state_rip_linear(v);
@@ -433,6 +493,19 @@ void events_exit(struct x86_vcpu *v)
         sh = blocking_from_prev_block(v, rip_la);
     if (!(x86_rd(v, UC_X86_REG_RFLAGS) & 0x200u))
         sh &= (uint8_t)~1u; /* STI blocking only with IF set (SDM 26.3.1.5) */
+    return sh;
+}
+
+void events_exit(struct x86_vcpu *v)
+{
+    uint8_t sh;
+    if (vmcs_get(v, VMCS_GUEST_ACTIVITY_STATE) == 1) {
+        /* In HLT no instruction is pending: no STI or MOV-SS blocking (the
+         * VM entry checks it, and the guest's HLT ended any). */
+        sh = 0;
+    } else {
+        sh = blocking_at_exit(v);
+    }
     if (v->step) {
         uc_hook_del(v->base.uc, v->step);
         v->step = 0;

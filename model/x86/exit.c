@@ -39,11 +39,7 @@
 uint64_t x86_tsc(struct x86_vcpu *v)
 {
     /* One TSC cycle per instruction at the default ratio: a 960 MHz TSC. */
-    uint64_t ticks = clock_vcpu_ticks(&v->base);
-    uint64_t ipt = v->base.vm->insns_per_tick;
-    uint64_t sub = v->base.icount % ipt;
-    return ticks * HVM_INSNS_PER_TICK_DEF + sub * HVM_INSNS_PER_TICK_DEF / ipt +
-           v->tsc_offset_model;
+    return timer_tsc_at(v, v->base.icount) + v->tsc_offset_model;
 }
 
 /* ---- instruction bytes and counting ---- */
@@ -115,14 +111,18 @@ static uint32_t block_insns(struct x86_vcpu *v, uint64_t addr, uint32_t size)
     return n;
 }
 
-/* Credits the instructions of the current block before the one at RIP. */
+/* Credits the instructions of the current block before the one at RIP.
+ * RIP outside the block: the block completed and the stop came from the
+ * fetch of the next one (e.g. a fault on a jump's target page), before
+ * its block hook. */
 static void sync_icount(struct x86_vcpu *v)
 {
     if (!v->blk_icount)
         return;
     uint64_t off = state_rip_linear(v) - v->blk_addr;
-    uint32_t done =
-        off && off < v->blk_size ? count_insns(v, v->blk_addr, (size_t)off, state_code_bits(v)) : 0;
+    uint32_t done = off >= v->blk_size ? v->blk_icount
+                    : off ? count_insns(v, v->blk_addr, (size_t)off, state_code_bits(v))
+                          : 0;
     v->base.icount = v->blk_icount_base + done;
     v->blk_icount_base = v->base.icount;
     v->blk_icount = 0;
@@ -226,14 +226,30 @@ static bool read_code(struct x86_vcpu *v, uint8_t *buf, size_t n)
     return state_read_code(v, buf, n) == n;
 }
 
+/* The length of the instruction at RIP, prefixes included (SDM vol. 3C,
+ * 28.2.4), for an intercept whose opcode alone is `bare` bytes long. */
+static uint32_t op_len(struct x86_vcpu *v, uint32_t bare)
+{
+    uint32_t len = insn_len(v);
+    return len >= bare ? len : bare;
+}
+
 /* The model completed the instruction at RIP: it retires (after
- * sync_icount() credited the ones before it). */
+ * sync_icount() credited the ones before it). The engine goes on in a new
+ * uc_emu_start: after a hook has written RIP, the engine no longer restores
+ * RIP to the faulting instruction at a later memory fault of the same run.
+ * (Not when the instruction changed state only a VMRUN load applies: that
+ * load happens at the next VM entry.) */
 static void skip_insn(struct x86_vcpu *v, uint32_t len)
 {
     wr(v, UC_X86_REG_RIP, rd(v, UC_X86_REG_RIP) + len);
     v->base.icount++;
     v->blk_icount_base = v->base.icount;
     v->vmcs_fresh = false;
+    if (!v->load_pending) { /* else the VMCS must not be loaded mid-run */
+        v->stop = X86_STOP_RESUME;
+        uc_emu_stop(v->base.uc);
+    }
 }
 
 /* ---- port I/O ---- */
@@ -317,6 +333,28 @@ static uint32_t in_hook(uc_engine *uc, uint32_t port, int size, void *user)
     return (uint32_t)v->io_rax;
 }
 
+static void exception(struct x86_vcpu *v, unsigned vec);
+
+/* A LOCK prefix on an instruction that cannot take one (all the ones the
+ * model intercepts) is #UD (SDM vol. 2A, 2.1.1), before any VM exit the
+ * instruction would cause; the engine runs some of them anyway. */
+static bool lock_prefixed(struct x86_vcpu *v)
+{
+    uint8_t b[15];
+    size_t n = state_read_code(v, b, sizeof(b));
+    bool rex_ok = state_code_bits(v) == 64;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = b[i];
+        if (c == 0xf0)
+            return true;
+        if (c == 0x66 || c == 0x67 || c == 0xf2 || c == 0xf3 || c == 0x26 || c == 0x2e ||
+            c == 0x36 || c == 0x3e || c == 0x64 || c == 0x65 || (rex_ok && (c & 0xf0) == 0x40))
+            continue;
+        break;
+    }
+    return false;
+}
+
 static void io_exit(struct x86_vcpu *v)
 {
     v->io_pending = false;
@@ -329,6 +367,10 @@ static void io_exit(struct x86_vcpu *v)
     wr(v, UC_X86_REG_RDI, v->io_rdi);
     sync_icount(v);
     v->vmcs_fresh = false;
+    if (lock_prefixed(v)) {
+        exception(v, 6);
+        return;
+    }
     /* The instruction as the I/O hook decoded it at io_rip (else decoded
      * again here). */
     uint8_t b[15];
@@ -396,7 +438,9 @@ static void io_exit(struct x86_vcpu *v)
 
 /* ---- intercepts ---- */
 
-static uint32_t gpr_uc(unsigned n)
+#define gpr_uc x86_gpr_uc
+
+uint32_t x86_gpr_uc(unsigned n)
 {
     static const int ids[16] = {UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
                                 UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
@@ -524,6 +568,8 @@ static bool cr3_target(struct x86_vcpu *v, uint64_t val)
     return false;
 }
 
+static void exception(struct x86_vcpu *v, unsigned vec);
+
 static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
 {
     unsigned gpr;
@@ -536,10 +582,7 @@ static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
         return;
     }
     uint64_t mask = 0, shadow = 0;
-    uint32_t ucr = cr == 0   ? UC_X86_REG_CR0
-                   : cr == 3 ? UC_X86_REG_CR3
-                   : cr == 4 ? UC_X86_REG_CR4
-                             : UC_X86_REG_CR8;
+    uint32_t ucr = cr == 0 ? UC_X86_REG_CR0 : cr == 3 ? UC_X86_REG_CR3 : UC_X86_REG_CR4;
     if (cr == 0) {
         mask = vmcs_get(v, VMCS_CTRL_CR0_MASK);
         shadow = vmcs_get(v, VMCS_CTRL_CR0_SHADOW);
@@ -558,14 +601,36 @@ static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
             exit_to_vmm(v, VMX_REASON_MOV_CR, qual, len);
             return;
         }
-        uint64_t cur = rd(v, (int)ucr);
+        if (cr == 8) {
+            int r = tpr_mov_cr8(v, true, &val);
+            if (r < 0 || (val >> 4)) { /* CR8 bits 63:4 are reserved */
+                exception(v, 13);
+                return;
+            }
+            if (r > 0) { /* the TPR shadow (tpr.c); trap-like exit after it */
+                skip_insn(v, len);
+                if (r == 2)
+                    exit_to_vmm(v, VMX_REASON_TPR_THRESHOLD, 0, 0);
+                return;
+            }
+        }
+        uint64_t cur = cr == 8 ? v->tpr : rd(v, (int)ucr);
         if (cr == 4)
             cur |= vmcs_get(v, VMCS_GUEST_CR4) & 0x2000u;
         val = (cur & mask) | (val & ~mask);
         if (cr == 4)
             val &= ~(uint64_t)0x2000u;
+        /* MOV to CR0 with PG but not PE, or NW but not CD, is #GP(0) (SDM
+         * vol. 2B, MOV CRn), after the exit checks above. */
+        if (cr == 0 && (((val & 0x80000000u) && !(val & 1u)) ||
+                        ((val & 0x20000000u) && !(val & 0x40000000u)))) {
+            exception(v, 13);
+            return;
+        }
         if (cr == 0)
             state_write_cr0(v, val);
+        else if (cr == 8)
+            v->tpr = val;
         else
             wr(v, (int)ucr, val);
     } else {
@@ -576,7 +641,9 @@ static void cr_access(struct x86_vcpu *v, unsigned cr, bool write)
             exit_to_vmm(v, VMX_REASON_MOV_CR, qual, len);
             return;
         }
-        uint64_t cur = rd(v, (int)ucr);
+        uint64_t cur = cr == 8 ? v->tpr : rd(v, (int)ucr);
+        if (cr == 8)
+            tpr_mov_cr8(v, false, &cur); /* VTPR[7:4] under the TPR shadow */
         if (cr == 4)
             cur |= vmcs_get(v, VMCS_GUEST_CR4) & 0x2000u;
         wr(v, (int)gpr_uc(gpr), (cur & ~mask) | (shadow & mask));
@@ -605,13 +672,14 @@ static void dr_access(struct x86_vcpu *v, unsigned dr, bool write)
 
 static void msr_access(struct x86_vcpu *v)
 {
-    uint8_t b[2] = {0};
+    uint8_t b[15] = {0};
     sync_icount(v);
-    read_code(v, b, 2);
-    bool write = b[1] == 0x30;
+    uint32_t len = op_len(v, 2);
+    read_code(v, b, len);
+    bool write = b[len - 1] == 0x30; /* 0F 30 WRMSR, 0F 32 RDMSR, after any prefixes */
     uint32_t msr = (uint32_t)rd(v, UC_X86_REG_RCX);
     if (!msr_is_native(v, msr)) {
-        exit_to_vmm(v, write ? VMX_REASON_WRMSR : VMX_REASON_RDMSR, 0, 2);
+        exit_to_vmm(v, write ? VMX_REASON_WRMSR : VMX_REASON_RDMSR, 0, len);
         return;
     }
     if (write) {
@@ -623,15 +691,16 @@ static void msr_access(struct x86_vcpu *v)
         wr(v, UC_X86_REG_RAX, (uint32_t)val);
         wr(v, UC_X86_REG_RDX, val >> 32);
     }
-    skip_insn(v, 2);
+    skip_insn(v, len);
 }
 
 static void tsc_read(struct x86_vcpu *v, bool rdtscp)
 {
     sync_icount(v);
     uint32_t cpu = (uint32_t)vmcs_get(v, VMCS_CTRL_CPU_BASED);
+    uint32_t len = op_len(v, rdtscp ? 3 : 2);
     if (cpu & CPU_BASED_RDTSC) {
-        exit_to_vmm(v, rdtscp ? VMX_REASON_RDTSCP : VMX_REASON_RDTSC, 0, rdtscp ? 3 : 2);
+        exit_to_vmm(v, rdtscp ? VMX_REASON_RDTSCP : VMX_REASON_RDTSC, 0, len);
         return;
     }
     uint64_t t = x86_tsc(v);
@@ -642,51 +711,8 @@ static void tsc_read(struct x86_vcpu *v, bool rdtscp)
         msr_read(v, 0xc0000103, &aux);
         wr(v, UC_X86_REG_RCX, (uint32_t)aux);
     }
-    skip_insn(v, rdtscp ? 3 : 2);
+    skip_insn(v, len);
 }
-
-/* The error code of a #TS/#NP/#SS/#GP raised by the instruction at RIP:
- * a segment-register load names the selector (SDM vol. 3A, 6.13); every
- * other cause the model knows of pushes 0. */
-static uint32_t segment_error(struct x86_vcpu *v)
-{
-    uint8_t b[15];
-    uint32_t len = insn_len(v);
-    if (!len || !read_code(v, b, len))
-        return 0;
-    unsigned bits = state_code_bits(v), i = 0, rexb = 0;
-    while (i < len && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0x26 || b[i] == 0x2e ||
-                       b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x64 || b[i] == 0x65 ||
-                       (bits == 64 && (b[i] & 0xf0) == 0x40))) {
-        if ((b[i] & 0xf0) == 0x40)
-            rexb = b[i] & 1u;
-        i++;
-    }
-    if (i >= len)
-        return 0;
-    uint16_t sel = 0;
-    bool pop = (b[i] == 0x07 || b[i] == 0x17 || b[i] == 0x1f) ||
-               (b[i] == 0x0f && i + 1 < len && (b[i + 1] == 0xa1 || b[i + 1] == 0xa9));
-    if (b[i] == 0x8e && i + 1 < len) { /* MOV Sreg, r/m16 */
-        uint8_t modrm = b[i + 1];
-        uint64_t la;
-        if ((modrm >> 6) == 3u)
-            sel = (uint16_t)rd(v, (int)gpr_uc((modrm & 7u) | (rexb << 3)));
-        else if (!x86_mem_operand(v, &la) || !state_read_u16(v, la, &sel))
-            return 0;
-    } else if (pop) { /* POP Sreg: the selector on top of the stack */
-        state_sync(v);
-        uint64_t sp = rd(v, UC_X86_REG_RSP);
-        uint64_t la = bits == 64 ? sp : (uint32_t)(v->seg[SEG_SS].base + sp);
-        if (!state_read_u16(v, la, &sel))
-            return 0;
-    } else {
-        return 0;
-    }
-    return sel & 0xfffcu;
-}
-
-static void exception(struct x86_vcpu *v, unsigned vec);
 
 /* XGETBV (0F 01 D0) and XSETBV (0F 01 D1). The engine's CPU model has no
  * XSAVE (CPUID.1:ECX.XSAVE = 0), so it raises #UD for both whatever CR4
@@ -721,6 +747,21 @@ static bool xcr_access(struct x86_vcpu *v, uint8_t op)
     return true;
 }
 
+/* An EPT violation on the guest's walk for `gla` at the paging-structure
+ * entry `gpa` (with no RAM behind it: no EPT permissions). */
+static void walk_violation(struct x86_vcpu *v, uint64_t gla, uint64_t gpa)
+{
+    uint32_t prot = 0;
+    pthread_mutex_lock(&vm_lock);
+    const struct s2_entry *e = stage2_lookup(vcpu_s2(&v->base), gpa);
+    if (e)
+        prot = e->prot;
+    pthread_mutex_unlock(&vm_lock);
+    exit_to_vmm(v, VMX_REASON_EPT_VIOLATION, 1u | ((uint64_t)(prot & 7u) << 3) | (1u << 7), 0);
+    vmcs_set(v, VMCS_GUEST_PHYSICAL_ADDRESS, gpa);
+    vmcs_set(v, VMCS_RO_GUEST_LIN_ADDR, gla);
+}
+
 /* An exception the guest raised: an exit if the exception bitmap selects
  * it, else delivered through the guest's IDT (x86_deliver). */
 static void exception(struct x86_vcpu *v, unsigned vec)
@@ -742,9 +783,17 @@ static void exception(struct x86_vcpu *v, unsigned vec)
     uint64_t cr2 = 0;
     if (vec == 14) {
         cr2 = hvt_get64(v->priv + X86_PRIV_VMCB + 0x80);
+        uint64_t gap;
+        if (state_walk_gap(v, cr2, &gap)) {
+            /* The engine read the missing entry as 0; the CPU's walk stops
+             * at it with an EPT violation on the paging structure: a data
+             * read, GLA valid, bit 8 clear (SDM vol. 3C, 28.2.1). */
+            walk_violation(v, cr2, gap);
+            return;
+        }
         err = x86_pf_error(v, cr2);
     } else if (has_err && vec >= 10 && vec <= 13) {
-        err = segment_error(v);
+        err = x86_segment_error(v, &vec);
     }
     uint32_t bitmap = (uint32_t)vmcs_get(v, VMCS_CTRL_EXC_BITMAP);
     bool sel = (bitmap >> vec) & 1u;
@@ -818,6 +867,15 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
         io_exit(v);
         return;
     }
+    /* Instruction intercepts (not exceptions, interrupts or windows). */
+    bool insn = code < 0x40u || (code >= SVM_IDTR_READ && code <= SVM_RDPMC) || code == SVM_CPUID ||
+                (code >= SVM_SWINT && code <= SVM_INVLPG) || code == SVM_MSR ||
+                code == SVM_VMMCALL || code == SVM_RDTSCP ||
+                (code >= SVM_WBINVD && code <= SVM_MWAIT);
+    if (insn && lock_prefixed(v)) {
+        exception(v, 6);
+        return;
+    }
     if (code < 0x10u) {
         cr_access(v, code, false);
         return;
@@ -841,9 +899,20 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
         return;
     }
     switch (code) {
-    case SVM_CPUID: exit_to_vmm(v, VMX_REASON_CPUID, 0, 2); return;
-    case SVM_HLT: exit_to_vmm(v, VMX_REASON_HLT, 0, 1); return;
-    case SVM_INVD: exit_to_vmm(v, VMX_REASON_INVD, 0, 2); return;
+    case SVM_CPUID: exit_to_vmm(v, VMX_REASON_CPUID, 0, op_len(v, 2)); return;
+    case SVM_HLT:
+        if (cpu & CPU_BASED_HLT) {
+            exit_to_vmm(v, VMX_REASON_HLT, 0, op_len(v, 1));
+            return;
+        }
+        /* Without HLT exiting HLT retires and the vCPU enters the HLT
+         * activity state (halt.c). */
+        skip_insn(v, op_len(v, 1));
+        vmcs_set(v, VMCS_GUEST_ACTIVITY_STATE, 1);
+        v->stop = X86_STOP_HALT;
+        uc_emu_stop(v->base.uc);
+        return;
+    case SVM_INVD: exit_to_vmm(v, VMX_REASON_INVD, 0, op_len(v, 2)); return;
     case SVM_MSR: msr_access(v); return;
     case SVM_RDTSC: tsc_read(v, false); return;
     case SVM_RDTSCP:
@@ -855,7 +924,7 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
         return;
     case SVM_RDPMC:
         if (cpu & CPU_BASED_RDPMC)
-            exit_to_vmm(v, VMX_REASON_RDPMC, 0, 2);
+            exit_to_vmm(v, VMX_REASON_RDPMC, 0, op_len(v, 2));
         else
             exception(v, 13);
         return;
@@ -863,9 +932,9 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
     case SVM_PAUSE: exit_to_vmm(v, VMX_REASON_PAUSE, 0, insn_len(v)); return;
     case SVM_WBINVD:
         if (cpu2 & CPU_BASED2_WBINVD)
-            exit_to_vmm(v, VMX_REASON_WBINVD, 0, 2);
+            exit_to_vmm(v, VMX_REASON_WBINVD, 0, op_len(v, 2));
         else
-            skip_insn(v, 2);
+            skip_insn(v, op_len(v, 2));
         return;
     case SVM_INVLPG: {
         uint32_t len = insn_len(v);
@@ -880,7 +949,8 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
     case SVM_MONITOR:
     case SVM_MWAIT:
         if (cpu & (code == SVM_MWAIT ? CPU_BASED_MWAIT : CPU_BASED_MONITOR))
-            exit_to_vmm(v, code == SVM_MWAIT ? VMX_REASON_MWAIT : VMX_REASON_MONITOR, 0, 3);
+            exit_to_vmm(v, code == SVM_MWAIT ? VMX_REASON_MWAIT : VMX_REASON_MONITOR, 0,
+                        op_len(v, 3));
         else
             exception(v, 6);
         return;
@@ -912,6 +982,22 @@ static bool mem_fault(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, 
     v->mem_gpa = addr;
     v->mem_access = acc;
     return false;
+}
+
+/* True when the code bytes at RIP are readable but no instruction. */
+static bool undecodable(struct x86_vcpu *v)
+{
+    uint8_t buf[15];
+    size_t n = state_read_code(v, buf, sizeof(buf));
+    csh h = x86_capstone(state_code_bits(v), false);
+    cs_insn *insn;
+    if (n < sizeof(buf) || !h)
+        return false; /* code near the end of memory: not judged */
+    if (cs_disasm(h, buf, n, 0, 1, &insn) == 1) {
+        cs_free(insn, 1);
+        return false;
+    }
+    return true;
 }
 
 static void ept_violation(struct x86_vcpu *v)
@@ -950,38 +1036,73 @@ void x86_hooks_install(struct x86_vcpu *v)
 
 /* ---- the run loop ---- */
 
+/* The guest-state checks of VM entry the engine cannot make itself (SDM
+ * vol. 3C, 26.3.1.1): CR0.PG requires CR0.PE, even for an unrestricted
+ * guest. Paging without protection would run real-mode code through page
+ * tables. */
+static bool entry_state_valid(struct x86_vcpu *v)
+{
+    uint64_t cr0 = state_read_field(v, VMCS_GUEST_CR0);
+    return !(cr0 & 0x80000000u) || (cr0 & 1u);
+}
+
 hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
 {
     struct hvm_vcpu *b = &v->base;
     vm_sync_vmm_writes(b);
     if (atomic_load(&b->s2_dirty) && vcpu_sync_memory(b) != HV_SUCCESS)
         return HV_ERROR;
+    /* A kick already pending exits first (VMX_REASON_IRQ, below). */
+    if (!atomic_load(&b->cancel) && b->icount < b->cancel_at && !entry_state_valid(v)) {
+        /* A failed VM entry: no instruction runs, the guest state stays. */
+        x86_exit_clear(v);
+        vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_VMENTRY_GUEST | 0x80000000u);
+        return HV_SUCCESS;
+    }
     atomic_store(&b->state, HVM_VCPU_RUNNING);
     vcpu_arm_stop(b, deadline);
     hv_return_t ret = HV_SUCCESS;
+    if (!tpr_entry_check(v)) {
+        /* VMfailValid: no exit, nothing of the guest changed (tpr.c). */
+        atomic_store(&b->state, HVM_VCPU_IDLE);
+        return HV_ERROR;
+    }
+    if (!halt_entry_check(v)) {
+        /* A failed VM entry changes nothing but the exit reason. */
+        atomic_store(&b->state, HVM_VCPU_IDLE);
+        return HV_SUCCESS;
+    }
     timer_entry(v);
     events_entry(v);
     for (;;) {
         /* hv_vcpu_interrupt, or where a replayed one took effect. */
-        if ((atomic_load_explicit(&b->cancel, memory_order_relaxed) &&
-             atomic_exchange(&b->cancel, false)) ||
-            b->icount >= b->cancel_at) {
-            b->cancel_at = UINT64_MAX;
-            x86_exit_clear(v);
-            vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_IRQ);
+        if (x86_take_kick(v))
             break;
-        }
         uint64_t info = vmcs_get(v, VMCS_CTRL_VMENTRY_IRQ_INFO);
         if (info & IRQ_INFO_VALID) {
             vmcs_set(v, VMCS_CTRL_VMENTRY_IRQ_INFO, info & ~(uint64_t)IRQ_INFO_VALID);
-            x86_queue_event(v, (uint32_t)info, (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_EXC_ERROR),
-                            (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_INSTR_LEN), 0);
+            if ((info & IRQ_INFO_TYPE_MASK) == (7u << 8)) {
+                /* "Other event" 0: a pending MTF exit before the first
+                 * instruction, whatever the MTF control (SDM vol. 3C,
+                 * 27.5.2); it does not wake a halted vCPU. */
+                v->mtf_injected = true;
+                events_arm(v, false);
+            } else {
+                vmcs_set(v, VMCS_GUEST_ACTIVITY_STATE, 0); /* the event wakes it */
+                x86_queue_event(v, (uint32_t)info,
+                                (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_EXC_ERROR),
+                                (uint32_t)vmcs_get(v, VMCS_CTRL_VMENTRY_INSTR_LEN), 0);
+            }
         }
         if (v->event_pending) {
             int r = x86_deliver(v);
             if (r > 0)
                 break;            /* the delivery itself exited (exception bitmap, triple fault) */
             events_arm(v, false); /* an NMI blocks NMIs until its IRET */
+        }
+        if (vmcs_get(v, VMCS_GUEST_ACTIVITY_STATE) == 1) {
+            halt_wait(v, &deadline); /* every wake-up the model knows is an exit */
+            break;
         }
         uint64_t begin;
         if (v->load_pending || !v->engine_is_live) {
@@ -998,6 +1119,7 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         v->efer_valid = false; /* the stub's VMRUN loads it */
         uc_err err = uc_emu_start(b->uc, begin, UINT64_MAX, 0, 0);
         v->efer_valid = false;
+        uint32_t blk_icount = v->blk_icount;
         b->icount = v->blk_icount_base + (v->stop == X86_STOP_NONE ? v->blk_icount : 0);
         v->blk_icount = 0;
         v->vmcs_fresh = false;
@@ -1006,10 +1128,24 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         if (why == X86_STOP_EXIT)
             break;
         if (why == X86_STOP_MEM) {
+            /* The engine is back at the faulting instruction: the ones
+             * before it in its block retired (sync_icount counts them). */
+            v->blk_icount = blk_icount;
+            if (v->mem_access != 4 && undecodable(v)) {
+                /* The engine reads the operand of some reserved encodings
+                 * (FF /7) before it finds them invalid; the CPU raises #UD
+                 * without touching memory. */
+                exception(v, 6);
+                if (v->stop == X86_STOP_DELIVER) {
+                    v->stop = X86_STOP_NONE;
+                    continue;
+                }
+                break;
+            }
             ept_violation(v);
             break;
         }
-        if (why == X86_STOP_DELIVER)
+        if (why == X86_STOP_DELIVER || why == X86_STOP_HALT || why == X86_STOP_RESUME)
             continue;
         if (why == X86_STOP_TIMER) {
             if (b->icount >= v->timer_at) {

@@ -66,7 +66,7 @@ hv_return_t regs_read(struct x86_vcpu *v, uint32_t reg, uint64_t *value)
     switch (reg) {
     case HV_X86_CR1: *value = 0; return HV_SUCCESS;
     case HV_X86_CR2: uc_reg_read(v->base.uc, UC_X86_REG_CR2, value); return HV_SUCCESS;
-    case HV_X86_TPR: uc_reg_read(v->base.uc, UC_X86_REG_CR8, value); return HV_SUCCESS;
+    case HV_X86_TPR: *value = v->tpr; return HV_SUCCESS;
     case HV_X86_XCR0: *value = v->xcr0; return HV_SUCCESS;
     }
     if (reg >= HV_X86_DR0 && reg <= HV_X86_DR7) {
@@ -92,7 +92,7 @@ hv_return_t regs_write(struct x86_vcpu *v, uint32_t reg, uint64_t value)
     switch (reg) {
     case HV_X86_CR1: return HV_SUCCESS;
     case HV_X86_CR2: uc_reg_write(v->base.uc, UC_X86_REG_CR2, &value); return HV_SUCCESS;
-    case HV_X86_TPR: uc_reg_write(v->base.uc, UC_X86_REG_CR8, &value); return HV_SUCCESS;
+    case HV_X86_TPR: v->tpr = value; return HV_SUCCESS;
     case HV_X86_XCR0:
         if (!(value & 1u) || (value & ~7ull))
             return HV_BAD_ARGUMENT;

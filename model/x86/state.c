@@ -207,10 +207,9 @@ static void fill_controls(struct x86_vcpu *v, uint8_t *cb)
         crr |= 1u << 3;
     if (cpu & CPU_BASED_CR3_LOAD)
         crw |= 1u << 3;
-    if (cpu & (CPU_BASED_CR8_STORE | CPU_BASED_TPR_SHADOW))
-        crr |= 1u << 8;
-    if (cpu & (CPU_BASED_CR8_LOAD | CPU_BASED_TPR_SHADOW))
-        crw |= 1u << 8;
+    /* CR8: the engine has no APIC (reads give 0): the model holds it. */
+    crr |= 1u << 8;
+    crw |= 1u << 8;
     put16(cb + CB_CR_RD, crr);
     put16(cb + CB_CR_WR, crw);
     put16(cb + CB_DR_RD, 0xffff); /* the guest's debug registers are the model's */
@@ -341,8 +340,11 @@ static bool phys_read64(struct x86_vcpu *v, uint64_t gpa, uint64_t *out)
     return true;
 }
 
-bool state_translate(struct x86_vcpu *v, uint64_t la, uint64_t *pa)
+/* The walk of the guest's paging structures; an entry with no RAM behind
+ * it stops it, its guest-physical address in *gap (when gap is given). */
+static bool walk(struct x86_vcpu *v, uint64_t la, uint64_t *pa, uint64_t *gap)
 {
+    uint64_t at = 0; /* the entry being read */
     uint64_t cr0 = rd(v, UC_X86_REG_CR0), cr4 = rd(v, UC_X86_REG_CR4), cr3 = rd(v, UC_X86_REG_CR3);
     uint64_t efer = x86_efer(v);
     if (!(cr0 & 0x80000000u)) {
@@ -353,13 +355,19 @@ bool state_translate(struct x86_vcpu *v, uint64_t la, uint64_t *pa)
     if (!(cr4 & 0x20)) { /* 32-bit paging */
         uint32_t pde, pte;
         la = (uint32_t)la;
-        if (!phys_read32(v, (cr3 & 0xfffff000u) + ((la >> 22) << 2), &pde) || !(pde & 1))
+        at = (cr3 & 0xfffff000u) + ((la >> 22) << 2);
+        if (!phys_read32(v, at, &pde))
+            goto no_ram;
+        if (!(pde & 1))
             return false;
         if ((pde & 0x80) && (cr4 & 0x10)) {
             *pa = (pde & 0xffc00000u) | (la & 0x3fffffu);
             return true;
         }
-        if (!phys_read32(v, (pde & 0xfffff000u) + (((la >> 12) & 0x3ffu) << 2), &pte) || !(pte & 1))
+        at = (pde & 0xfffff000u) + (((la >> 12) & 0x3ffu) << 2);
+        if (!phys_read32(v, at, &pte))
+            goto no_ram;
+        if (!(pte & 1))
             return false;
         *pa = (pte & 0xfffff000u) | (la & 0xfffu);
         return true;
@@ -378,7 +386,10 @@ bool state_translate(struct x86_vcpu *v, uint64_t la, uint64_t *pa)
     }
     for (; level >= 1; level--) {
         unsigned shift = 12 + 9 * (level - 1);
-        if (!phys_read64(v, table + (((la >> shift) & 0x1ffu) << 3), &e) || !(e & 1))
+        at = table + (((la >> shift) & 0x1ffu) << 3);
+        if (!phys_read64(v, at, &e))
+            goto no_ram;
+        if (!(e & 1))
             return false;
         if (level > 1 && level < 4 && (e & 0x80)) {
             uint64_t size = 1ull << shift;
@@ -389,6 +400,22 @@ bool state_translate(struct x86_vcpu *v, uint64_t la, uint64_t *pa)
     }
     *pa = table | (la & 0xfffu);
     return true;
+no_ram:
+    if (gap)
+        *gap = at;
+    return false;
+}
+
+bool state_translate(struct x86_vcpu *v, uint64_t la, uint64_t *pa)
+{
+    return walk(v, la, pa, NULL);
+}
+
+bool state_walk_gap(struct x86_vcpu *v, uint64_t la, uint64_t *gap)
+{
+    uint64_t pa;
+    *gap = UINT64_MAX;
+    return !walk(v, la, &pa, gap) && *gap != UINT64_MAX;
 }
 
 bool state_read_linear(struct x86_vcpu *v, uint64_t la, void *buf, size_t len)
@@ -594,6 +621,7 @@ size_t state_read_code(struct x86_vcpu *v, uint8_t *buf, size_t n)
  * every other guest-state field makes the next entry a VMRUN load. */
 void state_write_field(struct x86_vcpu *v, uint32_t field, uint64_t value)
 {
+    value &= vmcs_width_mask(field);
     if (v->engine_is_live && !v->load_pending && !v->vmcs_fresh &&
         (field == VMCS_GUEST_RIP || field == VMCS_GUEST_RSP)) {
         /* The engine takes it as it is, and no other field depends on it:

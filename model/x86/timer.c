@@ -20,30 +20,35 @@
 
 uint64_t timer_tsc_at(const struct x86_vcpu *v, uint64_t icount)
 {
-    /* x86_tsc() without the guest's offset: floor(icount * 40 / ipt) plus
-     * the VMM's skipped idle ticks, at 40 TSC cycles per 24 MHz tick. */
+    /* x86_tsc() without the guest's offset: floor(t * 40 / ipt), t the
+     * instruction times (retired plus waited in HLT), plus the VMM's skipped
+     * idle ticks, at 40 TSC cycles per 24 MHz tick. */
     const struct hvm_vm *vm = v->base.vm;
     uint64_t ipt = vm->insns_per_tick;
     uint64_t adv = __atomic_load_n(&vm->advanced_ticks, __ATOMIC_RELAXED);
-    return (icount / ipt) * HVM_INSNS_PER_TICK_DEF + (icount % ipt) * HVM_INSNS_PER_TICK_DEF / ipt +
+    uint64_t t = icount + v->base.idle_icount;
+    return (t / ipt) * HVM_INSNS_PER_TICK_DEF + (t % ipt) * HVM_INSNS_PER_TICK_DEF / ipt +
            adv * HVM_INSNS_PER_TICK_DEF;
 }
 
-/* The first icount at which the TSC reads >= tsc. */
+/* The first icount at which the TSC reads >= tsc (with the vCPU's HLT
+ * waits so far counted in). */
 static uint64_t icount_at_tsc(const struct x86_vcpu *v, uint64_t tsc)
 {
     const struct hvm_vm *vm = v->base.vm;
     uint64_t ipt = vm->insns_per_tick;
-    uint64_t base = timer_tsc_at(v, 0);
+    uint64_t base = __atomic_load_n(&vm->advanced_ticks, __ATOMIC_RELAXED) * HVM_INSNS_PER_TICK_DEF;
     if (tsc <= base)
         return 0;
-    uint64_t need = tsc - base; /* cycles of floor(icount * 40 / ipt) */
+    uint64_t need = tsc - base; /* cycles of floor(t * 40 / ipt) */
     uint64_t q = need / HVM_INSNS_PER_TICK_DEF, r = need % HVM_INSNS_PER_TICK_DEF;
     uint64_t ic;
     if (__builtin_mul_overflow(q, ipt, &ic))
         return UINT64_MAX;
-    /* ceil(r * ipt / 40) more instructions for the remaining cycles */
-    return ic + (r * ipt + HVM_INSNS_PER_TICK_DEF - 1) / HVM_INSNS_PER_TICK_DEF;
+    /* ceil(r * ipt / 40) more instruction times for the remaining cycles,
+     * of which the ones waited in HLT are behind the vCPU already */
+    ic += (r * ipt + HVM_INSNS_PER_TICK_DEF - 1) / HVM_INSNS_PER_TICK_DEF;
+    return ic > v->base.idle_icount ? ic - v->base.idle_icount : 0;
 }
 
 void timer_entry(struct x86_vcpu *v)

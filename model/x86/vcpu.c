@@ -63,6 +63,12 @@ static hv_return_t vcpu_init(struct hvm_vcpu *b)
     uc_reg_write(uc, UC_X86_REG_CR4, &cr4);
     if (uc_context_alloc(uc, &v->host_ctx) != UC_ERR_OK || uc_context_save(uc, v->host_ctx))
         goto fail;
+    /* The guest's x87/SSE state starts as FNINIT leaves it (docs/x86.md). */
+    uint16_t fcw = 0x37f, ftw = 0xffff;
+    uint32_t mxcsr = 0x1f80;
+    uc_reg_write(uc, UC_X86_REG_FPCW, &fcw);
+    uc_reg_write(uc, UC_X86_REG_FPTAG, &ftw);
+    uc_reg_write(uc, UC_X86_REG_MXCSR, &mxcsr);
     x86_hooks_install(v);
     vmcs_reset(v);
     v->inject_vec = -1;

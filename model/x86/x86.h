@@ -55,6 +55,8 @@ enum x86_stop {
     X86_STOP_BUDGET,  /* stop_at reached: kick, deadline or stage-2 resync */
     X86_STOP_DELIVER, /* an event must be delivered to the guest (deliver.c) */
     X86_STOP_TIMER,   /* the preemption timer expires in this block (timer.c) */
+    X86_STOP_HALT,    /* the guest's HLT retired: the vCPU waits (halt.c) */
+    X86_STOP_RESUME,  /* the model completed an instruction: run on from RIP */
 };
 
 struct x86_vcpu {
@@ -75,6 +77,7 @@ struct x86_vcpu {
     uint16_t seg_mode;         /* CR0.PE | RFLAGS.VM<<1 | LMA<<2 when seg[] was known */
     uint64_t dr[8];            /* the guest's debug registers (virtual) */
     uint64_t xcr0;
+    uint64_t tpr;              /* the guest's CR8 (HV_X86_TPR): the engine has no APIC to hold it */
     uint64_t tsc_offset_model; /* hv_vm_sync_tsc / set_tsc_relative */
 
     /* Native MSRs enabled with hv_vcpu_enable_native_msr, and the values of
@@ -134,6 +137,7 @@ struct x86_vcpu {
     bool nmi_blocked;      /* blocking by NMI (interruptibility bit 3) */
     bool iret_seen;        /* an IRET is executing: NMI blocking ends after it */
     bool event_entered;    /* this entry delivered an event (MTF exits after it) */
+    bool mtf_injected;     /* the entry injected a pending MTF exit (other event 0) */
     uint64_t entry_icount; /* icount at the last VM entry */
     uint8_t entry_shadow;  /* STI/MOV-SS blocking the VMM entered with */
     uint64_t tb_start;     /* the current block (block_hook), and the one before */
@@ -222,6 +226,16 @@ enum vmcs_class vmcs_class_of(uint32_t field);
  * VMCS_CTRL_CAP field. */
 uint64_t vmcs_field_cap(uint32_t field);
 bool vmx_capability(uint32_t which, uint64_t *value);
+/* The bits a field holds, from its encoding's width (bits 14:13): a VMM's
+ * write keeps only these, as VMWRITE does. */
+static inline uint64_t vmcs_width_mask(uint32_t field)
+{
+    switch ((field >> 13) & 3u) {
+    case 0: return 0xffffu;     /* 16-bit */
+    case 2: return 0xffffffffu; /* 32-bit */
+    default: return ~0ull;      /* 64-bit, natural width */
+    }
+}
 static inline uint64_t vmcs_get(const struct x86_vcpu *v, uint32_t field)
 {
     return v->vmcs[vmcs_slot(field)];
@@ -251,6 +265,9 @@ unsigned state_code_bits(struct x86_vcpu *v);
 /* Guest linear -> physical through the guest's paging (no faults); false if
  * not mapped by the guest's tables. */
 bool state_translate(struct x86_vcpu *v, uint64_t linear, uint64_t *phys);
+/* True when the guest's walk for `linear` reads a paging-structure entry
+ * with no RAM behind it; *gap is that entry's guest-physical address. */
+bool state_walk_gap(struct x86_vcpu *v, uint64_t linear, uint64_t *gap);
 /* Reads guest memory at a linear address (code bytes, descriptor tables). */
 bool state_read_linear(struct x86_vcpu *v, uint64_t linear, void *buf, size_t len);
 /* A little-endian word / an 8-byte descriptor (as two dwords) of guest
@@ -322,6 +339,37 @@ void events_entry(struct x86_vcpu *v);
 void events_arm(struct x86_vcpu *v, bool precise);
 /* VM exit: removes the hook and stores the interruptibility state. */
 void events_exit(struct x86_vcpu *v);
+
+/* ---- halt.c ---- */
+/* The VM-entry checks on the HLT activity state; false: the entry failed
+ * (the exit is in the VMCS). */
+bool halt_entry_check(struct x86_vcpu *v);
+/* hv_vcpu_interrupt (or a replayed one) is due: the VMX_REASON_IRQ exit is
+ * in the VMCS. */
+bool x86_take_kick(struct x86_vcpu *v);
+/* The vCPU in the HLT activity state waits for what ends it; returns with
+ * the exit in the VMCS. `deadline` (icount) moves with the time waited. */
+void halt_wait(struct x86_vcpu *v, uint64_t *deadline);
+
+/* ---- segerr.c ---- */
+/* The error code of the #GP/#NP/#SS/#TS (*vec) the instruction at RIP
+ * raised; *vec is corrected where the SDM names another vector than the
+ * engine raised (IRET to a not-present stack: #SS, not #NP). */
+uint32_t x86_segment_error(struct x86_vcpu *v, unsigned *vec);
+/* The descriptor (size 8 or 16 bytes) a selector names in the GDT/LDT;
+ * false when it lies beyond the table's limit (or cannot be read). */
+bool x86_read_desc(struct x86_vcpu *v, uint16_t sel, unsigned size, uint32_t d[4]);
+/* The engine register of general register n (0 RAX .. 15 R15). */
+uint32_t x86_gpr_uc(unsigned n);
+
+/* ---- tpr.c ---- */
+/* The VM-entry checks on "use TPR shadow"; false: the entry fails with
+ * VM-instruction error 7 (in VMCS_RO_INSTR_ERROR). */
+bool tpr_entry_check(struct x86_vcpu *v);
+/* MOV to/from CR8 under the TPR shadow: 0 without it (the engine's CR8),
+ * 1 done (*value read from or written to VTPR), 2 done and the trap-like
+ * "TPR below threshold" exit is due, -1 #GP(0) (reserved bits). */
+int tpr_mov_cr8(struct x86_vcpu *v, bool write, uint64_t *value);
 
 /* ---- regs.c ---- */
 hv_return_t regs_read(struct x86_vcpu *v, uint32_t reg, uint64_t *value);

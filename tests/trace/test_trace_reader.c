@@ -269,15 +269,18 @@ static const struct hvt_header test_header = {
 /* One payload per record type 1..17, each byte distinct, MEM consistent. */
 static uint32_t sample_payload(uint16_t type, uint8_t *p)
 {
-    uint32_t len = type == HVT_MEM           ? 16 + 5
-                   : type == HVT_SET_FPSTATE ? 8 + 7
-                                             : hvt_payload_size(type);
+    uint32_t len = type == HVT_MEM             ? 16 + 5
+                   : type == HVT_SET_FPSTATE   ? 8 + 7
+                   : type == HVT_GIC_SET_STATE ? 4 + 9
+                                               : hvt_payload_size(type);
     for (uint32_t i = 0; i < len; i++)
         p[i] = (uint8_t)(type * 16 + i);
     if (type == HVT_MEM)
         hvt_put32(p + 12, 5);
     if (type == HVT_SET_FPSTATE)
         hvt_put32(p + 4, 7);
+    if (type == HVT_GIC_SET_STATE)
+        hvt_put32(p, 9);
     return len;
 }
 
@@ -319,7 +322,7 @@ static void test_every_record_type_reads_back_with_its_exact_fields(void **state
     uint64_t n = 0; /* records before END: the defined types but END */
     while (nth_type((unsigned)n) != HVT_END)
         n++;
-    assert_int_equal(n, 30); /* types 1..27 and 32..35 but END (18) */
+    assert_int_equal(n, 34); /* types 1..35 but END (18) */
     for (unsigned i = 0; i <= n; i++) {
         uint16_t t = nth_type(i);
         assert_int_equal(hvt_reader_next(&r, &rec), HVT_OK);
@@ -847,6 +850,56 @@ static void test_address_space_types_are_errors_in_a_1_1_trace(void **state)
     free(b.p);
 }
 
+static void test_gic_types_are_minor_2_and_errors_in_a_1_1_trace(void **state)
+{
+    (void)state;
+    static const char *const want[] = {
+        "record type 28 (GIC_CREATE) is not defined in format 1.1",
+        "record type 29 (GIC_INPUT) is not defined in format 1.1",
+        "record type 30 (GIC_SET_REG) is not defined in format 1.1",
+        "record type 31 (GIC_SET_STATE) is not defined in format 1.1",
+    };
+    for (uint16_t t = HVT_GIC_CREATE; t <= HVT_GIC_SET_STATE; t++) {
+        assert_int_equal(hvt_type_minor(t), 2);
+        struct buf b = small_trace(1);
+        hvt_put16(b.p + 116, t); /* SET_REG becomes a GIC record */
+        fix_chunk_crc(b.p, 80);
+        expect_read_error_at(b.p, b.n, 116, want[t - HVT_GIC_CREATE]);
+        free(b.p);
+    }
+    assert_int_equal(hvt_type_minor(HVT_EXIT_X86), 1);
+    assert_int_equal(hvt_payload_size(HVT_GIC_CREATE), 36);
+    assert_int_equal(hvt_payload_size(HVT_GIC_INPUT), 20);
+    assert_int_equal(hvt_payload_size(HVT_GIC_SET_REG), 20);
+    assert_int_equal(hvt_payload_size(HVT_GIC_SET_STATE), 0);
+    assert_false(hvt_has_vcpu(HVT_GIC_CREATE));
+    assert_false(hvt_has_vcpu(HVT_GIC_INPUT));
+    assert_true(hvt_has_vcpu(HVT_GIC_SET_REG));
+    assert_false(hvt_has_vcpu(HVT_GIC_SET_STATE));
+}
+
+static void test_gic_state_record_with_inconsistent_length_is_an_error(void **state)
+{
+    char path[256];
+    tmp_path(path, sizeof(path), "gicstate.hvt");
+    struct hvt_writer w;
+    assert_int_equal(hvt_writer_open(&w, path, &test_header), 0);
+    uint8_t p[12] = {0};
+    hvt_put32(p, 8);
+    hvt_writer_record(&w, HVT_GIC_SET_STATE, p, 12);
+    hvt_writer_close(&w);
+    struct buf b = slurp(path);
+    unlink(path);
+    hvt_put32(b.p + 96 + 16, 9); /* len 9 in a 12-byte payload */
+    fix_chunk_crc(b.p, 80);
+    expect_read_error_at(b.p, b.n, 96, "GIC_SET_STATE record of 12 bytes");
+    hvt_put32(b.p + 96 + 4, 3); /* shorter than the length field */
+    fix_chunk_crc(b.p, 80);
+    expect_read_error_at(b.p, b.n, 96, "GIC_SET_STATE record of 3 bytes");
+    free(b.p);
+    (void)state;
+}
+
 static void test_newer_minor_passes_unknown_types_up_and_replay_refuses_them(void **state)
 {
     struct buf b = small_trace(HVT_MINOR + 1);
@@ -1243,6 +1296,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_end_record_that_fails_its_checks_does_not_make_the_trace_clean),
         cmocka_unit_test(test_mem_record_with_inconsistent_length_is_an_error),
         cmocka_unit_test(test_address_space_types_are_errors_in_a_1_1_trace),
+        cmocka_unit_test(test_gic_types_are_minor_2_and_errors_in_a_1_1_trace),
+        cmocka_unit_test(test_gic_state_record_with_inconsistent_length_is_an_error),
         cmocka_unit_test(test_newer_minor_passes_unknown_types_up_and_replay_refuses_them),
         cmocka_unit_test(test_changed_register_input_diverges_at_the_next_exit_in_the_digest),
         cmocka_unit_test(test_changed_exit_syndrome_is_reported_at_that_exit),

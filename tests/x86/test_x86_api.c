@@ -245,6 +245,56 @@ static void test_unsupported_facilities_say_unsupported(void **state)
     expect_guest_unharmed();
 }
 
+/* VMWRITE keeps the bits a field holds (SDM vol. 3C, 24.11.2): 16-bit
+ * selectors and 32-bit limits and rights read back cut to their width,
+ * whether written as VMCS fields or as the registers that alias them; the
+ * capability-checked controls refuse bits above 31 instead. */
+static void test_vmcs_writes_are_cut_to_the_field_width(void **state)
+{
+    (void)state;
+    xt_set_vmcs(VMCS_GUEST_FS, 0x12345678);
+    assert_int_equal(xt_vmcs(VMCS_GUEST_FS), 0x5678);
+    xt_set_vmcs(VMCS_GUEST_FS_LIMIT, 0xab0000ffffull);
+    assert_int_equal(xt_vmcs(VMCS_GUEST_FS_LIMIT), 0xffff);
+    xt_set_vmcs(VMCS_CTRL_EXC_BITMAP, 0xff1b0000015f6564ull);
+    assert_int_equal(xt_vmcs(VMCS_CTRL_EXC_BITMAP), 0x015f6564);
+    xt_set_vmcs(VMCS_GUEST_FS_BASE, 0xff1b0000015f6564ull);
+    assert_int_equal(xt_vmcs(VMCS_GUEST_FS_BASE), 0xff1b0000015f6564ull);
+    xt_set_reg(HV_X86_GS, 0x10000);
+    assert_int_equal(xt_reg(HV_X86_GS), 0);
+    assert_int_equal(xt_vmcs(VMCS_GUEST_GS), 0);
+    xt_set_reg(HV_X86_TSS_LIMIT, 0x100000067ull);
+    assert_int_equal(xt_vmcs(VMCS_GUEST_TR_LIMIT), 0x67);
+    uint64_t pin = xt_vmcs(VMCS_CTRL_PIN_BASED);
+    assert_int_equal(hv_vmx_vcpu_write_vmcs(xt_vcpu, VMCS_CTRL_PIN_BASED, pin | 1ull << 32),
+                     HV_BAD_ARGUMENT);
+    assert_int_equal(xt_vmcs(VMCS_CTRL_PIN_BASED), pin);
+    xt_set_vmcs(VMCS_CTRL_EXC_BITMAP, 0xffffffff);
+    xt_set_vmcs(VMCS_GUEST_FS, 0);
+    xt_set_vmcs(VMCS_GUEST_FS_LIMIT, 0xffff);
+    xt_set_vmcs(VMCS_GUEST_FS_BASE, 0);
+    expect_guest_unharmed();
+}
+
+/* CR0.PG without CR0.PE is invalid guest state even for an unrestricted
+ * guest (SDM vol. 3C, 26.3.1.1): the VM entry fails with basic reason 33
+ * and bit 31 set, before any instruction, leaving the guest as it was; a
+ * kick already pending still exits first. */
+static void test_paging_without_protection_fails_vm_entry(void **state)
+{
+    (void)state;
+    xt_set_vmcs(VMCS_GUEST_CR0, 0x80000020);
+    xt_expect_exit(VMX_REASON_VMENTRY_GUEST | 0x80000000u, 0, 0);
+    assert_int_equal(xt_reg(HV_X86_RIP), 0x7c00);
+    assert_int_equal(xt_retired(), 0);
+    assert_int_equal(hv_vcpu_interrupt(&xt_vcpu, 1), HV_SUCCESS);
+    xt_expect_exit(VMX_REASON_IRQ, 0, 0);
+    xt_expect_exit(VMX_REASON_VMENTRY_GUEST | 0x80000000u, 0, 0);
+    assert_int_equal(xt_retired(), 0);
+    xt_set_vmcs(VMCS_GUEST_CR0, 0x20);
+    expect_guest_unharmed();
+}
+
 struct foreign {
     hv_vcpuid_t vcpu;
     hv_return_t read, write, run, destroy, kick, space;
@@ -296,6 +346,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_second_vm_is_busy_and_destroy_with_a_vcpu_is_busy,
                                         setup, xt_teardown_state),
         cmocka_unit_test_setup_teardown(test_unsupported_facilities_say_unsupported, setup,
+                                        xt_teardown_state),
+        cmocka_unit_test_setup_teardown(test_vmcs_writes_are_cut_to_the_field_width, setup,
+                                        xt_teardown_state),
+        cmocka_unit_test_setup_teardown(test_paging_without_protection_fails_vm_entry, setup,
                                         xt_teardown_state),
         cmocka_unit_test_setup_teardown(
             test_calls_from_another_thread_are_bad_argument_except_interrupt, setup,

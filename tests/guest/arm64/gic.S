@@ -1,5 +1,5 @@
 /*
- * gic.S — guest code for test_gic.c: reads of the GIC's identification
+ * gic.S — guest code for test_gic.c and test_guest_gic_trace.c: reads of the GIC's identification
  * registers through MMIO and the ICC system registers, programming of an SPI,
  * a PPI or an SGI the way Linux's GICv3 driver does, an IRQ handler that
  * acknowledges and ends the interrupt, and SGI generation.
@@ -155,6 +155,16 @@ wfi_masked:
     wfi
     mov x0, #0x3f1
     hvc #0
+
+    /* GICD_CTLR = EnableGrp1, then spin with IRQs as the VMM left them,
+     * never exiting: a VMM thread that sees the write knows the vCPU is
+     * inside hv_vcpu_run (test_guest_gic_trace.c). */
+    .global ctlr_then_spin
+ctlr_then_spin:
+    ldr x10, =GICD
+    mov w9, #2
+    str w9, [x10]
+5:  b 5b
 
 irq_handler:
     mrs x0, icc_iar1_el1
