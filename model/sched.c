@@ -19,15 +19,28 @@
  * of this project never do that. A kicked vCPU (hv_vcpus_exit) does not wait
  * for the token: its run returns CANCELED without running guest code.
  *
+ * The token is never given to a vCPU whose time is later than that of a vCPU
+ * in the VMM: the choice waits for the latter's thread to come back, so it
+ * does not depend on when that happens.
+ *
  * Idle: hvm_clock_advance() on a vCPU's thread (the VMM's counterpart of
  * sleeping in WFI until the timer's deadline) makes the vCPU idle until that
  * time. An idle vCPU runs again when the others' time reaches its deadline,
  * or earlier, at the time the running vCPU had, when an interrupt becomes
- * pending for it (the running vCPU then passes the token at its next block).
+ * pending for it (the running vCPU passes the token at its next block
+ * whenever it makes an interrupt pending for another vCPU).
  *
  * A VM with one vCPU does none of this (vm->smp stays false): its runs take
  * no lock here and hvm_clock_advance() moves the VM's clock as before. The
  * second hv_vcpu_create switches it on for the VM's lifetime.
+ *
+ * Today only arm64 VMs with the in-framework GIC are scheduled: there the
+ * vCPUs interact through interrupts the model delivers, which the scheduler
+ * orders. Other multi-vCPU VMs run their vCPUs in parallel as before
+ * (docs/design-departures.md): a VMM thread that changes the stage-2 table
+ * without pause while vCPUs run (the stress tests do) would starve a
+ * scheduled vCPU, which has to resynchronise its engine at every change
+ * before it may run one more block.
  */
 #include <errno.h>
 #include <time.h>
@@ -51,20 +64,27 @@ static uint64_t eff_time(const struct hvm_vcpu *v)
     return vtime(v);
 }
 
-/* The smallest time of the vCPUs other than `self` (UINT64_MAX: none).
- * With `skip_out`, vCPUs in the VMM are not counted. */
-static uint64_t others_min(const struct hvm_vm *vm, const struct hvm_vcpu *self, bool skip_out)
+/* The smallest time of the vCPUs other than `self` (UINT64_MAX: none): as
+ * they count for the others (`eff`: an idle vCPU at its deadline), or where
+ * they are. With `skip_out`, vCPUs in the VMM are not counted. */
+static uint64_t others_min_of(const struct hvm_vm *vm, const struct hvm_vcpu *self, bool skip_out,
+                              bool eff)
 {
     uint64_t m = UINT64_MAX;
     for (uint32_t i = 0; i < HVM_MAX_VCPUS; i++) {
         const struct hvm_vcpu *o = vm->vcpus[i];
         if (!o || o == self || o->detached || (skip_out && o->sstate == SCHED_OUT))
             continue;
-        uint64_t t = eff_time(o);
+        uint64_t t = eff ? eff_time(o) : vtime(o);
         if (t < m)
             m = t;
     }
     return m;
+}
+
+static uint64_t others_min(const struct hvm_vm *vm, const struct hvm_vcpu *self, bool skip_out)
+{
+    return others_min_of(vm, self, skip_out, true);
 }
 
 static bool irq_pending(struct hvm_vcpu *v)
@@ -74,25 +94,59 @@ static bool irq_pending(struct hvm_vcpu *v)
 
 /* The vCPU the token goes to, or NULL; *start is the time it starts at.
  * Caller holds vm->sched_lock; nobody holds the token. */
+/* Idle vCPUs whose wait is over become plain waiting vCPUs at the time
+ * their wait ended: an interrupt pending wakes one at the time of the
+ * earliest other vCPU (where the interrupt came from), a deadline at the
+ * deadline once every other vCPU has passed it. Done where the token is
+ * free, so the times are those of vCPUs that are not running. */
+static void end_idles(struct hvm_vm *vm, bool skip_out)
+{
+    for (uint32_t i = 0; i < HVM_MAX_VCPUS; i++) {
+        struct hvm_vcpu *v = vm->vcpus[i];
+        if (!v || v->sstate != SCHED_WANT || !v->idle_until)
+            continue;
+        uint64_t now = vtime(v), wake;
+        if (others_min(vm, v, skip_out) >= v->idle_until) {
+            wake = v->idle_until;
+        } else if (irq_pending(v)) {
+            uint64_t others = others_min_of(vm, v, skip_out, false);
+            wake = others != UINT64_MAX && others > now ? others : now;
+        } else {
+            continue;
+        }
+        if (wake > now)
+            __atomic_store_n(&v->tbase, v->tbase + (wake - now), __ATOMIC_RELAXED);
+        v->idle_until = 0;
+    }
+}
+
 static struct hvm_vcpu *pick(struct hvm_vm *vm, bool skip_out, uint64_t *start)
 {
     struct hvm_vcpu *best = NULL;
     uint64_t best_t = UINT64_MAX;
+    /* The earliest vCPU in the VMM: nothing later may be chosen before it
+     * is back, or the choice would depend on when its thread returns. */
+    uint64_t out_t = UINT64_MAX;
+    uint32_t out_id = HVM_MAX_VCPUS;
+    for (uint32_t i = 0; !skip_out && i < HVM_MAX_VCPUS; i++) {
+        const struct hvm_vcpu *o = vm->vcpus[i];
+        if (o && o->sstate == SCHED_OUT && !o->detached && vtime(o) < out_t) {
+            out_t = vtime(o);
+            out_id = i;
+        }
+    }
     for (uint32_t i = 0; i < HVM_MAX_VCPUS; i++) {
         struct hvm_vcpu *v = vm->vcpus[i];
         if (!v || v->sstate != SCHED_WANT)
             continue;
         uint64_t others = others_min(vm, v, skip_out), t = vtime(v);
-        if (v->idle_until) {
-            if (others >= v->idle_until)
-                t = v->idle_until; /* the others reached its deadline */
-            else if (irq_pending(v))
-                t = others > t ? others : t; /* woken where the others are */
-            else
-                continue;
-        } else if (others != UINT64_MAX && t >= others + SCHED_QUANTUM) {
+        if (v->idle_until)
+            continue; /* still idle (end_idles) */
+        if (others != UINT64_MAX && t >= others + SCHED_QUANTUM) {
             continue; /* it would run too far ahead of a vCPU that has to move first */
         }
+        if (t > out_t || (t == out_t && i > out_id))
+            continue;
         if (t < best_t) {
             best = v;
             best_t = t;
@@ -111,6 +165,7 @@ static void wait_turn(struct hvm_vcpu *v)
         if (!vm->holder) {
             uint64_t start = 0;
             bool skip_out = waited_ms >= SCHED_OUT_WAIT_MS;
+            end_idles(vm, skip_out);
             struct hvm_vcpu *p = atomic_load(&v->cancel) ? v : pick(vm, skip_out, &start);
             if (p && skip_out) {
                 /* The vCPUs in the VMM that held everybody back stay out of
@@ -129,12 +184,7 @@ static void wait_turn(struct hvm_vcpu *v)
                 return;
             }
             if (p == v) {
-                if (v->idle_until) {
-                    uint64_t now = vtime(v);
-                    if (start > now) /* the idle time passed */
-                        __atomic_store_n(&v->tbase, v->tbase + (start - now), __ATOMIC_RELAXED);
-                    v->idle_until = 0;
-                }
+                (void)start;
                 uint64_t others = others_min(vm, v, false);
                 v->sched_stop = others == UINT64_MAX || others + SCHED_QUANTUM < others ? UINT64_MAX
                                 : others + SCHED_QUANTUM > v->tbase
@@ -164,8 +214,9 @@ static void wait_turn(struct hvm_vcpu *v)
 void sched_vcpu_added(struct hvm_vcpu *v)
 {
     struct hvm_vm *vm = v->vm;
-    if (!vm->ops->irq_pending)
-        return; /* the flavour does not take part (x86) */
+    v->sched_stop = UINT64_MAX;
+    if (!vm->ops->irq_pending || !vm->gic)
+        return; /* not scheduled (see the top of this file) */
     pthread_mutex_lock(&vm->sched_lock);
     v->sched_stop = UINT64_MAX;
     v->sstate = SCHED_OUT;
@@ -264,11 +315,9 @@ void sched_irq_raised(struct hvm_vcpu *self, struct hvm_vcpu *target)
 {
     if (!self || !target || self == target || !atomic_load(&self->vm->smp))
         return;
-    pthread_mutex_lock(&self->vm->sched_lock);
-    bool wake = target->sstate == SCHED_WANT && target->idle_until;
-    pthread_mutex_unlock(&self->vm->sched_lock);
-    if (wake) {
-        atomic_store(&self->yield_now, true);
-        atomic_store(&self->stop_at, 0);
-    }
+    /* Always, whatever the target is doing right now (that depends on its
+     * host thread): the next choice is made at this point of self's
+     * instruction stream, and it waits for vCPUs in the VMM (pick). */
+    atomic_store(&self->yield_now, true);
+    atomic_store(&self->stop_at, 0);
 }

@@ -45,6 +45,7 @@
 #define UART_SPI   1u /* INTID 33 */
 #define MAX_CPUS   8u
 #define TIMER_HZ   24000000u
+#define IDLE_TICKS (TIMER_HZ / 100) /* at most 10 ms of WFI without a timer */
 
 /* PSCI 1.0 function ids (SMC64 where a 64-bit form exists). */
 #define PSCI_VERSION           0x84000000u
@@ -396,6 +397,12 @@ static int64_t psci_cpu_on(uint64_t target, uint64_t entry, uint64_t context)
         c->state = CPU_OFF;
         return PSCI_INVALID_PARAMS;
     }
+    /* The caller's vCPU resumes once the new one exists, so that it starts
+     * at the caller's time and the boot is the same on every run. */
+    pthread_mutex_lock(&vm.lock);
+    while (!c->created)
+        pthread_cond_wait(&vm.cond, &vm.lock);
+    pthread_mutex_unlock(&vm.lock);
     return PSCI_SUCCESS;
 }
 
@@ -452,11 +459,14 @@ static void wait_for_interrupt(hv_vcpu_t vcpu)
     CHECK(hv_vcpu_get_sys_reg(vcpu, HV_SYS_REG_CNTV_CTL_EL0, &ctl));
     CHECK(hv_vcpu_get_sys_reg(vcpu, HV_SYS_REG_CNTV_CVAL_EL0, &cval));
     CHECK(hv_vcpu_get_vtimer_offset(vcpu, &offset));
-    if ((ctl & 3) != 1)
-        return;
-    uint64_t deadline = cval + offset, now = mach_absolute_time();
-    if (deadline > now)
-        CHECK(hvm_clock_advance(deadline - now));
+    /* No timer armed: wait at most IDLE_TICKS (an IPI ends it earlier). */
+    uint64_t now = mach_absolute_time(), wait = IDLE_TICKS;
+    if ((ctl & 3) == 1) {
+        uint64_t deadline = cval + offset;
+        wait = deadline > now ? deadline - now : 0;
+    }
+    if (wait)
+        CHECK(hvm_clock_advance(wait));
 }
 
 /* ---- vCPUs ---- */
@@ -467,7 +477,10 @@ static void *cpu_main(void *arg)
     unsigned id = (unsigned)(c - vm.cpu);
     hv_vcpu_exit_t *ex;
     CHECK(hv_vcpu_create(&c->vcpu, &ex, NULL));
+    pthread_mutex_lock(&vm.lock);
     c->created = true;
+    pthread_cond_broadcast(&vm.cond);
+    pthread_mutex_unlock(&vm.lock);
     CHECK(hv_vcpu_set_sys_reg(c->vcpu, HV_SYS_REG_MPIDR_EL1, (1ull << 31) | id));
     set(c->vcpu, HV_REG_PC, c->entry);
     set(c->vcpu, HV_REG_X0, c->context_id);
@@ -494,7 +507,11 @@ static void *cpu_main(void *arg)
                 running = handle_psci(c);
             } else if (ec == 0x01) { /* WFI/WFE: PC is on it */
                 c->wfi++;
-                wait_for_interrupt(c->vcpu);
+                /* WFE (ISS.TI = 1) waits for an event another CPU sends by
+                 * a store or SEV, which no exit reports: it returns at once,
+                 * as a yield. WFI waits for an interrupt or the timer. */
+                if (!(esr & 1))
+                    wait_for_interrupt(c->vcpu);
                 set(c->vcpu, HV_REG_PC, get(c->vcpu, HV_REG_PC) + 4);
             } else {
                 fprintf(stderr,
@@ -585,6 +602,7 @@ int main(int argc, char **argv)
     }
     vm.ram_size = (size_t)mib << 20;
     pthread_mutex_init(&vm.lock, NULL);
+    pthread_cond_init(&vm.cond, NULL);
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
     CHECK(hv_vm_create(NULL));

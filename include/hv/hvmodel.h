@@ -51,7 +51,8 @@ HVM_EXPORT uint64_t hvm_clock_now(void);
 /* Moves the VM's clock forward by `ticks` (for example to the vtimer deadline
  * while the guest waits in WFI). HV_NO_DEVICE without a VM.
  *
- * arm64 VMs with more than one vCPU: called on a vCPU's thread, it makes that
+ * arm64 VMs with the in-framework GIC and more than one vCPU: called on a
+ * vCPU's thread, it makes that
  * vCPU idle instead: its next hv_vcpu_run lets the other vCPUs run until
  * their clocks reach its own plus `ticks`, or until an interrupt becomes
  * pending for it, whichever comes first (the VMM's way to wait in WFI). The
