@@ -56,9 +56,6 @@ const char bench_name[] = "bench-arm64";
 static bool fp_enabled = true;
 #define CPACR_FPEN (3ull << 20)
 
-/* A value the exit handlers write or read, so that nothing is optimised away. */
-static volatile uint64_t sink;
-
 static uint64_t entry(enum bench_prog p)
 {
     return BENCH_RAM_BASE + 4u * (unsigned)p;
@@ -165,7 +162,7 @@ static double model_exits(int p, uint64_t n, const char *trace)
                 bench_die("MMIO exit without a valid syndrome or at the wrong address");
             unsigned srt = (esr >> 16) & 31;
             if (esr & (1u << 6))
-                sink = srt == 31 ? 0 : reg_get(m.vcpu, HV_REG_X0 + srt);
+                bench_sink = srt == 31 ? 0 : reg_get(m.vcpu, HV_REG_X0 + srt);
             else if (srt != 31)
                 reg_set(m.vcpu, HV_REG_X0 + srt, count);
             reg_set(m.vcpu, HV_REG_PC, reg_get(m.vcpu, HV_REG_PC) + 4);
@@ -325,7 +322,7 @@ static double raw_exits(int p, uint64_t n)
             if (r.mem_addr != BENCH_MMIO)
                 bench_die("raw: MMIO access at the wrong address");
             if (r.mem_write)
-                sink = r.mem_value;
+                bench_sink = r.mem_value;
             else
                 uc_reg_write(r.uc, UC_ARM64_REG_X2, &count);
             pc += 4;
@@ -381,12 +378,7 @@ int bench_run_main(int argc, char **argv)
         .memory = PROG_MEMORY,
         .exits = exit_benches,
         .nexits = sizeof(exit_benches) / sizeof(exit_benches[0]),
-        .model_throughput = model_throughput,
-        .raw_throughput = raw_throughput,
-        .model_exits = model_exits,
-        .raw_exits = raw_exits,
-        .model_lifecycle = model_lifecycle,
-        .raw_lifecycle = raw_lifecycle,
+        BENCH_FLAVOUR_FUNCTIONS,
     };
     char bench[32];
     if (argc >= 4) { /* <benchmark>[:fptrap] */

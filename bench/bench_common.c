@@ -19,6 +19,7 @@
 
 unsigned char *bench_guest;
 size_t bench_guest_len;
+volatile uint64_t bench_sink;
 
 void bench_die(const char *what)
 {

@@ -18,6 +18,9 @@ extern const char bench_name[];
 extern unsigned char *bench_guest;
 extern size_t bench_guest_len;
 
+/* A value the exit handlers write or read, so that nothing is optimised away. */
+extern volatile uint64_t bench_sink;
+
 /* Print "<bench_name>: <what>" (and the error's text) and exit with 2. */
 __attribute__((noreturn)) void bench_die(const char *what);
 void bench_check_hv(int r, const char *what); /* exits unless HV_SUCCESS */
@@ -44,6 +47,12 @@ struct bench_flavour {
     double (*model_lifecycle)(void);
     double (*raw_lifecycle)(void);
 };
+
+/* The six functions of a flavour that names them as bench_flavour does. */
+#define BENCH_FLAVOUR_FUNCTIONS                                                                    \
+    .model_throughput = model_throughput, .raw_throughput = raw_throughput,                        \
+    .model_exits = model_exits, .raw_exits = raw_exits, .model_lifecycle = model_lifecycle,        \
+    .raw_lifecycle = raw_lifecycle
 
 /* `run <benchmark> <model|model-rec|raw> <n> [trace]` (argv[0] is "run"):
  * prints the figure (ns per guest instruction, ns per exit or µs per

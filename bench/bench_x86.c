@@ -55,8 +55,6 @@ enum x_prog { XP_COMPUTE, XP_MEMORY, XP_IO, XP_CPUID, XP_MMIO_ST, XP_MMIO_LD };
  * this benchmark knows its guest and does not decode (both sides alike). */
 #define X_MMIO_INSN_LEN 2u
 
-static volatile uint64_t sink;
-
 static uint64_t entry(enum x_prog p)
 {
     return X_LOAD + 0x100u * (unsigned)p;
@@ -190,10 +188,10 @@ static double model_exits(int p, uint64_t n, const char *trace)
             uint64_t q = vmcs_get(c, VMCS_RO_EXIT_QUALIFIC);
             if ((q >> 16) != X_PORT || (q & 8))
                 bench_die("I/O exit with the wrong port or direction");
-            sink = reg_get(c, HV_X86_RAX);
+            bench_sink = reg_get(c, HV_X86_RAX);
             len = vmcs_get(c, VMCS_RO_VMEXIT_INSTR_LEN);
         } else if (reason == VMX_REASON_CPUID) {
-            sink = reg_get(c, HV_X86_RAX);
+            bench_sink = reg_get(c, HV_X86_RAX);
             reg_set(c, HV_X86_RAX, count);
             reg_set(c, HV_X86_RBX, 0);
             reg_set(c, HV_X86_RCX, 0);
@@ -204,7 +202,7 @@ static double model_exits(int p, uint64_t n, const char *trace)
             if (vmcs_get(c, VMCS_GUEST_PHYSICAL_ADDRESS) != X_MMIO)
                 bench_die("EPT violation at the wrong address");
             if (q & 2) /* a write */
-                sink = reg_get(c, HV_X86_RAX);
+                bench_sink = reg_get(c, HV_X86_RAX);
             else
                 reg_set(c, HV_X86_RAX, count);
             len = X_MMIO_INSN_LEN;
@@ -252,7 +250,7 @@ static void raw_out_hook(uc_engine *uc, uint32_t port, int size, uint32_t value,
     struct raw_vm *r = user;
     if (port != X_PORT)
         bench_die("raw: OUT to the wrong port");
-    sink = value;
+    bench_sink = value;
     r->io = true;
     uc_emu_stop(uc);
 }
@@ -262,7 +260,7 @@ static int raw_cpuid_hook(uc_engine *uc, void *user)
     struct raw_vm *r = user;
     uint32_t in = 0, eax = (uint32_t)r->count, zero = 0, edx = X_PORT;
     uc_reg_read(uc, UC_X86_REG_EAX, &in);
-    sink = in;
+    bench_sink = in;
     uc_reg_write(uc, UC_X86_REG_EAX, &eax);
     uc_reg_write(uc, UC_X86_REG_EBX, &zero);
     uc_reg_write(uc, UC_X86_REG_ECX, &zero);
@@ -280,7 +278,7 @@ static bool raw_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, in
     r->mem_write = type == UC_MEM_WRITE_UNMAPPED;
     r->mem_addr = addr;
     if (r->mem_write)
-        sink = (uint64_t)value;
+        bench_sink = (uint64_t)value;
     return false; /* the engine stops with RIP on the access */
 }
 
@@ -417,12 +415,7 @@ static int run_main(int argc, char **argv)
         .memory = XP_MEMORY,
         .exits = exit_benches,
         .nexits = sizeof(exit_benches) / sizeof(exit_benches[0]),
-        .model_throughput = model_throughput,
-        .raw_throughput = raw_throughput,
-        .model_exits = model_exits,
-        .raw_exits = raw_exits,
-        .model_lifecycle = model_lifecycle,
-        .raw_lifecycle = raw_lifecycle,
+        BENCH_FLAVOUR_FUNCTIONS,
     };
     return bench_run(argc, argv, &flavour);
 }
