@@ -94,12 +94,15 @@ int bench_run(int argc, char **argv, const struct bench_flavour *f)
     } else if (strcmp(bench, "lifecycle") == 0) {
         if (rec)
             bench_die("lifecycle has no recording variant");
-        double (*lifecycle)(void) = raw ? f->raw_lifecycle : f->model_lifecycle;
+        void (*lifecycle)(void) = raw ? f->raw_lifecycle : f->model_lifecycle;
         double total = 0;
         for (int w = 0; w < 2; w++) /* warm-up: first-use costs of the process */
             lifecycle();
-        for (uint64_t i = 0; i < n; i++)
-            total += lifecycle();
+        for (uint64_t i = 0; i < n; i++) {
+            double t0 = bench_now_ns();
+            lifecycle();
+            total += bench_now_ns() - t0;
+        }
         value = total / (double)n / 1e3; /* µs per lifecycle */
     } else {
         size_t i = 0;

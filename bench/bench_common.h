@@ -44,12 +44,14 @@ struct bench_flavour {
     double (*raw_throughput)(int prog, uint64_t iters);
     double (*model_exits)(int prog, uint64_t n, const char *trace);
     double (*raw_exits)(int prog, uint64_t n);
-    double (*model_lifecycle)(void);
-    double (*raw_lifecycle)(void);
+    void (*model_lifecycle)(void); /* one lifecycle, timed by bench_run */
+    void (*raw_lifecycle)(void);
 };
 
-/* The six functions of a flavour that names them as bench_flavour does. */
+/* The rest of a flavour's bench_flavour after its guest and loop programs:
+ * its table exit_benches[] and its six functions, named as the fields are. */
 #define BENCH_FLAVOUR_FUNCTIONS                                                                    \
+    .exits = exit_benches, .nexits = sizeof(exit_benches) / sizeof(exit_benches[0]),               \
     .model_throughput = model_throughput, .raw_throughput = raw_throughput,                        \
     .model_exits = model_exits, .raw_exits = raw_exits, .model_lifecycle = model_lifecycle,        \
     .raw_lifecycle = raw_lifecycle

@@ -51,6 +51,14 @@ const char bench_name[] = "bench-x86";
 
 enum x_prog { XP_COMPUTE, XP_MEMORY, XP_IO, XP_CPUID, XP_MMIO_ST, XP_MMIO_LD };
 
+/* The benchmarks that count exits. */
+static const struct bench_exit exit_benches[] = {
+    {"io", XP_IO},
+    {"cpuid", XP_CPUID},
+    {"mmio-st", XP_MMIO_ST},
+    {"mmio-ld", XP_MMIO_LD},
+};
+
 /* The MMIO loops' access, `mov %eax, (%ebx)` / `mov (%ebx), %eax`: the VMM of
  * this benchmark knows its guest and does not decode (both sides alike). */
 #define X_MMIO_INSN_LEN 2u
@@ -153,6 +161,17 @@ static uint64_t model_reason(struct model_vm *m)
     return vmcs_get(m->vcpu, VMCS_RO_EXIT_REASON) & 0xffff;
 }
 
+static void model_lifecycle(void)
+{
+    struct model_vm m;
+    model_open(&m, NULL);
+    model_enter(&m, XP_IO, 0, 0);
+    bench_check_hv(hv_vcpu_run(m.vcpu), "hv_vcpu_run");
+    if (model_reason(&m) != VMX_REASON_HLT)
+        bench_die("lifecycle: no HLT exit");
+    model_close(&m);
+}
+
 static double model_throughput(int p, uint64_t iters, const char *trace)
 {
     struct model_vm m;
@@ -217,19 +236,6 @@ static double model_exits(int p, uint64_t n, const char *trace)
         bench_die("wrong number of exits");
     model_close(&m);
     return t1 - t0;
-}
-
-static double model_lifecycle(void)
-{
-    double t0 = bench_now_ns();
-    struct model_vm m;
-    model_open(&m, NULL);
-    model_enter(&m, XP_IO, 0, 0);
-    bench_check_hv(hv_vcpu_run(m.vcpu), "hv_vcpu_run");
-    if (model_reason(&m) != VMX_REASON_HLT)
-        bench_die("lifecycle: no HLT exit");
-    model_close(&m);
-    return bench_now_ns() - t0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -334,6 +340,17 @@ static bool raw_at_hlt(struct raw_vm *r, uint64_t eip)
            bench_guest[eip - 1 - X_LOAD] == 0xf4;
 }
 
+static void raw_lifecycle(void)
+{
+    struct raw_vm r;
+    raw_open(&r);
+    raw_enter(&r, 0, 0);
+    uc_emu_start(r.uc, entry(XP_IO), 0, 0, 0);
+    if (!raw_at_hlt(&r, raw_reg(&r, UC_X86_REG_EIP)))
+        bench_die("raw lifecycle: no HLT");
+    raw_close(&r);
+}
+
 static double raw_throughput(int p, uint64_t iters)
 {
     struct raw_vm r;
@@ -384,46 +401,15 @@ static double raw_exits(int p, uint64_t n)
     return t1 - t0;
 }
 
-static double raw_lifecycle(void)
-{
-    double t0 = bench_now_ns();
-    struct raw_vm r;
-    raw_open(&r);
-    raw_enter(&r, 0, 0);
-    uc_emu_start(r.uc, entry(XP_IO), 0, 0, 0);
-    if (!raw_at_hlt(&r, raw_reg(&r, UC_X86_REG_EIP)))
-        bench_die("raw lifecycle: no HLT");
-    raw_close(&r);
-    return bench_now_ns() - t0;
-}
-
 /* ------------------------------------------------------------------------ */
 
-static const struct bench_exit exit_benches[] = {
-    {"io", XP_IO},
-    {"cpuid", XP_CPUID},
-    {"mmio-st", XP_MMIO_ST},
-    {"mmio-ld", XP_MMIO_LD},
-};
-
-static int run_main(int argc, char **argv)
-{
-    static const struct bench_flavour flavour = {
-        .guest_file = "bench-x86-guest.bin",
-        .guest_min = 0x501,
-        .compute = XP_COMPUTE,
-        .memory = XP_MEMORY,
-        .exits = exit_benches,
-        .nexits = sizeof(exit_benches) / sizeof(exit_benches[0]),
-        BENCH_FLAVOUR_FUNCTIONS,
-    };
-    return bench_run(argc, argv, &flavour);
-}
+static const struct bench_flavour flavour = {"bench-x86-guest.bin", 0x501, XP_COMPUTE, XP_MEMORY,
+                                             BENCH_FLAVOUR_FUNCTIONS};
 
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "run") == 0)
-        return run_main(argc - 1, argv + 1);
+        return bench_run(argc - 1, argv + 1, &flavour);
     if (argc >= 2 && strcmp(argv[1], "trace-size") == 0)
         return trace_size_main(argc - 1, argv + 1);
     fprintf(stderr, "usage: bench-x86 run|trace-size ...\n"
