@@ -37,6 +37,9 @@
 #include <unicorn/unicorn.h>
 
 #include "bench.h"
+#include "bench_common.h"
+
+const char bench_name[] = "bench-x86";
 
 /* Where the guest lives (bench/guest/bench_x86.S). */
 #define X_RAM_SIZE (64ull << 20)
@@ -48,55 +51,17 @@
 
 enum x_prog { XP_COMPUTE, XP_MEMORY, XP_IO, XP_CPUID, XP_MMIO_ST, XP_MMIO_LD };
 
+/* The benchmarks that count exits. */
+static const struct bench_exit exit_benches[] = {
+    {"io", XP_IO},
+    {"cpuid", XP_CPUID},
+    {"mmio-st", XP_MMIO_ST},
+    {"mmio-ld", XP_MMIO_LD},
+};
+
 /* The MMIO loops' access, `mov %eax, (%ebx)` / `mov (%ebx), %eax`: the VMM of
  * this benchmark knows its guest and does not decode (both sides alike). */
 #define X_MMIO_INSN_LEN 2u
-
-static unsigned char *guest_image;
-static size_t guest_len;
-static volatile uint64_t sink;
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench-x86: %s\n", what);
-    exit(2);
-}
-
-static void check_hv(hv_return_t r, const char *what)
-{
-    if (r != HV_SUCCESS) {
-        fprintf(stderr, "bench-x86: %s: %s\n", what, hvm_strerror(r));
-        exit(2);
-    }
-}
-
-static void check_uc(uc_err e, const char *what)
-{
-    if (e != UC_ERR_OK) {
-        fprintf(stderr, "bench-x86: %s: %s\n", what, uc_strerror(e));
-        exit(2);
-    }
-}
-
-static void load_guest(void)
-{
-    char exe[PATH_MAX], path[PATH_MAX + 32];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0)
-        die("cannot find the executable's directory");
-    exe[n] = '\0';
-    snprintf(path, sizeof(path), "%s/bench-x86-guest.bin", dirname(exe));
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        die("cannot open bench-x86-guest.bin next to the executable");
-    guest_image = malloc(1 << 16);
-    if (!guest_image)
-        die("out of memory");
-    guest_len = fread(guest_image, 1, 1 << 16, f);
-    fclose(f);
-    if (guest_len < 0x501)
-        die("bench-x86-guest.bin is too short");
-}
 
 static uint64_t entry(enum x_prog p)
 {
@@ -112,48 +77,45 @@ struct model_vm {
     hv_vcpuid_t vcpu;
 };
 
+/* Accessors that end the program on an error. */
 static uint64_t vmcs_get(hv_vcpuid_t vcpu, uint32_t field)
 {
     uint64_t v;
-    check_hv(hv_vmx_vcpu_read_vmcs(vcpu, field, &v), "hv_vmx_vcpu_read_vmcs");
+    bench_check_hv(hv_vmx_vcpu_read_vmcs(vcpu, field, &v), "hv_vmx_vcpu_read_vmcs");
     return v;
-}
-
-static void vmcs_put(hv_vcpuid_t vcpu, uint32_t field, uint64_t v)
-{
-    check_hv(hv_vmx_vcpu_write_vmcs(vcpu, field, v), "hv_vmx_vcpu_write_vmcs");
-}
-
-static uint64_t reg_get(hv_vcpuid_t vcpu, hv_x86_reg_t r)
-{
-    uint64_t v;
-    check_hv(hv_vcpu_read_register(vcpu, r, &v), "hv_vcpu_read_register");
-    return v;
-}
-
-static void reg_set(hv_vcpuid_t vcpu, hv_x86_reg_t r, uint64_t v)
-{
-    check_hv(hv_vcpu_write_register(vcpu, r, v), "hv_vcpu_write_register");
 }
 
 /* A control by the (want | allowed-0) & allowed-1 rule VMMs apply. */
 static uint64_t ctrl(hv_vmx_capability_t cap, uint64_t want)
 {
     uint64_t c;
-    check_hv(hv_vmx_read_capability(cap, &c), "hv_vmx_read_capability");
+    bench_check_hv(hv_vmx_read_capability(cap, &c), "hv_vmx_read_capability");
     return (want | (c & 0xffffffffu)) & (c >> 32);
 }
+
+static uint64_t reg_get(hv_vcpuid_t vcpu, hv_x86_reg_t r)
+{
+    uint64_t v;
+    bench_check_hv(hv_vcpu_read_register(vcpu, r, &v), "hv_vcpu_read_register");
+    return v;
+}
+
+#define vmcs_put(vcpu, field, v)                                                                   \
+    bench_check_hv(hv_vmx_vcpu_write_vmcs(vcpu, field, v), "hv_vmx_vcpu_write_vmcs")
+#define reg_set(vcpu, r, v)                                                                        \
+    bench_check_hv(hv_vcpu_write_register(vcpu, r, v), "hv_vcpu_write_register")
 
 static void model_open(struct model_vm *m, const char *trace)
 {
     if (trace)
-        check_hv(hvm_trace_start(trace), "hvm_trace_start");
-    check_hv(hv_vm_create(HV_VM_DEFAULT), "hv_vm_create");
-    check_hv(hv_vm_allocate(&m->ram, X_RAM_SIZE, HV_ALLOCATE_DEFAULT), "hv_vm_allocate");
-    memcpy((char *)m->ram + X_LOAD, guest_image, guest_len);
-    check_hv(hv_vm_map(m->ram, 0, X_RAM_SIZE, HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC),
-             "hv_vm_map");
-    check_hv(hv_vcpu_create(&m->vcpu, HV_VCPU_DEFAULT), "hv_vcpu_create");
+        bench_check_hv(hvm_trace_start(trace), "hvm_trace_start");
+    bench_check_hv(hv_vm_create(HV_VM_DEFAULT), "hv_vm_create");
+    bench_check_hv(hv_vm_allocate(&m->ram, X_RAM_SIZE, HV_ALLOCATE_DEFAULT), "hv_vm_allocate");
+    memcpy((char *)m->ram + X_LOAD, bench_guest, bench_guest_len);
+    bench_check_hv(
+        hv_vm_map(m->ram, 0, X_RAM_SIZE, HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC),
+        "hv_vm_map");
+    bench_check_hv(hv_vcpu_create(&m->vcpu, HV_VCPU_DEFAULT), "hv_vcpu_create");
     hv_vcpuid_t c = m->vcpu;
     vmcs_put(c, VMCS_CTRL_PIN_BASED, ctrl(HV_VMX_CAP_PINBASED, 0));
     vmcs_put(c, VMCS_CTRL_CPU_BASED, ctrl(HV_VMX_CAP_PROCBASED, CPU_BASED_HLT));
@@ -188,10 +150,10 @@ static void model_enter(struct model_vm *m, enum x_prog p, uint64_t edi, uint64_
 
 static void model_close(struct model_vm *m)
 {
-    check_hv(hv_vcpu_destroy(m->vcpu), "hv_vcpu_destroy");
-    check_hv(hv_vm_unmap(0, X_RAM_SIZE), "hv_vm_unmap");
-    check_hv(hv_vm_deallocate(m->ram, X_RAM_SIZE), "hv_vm_deallocate");
-    check_hv(hv_vm_destroy(), "hv_vm_destroy");
+    bench_check_hv(hv_vcpu_destroy(m->vcpu), "hv_vcpu_destroy");
+    bench_check_hv(hv_vm_unmap(0, X_RAM_SIZE), "hv_vm_unmap");
+    bench_check_hv(hv_vm_deallocate(m->ram, X_RAM_SIZE), "hv_vm_deallocate");
+    bench_check_hv(hv_vm_destroy(), "hv_vm_destroy");
 }
 
 static uint64_t model_reason(struct model_vm *m)
@@ -199,16 +161,27 @@ static uint64_t model_reason(struct model_vm *m)
     return vmcs_get(m->vcpu, VMCS_RO_EXIT_REASON) & 0xffff;
 }
 
-static double model_throughput(enum x_prog p, uint64_t iters, const char *trace)
+static void model_lifecycle(void)
+{
+    struct model_vm m;
+    model_open(&m, NULL);
+    model_enter(&m, XP_IO, 0, 0);
+    bench_check_hv(hv_vcpu_run(m.vcpu), "hv_vcpu_run");
+    if (model_reason(&m) != VMX_REASON_HLT)
+        bench_die("lifecycle: no HLT exit");
+    model_close(&m);
+}
+
+static double model_throughput(int p, uint64_t iters, const char *trace)
 {
     struct model_vm m;
     model_open(&m, trace);
     model_enter(&m, p, iters, X_DATA);
     double t0 = bench_now_ns();
-    check_hv(hv_vcpu_run(m.vcpu), "hv_vcpu_run");
+    bench_check_hv(hv_vcpu_run(m.vcpu), "hv_vcpu_run");
     double t1 = bench_now_ns();
     if (model_reason(&m) != VMX_REASON_HLT || reg_get(m.vcpu, HV_X86_RDI) != 0)
-        die("the loop did not end with its HLT");
+        bench_die("the loop did not end with its HLT");
     model_close(&m);
     return t1 - t0;
 }
@@ -217,7 +190,7 @@ static double model_throughput(enum x_prog p, uint64_t iters, const char *trace)
  * from the qualification and RAX, CPUID answered in RAX..RDX, an MMIO store
  * or load from the EPT violation's GPA and qualification), then RIP past the
  * instruction. Returns the nanoseconds for the n exits and the final HLT. */
-static double model_exits(enum x_prog p, uint64_t n, const char *trace)
+static double model_exits(int p, uint64_t n, const char *trace)
 {
     struct model_vm m;
     model_open(&m, trace);
@@ -226,18 +199,18 @@ static double model_exits(enum x_prog p, uint64_t n, const char *trace)
     uint64_t count = 0;
     double t0 = bench_now_ns();
     for (;;) {
-        check_hv(hv_vcpu_run(c), "hv_vcpu_run");
+        bench_check_hv(hv_vcpu_run(c), "hv_vcpu_run");
         uint64_t reason = model_reason(&m), len;
         if (reason == VMX_REASON_HLT) {
             break;
         } else if (reason == VMX_REASON_IO) {
             uint64_t q = vmcs_get(c, VMCS_RO_EXIT_QUALIFIC);
             if ((q >> 16) != X_PORT || (q & 8))
-                die("I/O exit with the wrong port or direction");
-            sink = reg_get(c, HV_X86_RAX);
+                bench_die("I/O exit with the wrong port or direction");
+            bench_sink = reg_get(c, HV_X86_RAX);
             len = vmcs_get(c, VMCS_RO_VMEXIT_INSTR_LEN);
         } else if (reason == VMX_REASON_CPUID) {
-            sink = reg_get(c, HV_X86_RAX);
+            bench_sink = reg_get(c, HV_X86_RAX);
             reg_set(c, HV_X86_RAX, count);
             reg_set(c, HV_X86_RBX, 0);
             reg_set(c, HV_X86_RCX, 0);
@@ -246,36 +219,23 @@ static double model_exits(enum x_prog p, uint64_t n, const char *trace)
         } else if (reason == VMX_REASON_EPT_VIOLATION) {
             uint64_t q = vmcs_get(c, VMCS_RO_EXIT_QUALIFIC);
             if (vmcs_get(c, VMCS_GUEST_PHYSICAL_ADDRESS) != X_MMIO)
-                die("EPT violation at the wrong address");
+                bench_die("EPT violation at the wrong address");
             if (q & 2) /* a write */
-                sink = reg_get(c, HV_X86_RAX);
+                bench_sink = reg_get(c, HV_X86_RAX);
             else
                 reg_set(c, HV_X86_RAX, count);
             len = X_MMIO_INSN_LEN;
         } else {
-            die("unexpected exit reason");
+            bench_die("unexpected exit reason");
         }
         reg_set(c, HV_X86_RIP, reg_get(c, HV_X86_RIP) + len);
         count++;
     }
     double t1 = bench_now_ns();
     if (count != n || reg_get(c, HV_X86_RDI) != 0)
-        die("wrong number of exits");
+        bench_die("wrong number of exits");
     model_close(&m);
     return t1 - t0;
-}
-
-static double model_lifecycle(void)
-{
-    double t0 = bench_now_ns();
-    struct model_vm m;
-    model_open(&m, NULL);
-    model_enter(&m, XP_IO, 0, 0);
-    check_hv(hv_vcpu_run(m.vcpu), "hv_vcpu_run");
-    if (model_reason(&m) != VMX_REASON_HLT)
-        die("lifecycle: no HLT exit");
-    model_close(&m);
-    return bench_now_ns() - t0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -295,8 +255,8 @@ static void raw_out_hook(uc_engine *uc, uint32_t port, int size, uint32_t value,
 {
     struct raw_vm *r = user;
     if (port != X_PORT)
-        die("raw: OUT to the wrong port");
-    sink = value;
+        bench_die("raw: OUT to the wrong port");
+    bench_sink = value;
     r->io = true;
     uc_emu_stop(uc);
 }
@@ -306,7 +266,7 @@ static int raw_cpuid_hook(uc_engine *uc, void *user)
     struct raw_vm *r = user;
     uint32_t in = 0, eax = (uint32_t)r->count, zero = 0, edx = X_PORT;
     uc_reg_read(uc, UC_X86_REG_EAX, &in);
-    sink = in;
+    bench_sink = in;
     uc_reg_write(uc, UC_X86_REG_EAX, &eax);
     uc_reg_write(uc, UC_X86_REG_EBX, &zero);
     uc_reg_write(uc, UC_X86_REG_ECX, &zero);
@@ -324,7 +284,7 @@ static bool raw_unmapped_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, in
     r->mem_write = type == UC_MEM_WRITE_UNMAPPED;
     r->mem_addr = addr;
     if (r->mem_write)
-        sink = (uint64_t)value;
+        bench_sink = (uint64_t)value;
     return false; /* the engine stops with RIP on the access */
 }
 
@@ -333,30 +293,31 @@ static void raw_open(struct raw_vm *r)
     memset(r, 0, sizeof(*r));
     r->ram = mmap(NULL, X_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (r->ram == MAP_FAILED)
-        die("mmap");
-    memcpy((char *)r->ram + X_LOAD, guest_image, guest_len);
-    check_uc(uc_open(UC_ARCH_X86, UC_MODE_32, &r->uc), "uc_open");
+        bench_die("mmap");
+    memcpy((char *)r->ram + X_LOAD, bench_guest, bench_guest_len);
+    bench_check_uc(uc_open(UC_ARCH_X86, UC_MODE_32, &r->uc), "uc_open");
     uc_engine *uc = r->uc;
-    check_uc(uc_ctl_set_cpu_model(uc, UC_CPU_X86_QEMU64), "set the CPU model");
-    check_uc(uc_mem_map_ptr(uc, 0, X_RAM_SIZE, UC_PROT_ALL, r->ram), "uc_mem_map_ptr");
+    bench_check_uc(uc_ctl_set_cpu_model(uc, UC_CPU_X86_QEMU64), "set the CPU model");
+    bench_check_uc(uc_mem_map_ptr(uc, 0, X_RAM_SIZE, UC_PROT_ALL, r->ram), "uc_mem_map_ptr");
     uc_hook h;
-    check_uc(uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)raw_out_hook, r, 1, 0, UC_X86_INS_OUT),
-             "OUT hook");
-    check_uc(uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)raw_cpuid_hook, r, 1, 0, UC_X86_INS_CPUID),
-             "CPUID hook");
-    check_uc(uc_hook_add(uc, &h, UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED,
-                         (void *)raw_unmapped_hook, r, 1, 0),
-             "unmapped hook");
+    bench_check_uc(uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)raw_out_hook, r, 1, 0, UC_X86_INS_OUT),
+                   "OUT hook");
+    bench_check_uc(
+        uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)raw_cpuid_hook, r, 1, 0, UC_X86_INS_CPUID),
+        "CPUID hook");
+    bench_check_uc(uc_hook_add(uc, &h, UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED,
+                               (void *)raw_unmapped_hook, r, 1, 0),
+                   "unmapped hook");
     uint32_t sp = X_STACK;
-    check_uc(uc_reg_write(uc, UC_X86_REG_ESP, &sp), "write ESP");
+    bench_check_uc(uc_reg_write(uc, UC_X86_REG_ESP, &sp), "write ESP");
 }
 
 static void raw_enter(struct raw_vm *r, uint64_t edi64, uint64_t ebx64)
 {
     uint32_t edi = (uint32_t)edi64, ebx = (uint32_t)ebx64, dx = X_PORT;
-    check_uc(uc_reg_write(r->uc, UC_X86_REG_EDI, &edi), "write EDI");
-    check_uc(uc_reg_write(r->uc, UC_X86_REG_EBX, &ebx), "write EBX");
-    check_uc(uc_reg_write(r->uc, UC_X86_REG_EDX, &dx), "write EDX");
+    bench_check_uc(uc_reg_write(r->uc, UC_X86_REG_EDI, &edi), "write EDI");
+    bench_check_uc(uc_reg_write(r->uc, UC_X86_REG_EBX, &ebx), "write EBX");
+    bench_check_uc(uc_reg_write(r->uc, UC_X86_REG_EDX, &dx), "write EDX");
 }
 
 static void raw_close(struct raw_vm *r)
@@ -375,10 +336,22 @@ static uint32_t raw_reg(struct raw_vm *r, int reg)
 /* The guest stopped at its final HLT: the engine leaves EIP after it. */
 static bool raw_at_hlt(struct raw_vm *r, uint64_t eip)
 {
-    return eip > X_LOAD && eip - 1 - X_LOAD < guest_len && guest_image[eip - 1 - X_LOAD] == 0xf4;
+    return eip > X_LOAD && eip - 1 - X_LOAD < bench_guest_len &&
+           bench_guest[eip - 1 - X_LOAD] == 0xf4;
 }
 
-static double raw_throughput(enum x_prog p, uint64_t iters)
+static void raw_lifecycle(void)
+{
+    struct raw_vm r;
+    raw_open(&r);
+    raw_enter(&r, 0, 0);
+    uc_emu_start(r.uc, entry(XP_IO), 0, 0, 0);
+    if (!raw_at_hlt(&r, raw_reg(&r, UC_X86_REG_EIP)))
+        bench_die("raw lifecycle: no HLT");
+    raw_close(&r);
+}
+
+static double raw_throughput(int p, uint64_t iters)
 {
     struct raw_vm r;
     raw_open(&r);
@@ -387,7 +360,7 @@ static double raw_throughput(enum x_prog p, uint64_t iters)
     uc_emu_start(r.uc, entry(p), 0, 0, 0);
     double t1 = bench_now_ns();
     if (!raw_at_hlt(&r, raw_reg(&r, UC_X86_REG_EIP)) || raw_reg(&r, UC_X86_REG_EDI) != 0)
-        die("raw: the loop did not end with its HLT");
+        bench_die("raw: the loop did not end with its HLT");
     raw_close(&r);
     return t1 - t0;
 }
@@ -396,7 +369,7 @@ static double raw_throughput(enum x_prog p, uint64_t iters)
  * An OUT or CPUID hook's stop takes effect at the end of its translated
  * block, so the engine has already moved on to the next one; an unmapped
  * access leaves EIP on the instruction, which the host steps over. */
-static double raw_exits(enum x_prog p, uint64_t n)
+static double raw_exits(int p, uint64_t n)
 {
     struct raw_vm r;
     raw_open(&r);
@@ -409,100 +382,34 @@ static double raw_exits(enum x_prog p, uint64_t n)
         eip = raw_reg(&r, UC_X86_REG_EIP);
         if (r.mem) {
             if (r.mem_addr != X_MMIO)
-                die("raw: MMIO access at the wrong address");
+                bench_die("raw: MMIO access at the wrong address");
             uint32_t eax = (uint32_t)r.count;
             if (!r.mem_write)
                 uc_reg_write(r.uc, UC_X86_REG_EAX, &eax);
             eip += X_MMIO_INSN_LEN;
         } else if (!r.io && !r.cpuid) {
             if (!raw_at_hlt(&r, eip))
-                die("raw: unexpected stop");
+                bench_die("raw: unexpected stop");
             break;
         }
         r.count++;
     }
     double t1 = bench_now_ns();
     if (r.count != n || raw_reg(&r, UC_X86_REG_EDI) != 0)
-        die("raw: wrong number of exits");
+        bench_die("raw: wrong number of exits");
     raw_close(&r);
     return t1 - t0;
 }
 
-static double raw_lifecycle(void)
-{
-    double t0 = bench_now_ns();
-    struct raw_vm r;
-    raw_open(&r);
-    raw_enter(&r, 0, 0);
-    uc_emu_start(r.uc, entry(XP_IO), 0, 0, 0);
-    if (!raw_at_hlt(&r, raw_reg(&r, UC_X86_REG_EIP)))
-        die("raw lifecycle: no HLT");
-    raw_close(&r);
-    return bench_now_ns() - t0;
-}
-
 /* ------------------------------------------------------------------------ */
 
-static const struct {
-    const char *name;
-    enum x_prog prog;
-} exit_benches[] = {
-    {"io", XP_IO},
-    {"cpuid", XP_CPUID},
-    {"mmio-st", XP_MMIO_ST},
-    {"mmio-ld", XP_MMIO_LD},
-};
-
-static int run_main(int argc, char **argv)
-{
-    if (argc < 4) {
-        fprintf(stderr, "usage: bench-x86 run <benchmark> <model|model-rec|raw> <n> [trace]\n");
-        return 2;
-    }
-    const char *bench = argv[1], *side = argv[2];
-    uint64_t n = strtoull(argv[3], NULL, 0);
-    const char *trace = argc > 4 ? argv[4] : NULL;
-    bool raw = strcmp(side, "raw") == 0, rec = strcmp(side, "model-rec") == 0;
-    if (!raw && !rec && strcmp(side, "model") != 0)
-        die("side must be model, model-rec or raw");
-    if (rec && !trace)
-        die("model-rec needs a trace path");
-    if (!rec)
-        trace = NULL;
-    load_guest();
-
-    double value;
-    if (strcmp(bench, "compute") == 0 || strcmp(bench, "memory") == 0) {
-        enum x_prog p = bench[0] == 'c' ? XP_COMPUTE : XP_MEMORY;
-        double ns = raw ? raw_throughput(p, n) : model_throughput(p, n, trace);
-        value = ns / ((double)n * BENCH_LOOP_INSNS); /* ns per guest instruction */
-    } else if (strcmp(bench, "lifecycle") == 0) {
-        if (rec)
-            die("lifecycle has no recording variant");
-        double total = 0;
-        for (int w = 0; w < 2; w++) /* warm-up: first-use costs of the process */
-            raw ? raw_lifecycle() : model_lifecycle();
-        for (uint64_t i = 0; i < n; i++)
-            total += raw ? raw_lifecycle() : model_lifecycle();
-        value = total / (double)n / 1e3; /* µs per lifecycle */
-    } else {
-        size_t i = 0, count = sizeof(exit_benches) / sizeof(exit_benches[0]);
-        while (i < count && strcmp(exit_benches[i].name, bench) != 0)
-            i++;
-        if (i == count)
-            die("unknown benchmark");
-        double ns =
-            raw ? raw_exits(exit_benches[i].prog, n) : model_exits(exit_benches[i].prog, n, trace);
-        value = n ? ns / (double)n : ns; /* ns per exit */
-    }
-    printf("%.6f\n", value);
-    return 0;
-}
+static const struct bench_flavour flavour = {"bench-x86-guest.bin", 0x501, XP_COMPUTE, XP_MEMORY,
+                                             BENCH_FLAVOUR_FUNCTIONS};
 
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "run") == 0)
-        return run_main(argc - 1, argv + 1);
+        return bench_run(argc - 1, argv + 1, &flavour);
     if (argc >= 2 && strcmp(argv[1], "trace-size") == 0)
         return trace_size_main(argc - 1, argv + 1);
     fprintf(stderr, "usage: bench-x86 run|trace-size ...\n"

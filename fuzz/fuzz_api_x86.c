@@ -43,30 +43,21 @@
  * fuzz/driver.c it is counted through fuzz_invariant_failed().
  */
 #define _GNU_SOURCE
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <Hypervisor/hv.h>
 #include <Hypervisor/hv_vmx.h>
 #include <hvmodel.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-void fuzz_invariant_failed(const char *what);
+#include "util.h"
 
-/* libFuzzer has no driver: a broken invariant is a crash it reports. */
-__attribute__((weak)) void fuzz_invariant_failed(const char *what)
-{
-    fprintf(stderr, "fuzz_api_x86: invariant broken: %s\n", what);
-    abort();
-}
+const char fuzz_name[] = "fuzz_api_x86";
 
 #define POOL_SIZE        (1u << 20) /* host memory behind most mappings */
 #define PAGE             4096u
@@ -80,38 +71,6 @@ __attribute__((weak)) void fuzz_invariant_failed(const char *what)
 #define FPSTATE_SIZE     4096u
 #define RWX              (HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC)
 #define MODEL_CHOICE     ((hv_return_t)-1) /* op_vmcs: decided by get_cap_write_vmcs */
-
-/* ------------------------------------------------------------------------ */
-/* Input                                                                    */
-/* ------------------------------------------------------------------------ */
-
-struct input {
-    const uint8_t *d;
-    size_t n, i;
-};
-
-static uint8_t u8(struct input *in)
-{
-    return in->i < in->n ? in->d[in->i++] : 0;
-}
-
-static uint16_t u16(struct input *in)
-{
-    uint16_t v = u8(in);
-    return (uint16_t)(v | u8(in) << 8);
-}
-
-static uint32_t u32(struct input *in)
-{
-    uint32_t v = u16(in);
-    return v | (uint32_t)u16(in) << 16;
-}
-
-static uint64_t u64(struct input *in)
-{
-    uint64_t v = u32(in);
-    return v | (uint64_t)u32(in) << 32;
-}
 
 /* ------------------------------------------------------------------------ */
 /* State of the program under test, as the harness believes it to be         */
@@ -151,17 +110,7 @@ static struct state {
 static uint8_t *pool;
 static char trace_path[64];
 
-static void failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void failf(const char *fmt, ...)
-{
-    char msg[320];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    S.broken = true;
-    fuzz_invariant_failed(msg);
-}
+#define failf(...) fuzz_failf(&S.broken, __VA_ARGS__)
 
 #define EXPECT_RET(call, got, want)                                                                \
     do {                                                                                           \
@@ -250,97 +199,17 @@ static void shadow_change(bool unmap, uint64_t gpa, uint64_t size, uint32_t prot
 }
 
 /* ------------------------------------------------------------------------ */
-/* Watchdog: kicks a run that retires no instructions for too long           */
+/* Watchdog (util.h)                                                        */
 /* ------------------------------------------------------------------------ */
 
-static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool started;
-    bool active[2];
-    hv_vcpuid_t id[2];
-    struct timespec deadline[2];
-    bool fired[2];
-} wd = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
-
-static bool ts_before(const struct timespec *a, const struct timespec *b)
+static void kick_vcpu(uint64_t id)
 {
-    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+    hv_vcpuid_t v = (hv_vcpuid_t)id;
+    hv_vcpu_interrupt(&v, 1);
 }
 
-static void *watchdog_main(void *arg)
-{
-    (void)arg;
-    pthread_mutex_lock(&wd.lock);
-    for (;;) {
-        struct timespec now, next = {0, 0};
-        bool any = false;
-        clock_gettime(CLOCK_REALTIME, &now);
-        for (int s = 0; s < 2; s++) {
-            if (!wd.active[s] || wd.fired[s])
-                continue;
-            if (!ts_before(&now, &wd.deadline[s])) {
-                hv_vcpuid_t id = wd.id[s];
-                wd.fired[s] = true;
-                /* Under the lock: the slot's run cannot end and its vCPU
-                 * cannot go before the kick lands. */
-                hv_vcpu_interrupt(&id, 1);
-                continue;
-            }
-            if (!any || ts_before(&wd.deadline[s], &next))
-                next = wd.deadline[s];
-            any = true;
-        }
-        if (any)
-            pthread_cond_timedwait(&wd.cond, &wd.lock, &next);
-        else
-            pthread_cond_wait(&wd.cond, &wd.lock);
-    }
-    return NULL;
-}
-
-static void watch_begin(int slot, hv_vcpuid_t id)
-{
-    pthread_mutex_lock(&wd.lock);
-    if (!wd.started) {
-        pthread_t t;
-        if (pthread_create(&t, NULL, watchdog_main, NULL) == 0) {
-            pthread_detach(t);
-            wd.started = true;
-        }
-    }
-    clock_gettime(CLOCK_REALTIME, &wd.deadline[slot]);
-    wd.deadline[slot].tv_sec += FUZZ_WATCHDOG_MS / 1000;
-    wd.deadline[slot].tv_nsec += (FUZZ_WATCHDOG_MS % 1000) * 1000000L;
-    if (wd.deadline[slot].tv_nsec >= 1000000000L) {
-        wd.deadline[slot].tv_sec++;
-        wd.deadline[slot].tv_nsec -= 1000000000L;
-    }
-    wd.id[slot] = id;
-    wd.active[slot] = true;
-    wd.fired[slot] = false;
-    pthread_cond_signal(&wd.cond);
-    pthread_mutex_unlock(&wd.lock);
-}
-
-/* True if the watchdog kicked this run. */
-static bool watch_end(int slot)
-{
-    pthread_mutex_lock(&wd.lock);
-    wd.active[slot] = false;
-    bool fired = wd.fired[slot];
-    pthread_mutex_unlock(&wd.lock);
-    if (fired) {
-        static unsigned reported;
-        if (reported++ < 3)
-            fprintf(stderr, "fuzz_api_x86: a run did not end within %d ms; kicked it\n",
-                    FUZZ_WATCHDOG_MS);
-        const char *strict = getenv("FUZZ_API_STRICT_TIME");
-        if (strict && *strict == '1')
-            failf("hv_vcpu_run did not reach its instruction budget in %d ms", FUZZ_WATCHDOG_MS);
-    }
-    return fired;
-}
+#define watch_begin(slot, id) fuzz_watch_begin(slot, id, FUZZ_WATCHDOG_MS, kick_vcpu)
+#define watch_end(slot)       fuzz_watch_end(slot, 3, "FUZZ_API_STRICT_TIME", &S.broken)
 
 /* ------------------------------------------------------------------------ */
 /* The second thread                                                        */
@@ -356,15 +225,10 @@ enum wcmd {
     W_UNMAP,
     W_PROTECT,
     W_FOREIGN,
-    W_QUIT
 };
 
 struct worker {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    enum wcmd cmd;
-    bool done;
+    struct fuzz_worker t; /* first: the thread (util.h) */
     /* arguments and results */
     hv_return_t ret;
     uint64_t a, b, c;
@@ -378,9 +242,10 @@ struct worker {
     hv_vcpuid_t id;
 };
 
-static void worker_do(struct worker *w)
+static void worker_do(struct fuzz_worker *t, int cmd)
 {
-    switch (w->cmd) {
+    struct worker *w = (struct worker *)t;
+    switch ((enum wcmd)cmd) {
     case W_CREATE: w->ret = hv_vcpu_create(&w->id, HV_VCPU_DEFAULT); break;
     case W_DESTROY: w->ret = hv_vcpu_destroy(w->id); break;
     case W_RUN: {
@@ -421,84 +286,26 @@ static void worker_do(struct worker *w)
     }
 }
 
-static void *worker_main(void *arg)
-{
-    struct worker *w = arg;
-    pthread_mutex_lock(&w->lock);
-    for (;;) {
-        while (w->cmd == W_NONE || w->done)
-            pthread_cond_wait(&w->cond, &w->lock);
-        enum wcmd cmd = w->cmd;
-        pthread_mutex_unlock(&w->lock);
-        if (cmd != W_QUIT)
-            worker_do(w);
-        pthread_mutex_lock(&w->lock);
-        w->done = true;
-        pthread_cond_broadcast(&w->cond);
-        if (cmd == W_QUIT)
-            break;
-    }
-    pthread_mutex_unlock(&w->lock);
-    return NULL;
-}
-
 static struct worker *worker_get(void)
 {
-    if (S.w)
-        return S.w;
-    struct worker *w = calloc(1, sizeof(*w));
-    if (!w)
-        return NULL;
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->cond, NULL);
-    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-        free(w);
-        return NULL;
-    }
-    S.w = w;
-    return w;
-}
-
-static void worker_post(struct worker *w, enum wcmd cmd)
-{
-    pthread_mutex_lock(&w->lock);
-    w->cmd = cmd;
-    w->done = false;
-    pthread_cond_broadcast(&w->cond);
-    pthread_mutex_unlock(&w->lock);
-}
-
-static void worker_wait(struct worker *w)
-{
-    pthread_mutex_lock(&w->lock);
-    while (!w->done)
-        pthread_cond_wait(&w->cond, &w->lock);
-    w->cmd = W_NONE;
-    pthread_mutex_unlock(&w->lock);
+    if (!S.w)
+        S.w = (struct worker *)fuzz_worker_new(sizeof(struct worker), worker_do);
+    return S.w;
 }
 
 static hv_return_t worker_call(struct worker *w, enum wcmd cmd)
 {
-    worker_post(w, cmd);
-    worker_wait(w);
+    fuzz_worker_call(&w->t, (int)cmd);
     return w->ret;
 }
 
 static void worker_stop(void)
 {
-    struct worker *w = S.w;
-    if (!w)
+    if (!S.w)
         return;
-    if (w->vcpu) {
-        hv_return_t r = worker_call(w, W_DESTROY);
-        EXPECT_RET("hv_vcpu_destroy (second thread, cleanup)", r, HV_SUCCESS);
-        w->vcpu = false;
-    }
-    worker_call(w, W_QUIT);
-    pthread_join(w->thread, NULL);
-    pthread_mutex_destroy(&w->lock);
-    pthread_cond_destroy(&w->cond);
-    free(w);
+    hv_return_t r = S.w->vcpu ? worker_call(S.w, W_DESTROY) : HV_SUCCESS;
+    EXPECT_RET("hv_vcpu_destroy (second thread, cleanup)", r, HV_SUCCESS);
+    fuzz_worker_free(&S.w->t);
     S.w = NULL;
 }
 
@@ -1591,12 +1398,12 @@ static void op_run(struct input *in)
     EXPECT_RET("hvm_replay_cancel_at", r, HV_SUCCESS);
 
     if (async != W_NONE)
-        worker_post(w, async);
+        fuzz_worker_post(&w->t, (int)async);
     watch_begin(0, S.id);
     r = until ? hv_vcpu_run_until(S.id, deadline) : hv_vcpu_run(S.id);
     bool fired = watch_end(0);
     if (async != W_NONE)
-        worker_wait(w);
+        fuzz_worker_wait(&w->t);
 
     EXPECT_RET("hv_vcpu_run", r, HV_SUCCESS);
     uint64_t reason = vmcs_read(VMCS_RO_EXIT_REASON);

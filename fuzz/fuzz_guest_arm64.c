@@ -63,30 +63,21 @@
  * fuzz/driver.c it is counted through fuzz_invariant_failed().
  */
 #define _GNU_SOURCE
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <Hypervisor/Hypervisor.h>
 #include <hvmodel.h>
 
+#include "util.h"
+
 #include "../replay/replay.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-void fuzz_invariant_failed(const char *what);
-
-/* libFuzzer has no driver: a broken invariant is a crash it reports. */
-__attribute__((weak)) void fuzz_invariant_failed(const char *what)
-{
-    fprintf(stderr, "fuzz_guest_arm64: invariant broken: %s\n", what);
-    abort();
-}
+const char fuzz_name[] = "fuzz_guest_arm64";
 
 #define HEADER          8u
 #define MAX_INSNS       256u
@@ -149,17 +140,7 @@ static struct {
 
 static char trace_path[96];
 
-static void failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void failf(const char *fmt, ...)
-{
-    char msg[320];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    S.broken = true;
-    fuzz_invariant_failed(msg);
-}
+#define failf(...) fuzz_failf(&S.broken, __VA_ARGS__)
 
 #define CHECK_OK(call)                                                                             \
     do {                                                                                           \
@@ -272,73 +253,21 @@ static void set_state(void)
  * WATCHDOG_MS of host time. That is reported on stderr, ends the input and
  * skips the replay (the kick's timing is not in the guest's control); it is
  * an invariant failure when the environment sets FUZZ_GUEST_STRICT_TIME=1. */
-static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool started, active, fired;
-    hv_vcpu_t id;
-    struct timespec deadline;
-} wd = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
-
-static void *watchdog_main(void *arg)
+static void kick_vcpu(uint64_t id)
 {
-    (void)arg;
-    pthread_mutex_lock(&wd.lock);
-    for (;;) {
-        if (!wd.active || wd.fired) {
-            pthread_cond_wait(&wd.cond, &wd.lock);
-            continue;
-        }
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        if (now.tv_sec > wd.deadline.tv_sec ||
-            (now.tv_sec == wd.deadline.tv_sec && now.tv_nsec >= wd.deadline.tv_nsec)) {
-            hv_vcpu_t id = wd.id;
-            wd.fired = true;
-            hv_vcpus_exit(&id, 1); /* under the lock: the vCPU outlives the kick */
-            continue;
-        }
-        pthread_cond_timedwait(&wd.cond, &wd.lock, &wd.deadline);
-    }
-    return NULL;
+    hv_vcpu_t v = (hv_vcpu_t)id;
+    hv_vcpus_exit(&v, 1);
 }
 
 static void watch_begin(void)
 {
-    pthread_mutex_lock(&wd.lock);
-    if (!wd.started) {
-        pthread_t t;
-        if (pthread_create(&t, NULL, watchdog_main, NULL) == 0) {
-            pthread_detach(t);
-            wd.started = true;
-        }
-    }
-    clock_gettime(CLOCK_REALTIME, &wd.deadline);
-    wd.deadline.tv_nsec += (long)S.watchdog_ms * 1000000L;
-    wd.deadline.tv_sec += wd.deadline.tv_nsec / 1000000000L;
-    wd.deadline.tv_nsec %= 1000000000L;
-    wd.id = S.id;
-    wd.active = true;
-    wd.fired = false;
-    pthread_cond_signal(&wd.cond);
-    pthread_mutex_unlock(&wd.lock);
+    fuzz_watch_begin(0, S.id, S.watchdog_ms, kick_vcpu);
 }
 
-/* True if the watchdog kicked this run (or is about to kick the next). */
 static bool watch_end(void)
 {
-    pthread_mutex_lock(&wd.lock);
-    wd.active = false;
-    bool fired = wd.fired;
-    pthread_mutex_unlock(&wd.lock);
-    if (fired) {
-        S.kicked = true;
-        fprintf(stderr, "fuzz_guest_arm64: a run did not end within %u ms; kicked it\n",
-                S.watchdog_ms);
-        const char *strict = getenv("FUZZ_GUEST_STRICT_TIME");
-        if (strict && *strict == '1')
-            failf("hv_vcpu_run did not reach its instruction budget in %u ms", S.watchdog_ms);
-    }
+    bool fired = fuzz_watch_end(0, 0, "FUZZ_GUEST_STRICT_TIME", &S.broken);
+    S.kicked |= fired;
     return fired;
 }
 

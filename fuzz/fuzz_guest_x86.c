@@ -54,30 +54,22 @@
  * Environment: FUZZ_GUEST_VERBOSE=1 prints every exit.
  */
 #define _GNU_SOURCE
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <Hypervisor/hv.h>
 #include <Hypervisor/hv_vmx.h>
 #include <hvmodel.h>
 
+#include "util.h"
+
 #include "../replay/replay.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-void fuzz_invariant_failed(const char *what);
-
-__attribute__((weak)) void fuzz_invariant_failed(const char *what)
-{
-    fprintf(stderr, "fuzz_guest_x86: invariant broken: %s\n", what);
-    abort();
-}
+const char fuzz_name[] = "fuzz_guest_x86";
 
 #define HEADER          8u
 #define MAX_CODE        2048u
@@ -117,17 +109,7 @@ static struct {
 
 static char trace_path[96];
 
-static void failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void failf(const char *fmt, ...)
-{
-    char msg[320];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    S.broken = true;
-    fuzz_invariant_failed(msg);
-}
+#define failf(...) fuzz_failf(&S.broken, __VA_ARGS__)
 
 #define CHECK_OK(call)                                                                             \
     do {                                                                                           \
@@ -180,70 +162,21 @@ static uint64_t ctrl(hv_vmx_capability_t cap, uint64_t want)
 /* Watchdog                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool started, active, fired;
-    hv_vcpuid_t id;
-    struct timespec deadline;
-} wd = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
-
-static void *watchdog_main(void *arg)
+static void kick_vcpu(uint64_t id)
 {
-    (void)arg;
-    pthread_mutex_lock(&wd.lock);
-    for (;;) {
-        if (!wd.active || wd.fired) {
-            pthread_cond_wait(&wd.cond, &wd.lock);
-            continue;
-        }
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        if (now.tv_sec > wd.deadline.tv_sec ||
-            (now.tv_sec == wd.deadline.tv_sec && now.tv_nsec >= wd.deadline.tv_nsec)) {
-            hv_vcpuid_t id = wd.id;
-            wd.fired = true;
-            hv_vcpu_interrupt(&id, 1);
-            continue;
-        }
-        pthread_cond_timedwait(&wd.cond, &wd.lock, &wd.deadline);
-    }
-    return NULL;
+    hv_vcpuid_t v = (hv_vcpuid_t)id;
+    hv_vcpu_interrupt(&v, 1);
 }
 
 static void watch_begin(void)
 {
-    pthread_mutex_lock(&wd.lock);
-    if (!wd.started) {
-        pthread_t t;
-        if (pthread_create(&t, NULL, watchdog_main, NULL) == 0) {
-            pthread_detach(t);
-            wd.started = true;
-        }
-    }
-    clock_gettime(CLOCK_REALTIME, &wd.deadline);
-    wd.deadline.tv_nsec += WATCHDOG_MS * 1000000L;
-    while (wd.deadline.tv_nsec >= 1000000000L) {
-        wd.deadline.tv_sec++;
-        wd.deadline.tv_nsec -= 1000000000L;
-    }
-    wd.id = S.id;
-    wd.active = true;
-    wd.fired = false;
-    pthread_cond_signal(&wd.cond);
-    pthread_mutex_unlock(&wd.lock);
+    fuzz_watch_begin(0, S.id, WATCHDOG_MS, kick_vcpu);
 }
 
 static bool watch_end(void)
 {
-    pthread_mutex_lock(&wd.lock);
-    wd.active = false;
-    bool fired = wd.fired;
-    pthread_mutex_unlock(&wd.lock);
-    if (fired) {
-        fprintf(stderr, "fuzz_guest_x86: a run did not end within %d ms; kicked it\n", WATCHDOG_MS);
-        S.kicked = true;
-    }
+    bool fired = fuzz_watch_end(0, 0, NULL, &S.broken);
+    S.kicked |= fired;
     return fired;
 }
 

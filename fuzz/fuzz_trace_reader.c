@@ -12,21 +12,12 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "../trace/reader.h"
+#include "util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-void fuzz_invariant_failed(const char *what);
-
-/* libFuzzer has no driver: a broken invariant is a crash it reports. */
-__attribute__((weak)) void fuzz_invariant_failed(const char *what)
-{
-    fprintf(stderr, "fuzz_trace_reader: invariant broken: %s\n", what);
-    abort();
-}
+const char fuzz_name[] = "fuzz_trace_reader";
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
