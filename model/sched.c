@@ -13,7 +13,7 @@
  *
  * A vCPU whose thread is in the VMM (between two hv_vcpu_run calls) keeps
  * its time: it holds the others back at that time plus a quantum until it
- * runs again. A VMM thread that stays away longer than SCHED_OUT_WAIT_MS of
+ * runs again. A VMM thread that stays away longer than SCHED_OUT_WAIT_MS (2 s) of
  * host time (blocked on its own) is then no longer waited for until it runs
  * again, which no longer gives the same interleaving on every run; the VMMs
  * of this project never do that. A kicked vCPU (hv_vcpus_exit) does not wait
@@ -48,7 +48,7 @@
 #include "hvm.h"
 
 #define SCHED_QUANTUM     20000u /* instructions a vCPU may run ahead of the slowest */
-#define SCHED_OUT_WAIT_MS 200u   /* how long a vCPU in the VMM holds the others back */
+#define SCHED_OUT_WAIT_MS 2000u  /* how long a vCPU in the VMM holds the others back */
 
 static inline uint64_t vtime(const struct hvm_vcpu *v)
 {

@@ -56,9 +56,8 @@ HVM_EXPORT uint64_t hvm_clock_now(void);
  * vCPU idle instead: its next hv_vcpu_run lets the other vCPUs run until
  * their clocks reach its own plus `ticks`, or until an interrupt becomes
  * pending for it, whichever comes first (the VMM's way to wait in WFI). The
- * vCPUs run one at a time in an order fixed by their instruction counts, so
- * a multi-vCPU guest gives the same exits on every run (docs/arm64.md,
- * "Several vCPUs"). */
+ * vCPUs run one at a time, in an order set by their instruction counts
+ * (docs/arm64.md, "Several vCPUs"). */
 HVM_EXPORT hv_return_t hvm_clock_advance(uint64_t ticks);
 
 /* Sets the instructions-per-tick ratio of the next VM (1..1000000).

@@ -7,10 +7,8 @@
 # kernel and busybox-static, an initramfs whose init prints what it finds
 # and powers off), boots it on linux-vmm with <smp> vCPUs and checks the
 # kernel banner, that every CPU came up, the init script's output and the
-# clean power-off. With more than one vCPU it boots a second time and
-# requires the same console output, kernel timestamps included (the
-# deterministic scheduler, model/sched.c). Prints the boot's guest
-# instructions, exits and wall time.
+# clean power-off. Prints the boot's guest instructions, exits and wall
+# time.
 # Exit status: 0 passed, 1 failed, 77 skipped (the package mirror is
 # unreachable).
 set -uo pipefail
@@ -57,17 +55,6 @@ check "init saw the kernel" '^hvmodel-init: kernel 6\.[0-9.]+-[0-9]+-cloud-arm64
 check "init saw $SMP CPU(s) online" "^hvmodel-init: $SMP CPU\\(s\\) online: 0(-$((SMP - 1)))?\$"
 check "the kernel powered off" 'reboot: Power down'
 check "the VMM saw PSCI SYSTEM_OFF" '^linux-vmm: the guest powered off \(PSCI SYSTEM_OFF\)$'
-if [[ $SMP -gt 1 && $failed -eq 0 ]]; then
-    "$VMM" -kernel "$GUEST/Image" -initrd "$GUEST/initramfs.cpio.gz" -smp "$SMP" 2>&1 |
-        tr -d '\r' >"$out.2"
-    if cmp -s "$out" "$out.2"; then
-        echo "ok   a second boot printed the same, timestamps included"
-    else
-        echo "FAIL a second boot printed something else:"
-        diff "$out" "$out.2" | head -n 10
-        failed=1
-    fi
-fi
 if [[ $vrc -ne 0 ]]; then
     echo "FAIL linux-vmm exited with status $vrc"
     failed=1
