@@ -7,9 +7,11 @@
  * at, and the idle time it skipped). The token goes to the vCPU that wants
  * to run with the smallest time (ties: the lowest id), and it runs until its
  * time passes the smallest time of the others by a quantum (SCHED_QUANTUM
- * instructions), then passes the token on. So the order in which the vCPUs'
- * instructions interleave depends only on instruction counts, not on host
- * threads.
+ * instructions), then passes the token on. The aim is that the order in
+ * which the vCPUs' instructions interleave depends only on instruction
+ * counts, not on host threads; on a loaded host a Linux SMP boot still
+ * differs between runs, so some choice here still depends on when a VMM
+ * thread comes back (docs/arm64.md, "Several vCPUs").
  *
  * A vCPU whose thread is in the VMM (between two hv_vcpu_run calls) keeps
  * its time: it holds the others back at that time plus a quantum until it
