@@ -361,44 +361,34 @@ for trace in "${TRACES[@]}"; do
     done
 done
 
-# An overridden input (record 9 of the demo sets PC) must diverge the same way
-# everywhere: exit status 1 and a byte-identical report.
-ovr=(replay --override "9=0x40010060" "$SCRATCH/traces/demo.hvt")
-ref=$SCRATCH/out/demo-override.native.out
-for r in "${REPLAYERS[@]}"; do
-    outf=$SCRATCH/out/demo-override.$r.out
-    rc=$(run_replayer "$r" arm64 "$outf" "${ovr[@]}")
-    if [[ $rc -ne 1 ]]; then
-        fail "demo --override 9: $r exited $rc, want 1: $(head -n3 "$outf" | tr '\n' ' ')"
-    elif ! grep -q '^divergence at exit' "$outf"; then
-        fail "demo --override 9: $r printed no divergence report"
-    elif [[ $r != native ]] && ! cmp -s "$ref" "$outf"; then
-        fail "demo --override 9: $r divergence report differs from native:"
-        diff "$ref" "$outf" | head -n 20
-    else
-        pass "demo --override 9: $r: $(head -n1 "$outf")"
-    fi
-done
+# check_divergence <name> <flavour> <exit> <record>=<value> <trace>: replaying
+# the trace with that input overridden must diverge at that exit, with exit
+# status 1 and a byte-identical report on every host.
+check_divergence() {
+    local name=$1 flavour=$2 exit=$3 ovr=$4 trace=$5 r outf rc
+    local ref=$SCRATCH/out/$name-override.native.out what="$name --override ${ovr%%=*}"
+    for r in "${REPLAYERS[@]}"; do
+        outf=$SCRATCH/out/$name-override.$r.out
+        rc=$(run_replayer "$r" "$flavour" "$outf" replay --override "$ovr" "$trace")
+        if [[ $rc -ne 1 ]]; then
+            fail "$what: $r exited $rc, want 1: $(head -n3 "$outf" | tr '\n' ' ')"
+        elif ! grep -q "^divergence at exit $exit " "$outf"; then
+            fail "$what: $r printed no divergence report at exit $exit"
+        elif [[ $r != native ]] && ! cmp -s "$ref" "$outf"; then
+            fail "$what: $r divergence report differs from native:"
+            diff "$ref" "$outf" | head -n 20
+        else
+            pass "$what: $r: $(head -n1 "$outf")"
+        fi
+    done
+}
 
-# The same for x86: the DOS golden trace with the RIP the VMM set after the
-# first INT 21h (record 57) moved past the next INT: the replay must diverge
-# at exit 2, identically on every host.
-ovr=(replay --override "57=0x109" "$SRC/tests/golden/dos.hvt")
-ref=$SCRATCH/out/dos-override.native.out
-for r in "${REPLAYERS[@]}"; do
-    outf=$SCRATCH/out/dos-override.$r.out
-    rc=$(run_replayer "$r" x86 "$outf" "${ovr[@]}")
-    if [[ $rc -ne 1 ]]; then
-        fail "dos --override 57: $r exited $rc, want 1: $(head -n3 "$outf" | tr '\n' ' ')"
-    elif ! grep -q '^divergence at exit 2 ' "$outf"; then
-        fail "dos --override 57: $r printed no divergence report at exit 2"
-    elif [[ $r != native ]] && ! cmp -s "$ref" "$outf"; then
-        fail "dos --override 57: $r divergence report differs from native:"
-        diff "$ref" "$outf" | head -n 20
-    else
-        pass "dos --override 57: $r: $(head -n1 "$outf")"
-    fi
-done
+# Record 9 of the demo sets PC after the first UART store: left on the store,
+# the guest repeats it and diverges at exit 2.
+check_divergence demo arm64 2 "9=0x40010060" "$SCRATCH/traces/demo.hvt"
+# The DOS golden trace with the RIP the VMM set after the first INT 21h
+# (record 57) moved past the next INT diverges at exit 2.
+check_divergence dos x86 2 "57=0x109" "$SRC/tests/golden/dos.hvt"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
