@@ -206,7 +206,8 @@ bool a64_gic_irq(struct a64_vcpu *v);
 bool a64_gic_fiq(struct a64_vcpu *v);
 /* Mem fault hook: a single-register load/store to one of the GIC's frames
  * is left in v->mmio (A64_PEND_MMIO), true; anything else false. */
-bool a64_gic_mmio_claim(struct a64_vcpu *v, uint64_t ipa, uint64_t pc);
+struct a64_ldst;
+bool a64_gic_mmio_claim(struct a64_vcpu *v, uint64_t ipa, const struct a64_ldst *d);
 /* Run loop: performs it, writes Rt and the base, moves PC past it. */
 bool a64_gic_mmio_complete(struct a64_vcpu *v);
 

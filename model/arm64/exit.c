@@ -109,29 +109,23 @@ static bool mmu_on(struct a64_vcpu *v)
 
 /* ---- the GIC's frames ---- */
 
-bool a64_gic_mmio_claim(struct a64_vcpu *v, uint64_t ipa, uint64_t pc)
+bool a64_gic_mmio_claim(struct a64_vcpu *v, uint64_t ipa, const struct a64_ldst *d)
 {
-    uint32_t insn;
-    struct a64_gprs r;
-    struct a64_ldst d;
-    if (!gic_owns(v->gic, ipa) || !a64_fetch_insn(v, pc, &insn))
-        return false;
-    read_gprs(v, &r, pc, insn);
     /* One general-purpose register of 1, 2, 4 or 8 bytes, as a GIC's
      * registers are accessed; pairs, SIMD&FP, exclusives and atomics take
      * the ordinary data abort exit. */
-    if (!a64_decode_ldst(insn, &r, &d) || d.pair || d.simd || d.exclusive || d.atomic || d.cm ||
-        d.size > 8)
+    if (!gic_owns(v->gic, ipa) || d->pair || d->simd || d->exclusive || d->atomic || d->cm ||
+        d->size > 8)
         return false;
     v->mmio.ipa = ipa;
-    v->mmio.size = (uint8_t)d.size;
-    v->mmio.rt = d.rt;
-    v->mmio.rn = d.rn;
-    v->mmio.write = d.wnr;
-    v->mmio.sse = d.sse;
-    v->mmio.sf = d.sf;
-    v->mmio.writeback = d.writeback;
-    v->mmio.wb_value = d.wb_value;
+    v->mmio.size = (uint8_t)d->size;
+    v->mmio.rt = d->rt;
+    v->mmio.rn = d->rn;
+    v->mmio.write = d->wnr;
+    v->mmio.sse = d->sse;
+    v->mmio.sf = d->sf;
+    v->mmio.writeback = d->writeback;
+    v->mmio.wb_value = d->wb_value;
     v->pend = A64_PEND_MMIO;
     return true;
 }
@@ -181,45 +175,56 @@ static bool access_is(struct a64_vcpu *v, const struct a64_ldst *d, bool write, 
     return false;
 }
 
-/* The PC of the load/store that faulted on addr. Inside this hook the
- * engine's PC can still name an earlier instruction of the block (seen with
- * the MMU on, in Linux's MMIO accessors: the block's start, or the last
- * instruction whose PC the engine wrote back), and it keeps that PC after
- * the stop; the registers are current. The faulting access is the first
- * load/store from that PC to the end of the block that matches what the
- * engine reports (access_is); the run loop puts its PC back into the engine
- * (v->fault_pc). */
-static uint64_t fault_pc(struct a64_vcpu *v, uint64_t pc, uc_mem_type type, uint64_t addr, int size,
-                         int64_t value)
+/* The load/store that faulted on addr, decoded (false: none the model
+ * knows; *pc is then the engine's). Inside this hook the engine's PC can
+ * still name an earlier instruction of the block (seen with the MMU on, in
+ * Linux's MMIO accessors: the block's start, or the last instruction whose
+ * PC the engine wrote back), and it keeps that PC after the stop; the
+ * registers are current. The faulting access is the first load/store from
+ * that PC to the end of the block that matches what the engine reports
+ * (access_is), else the one at the engine's PC; the run loop puts a
+ * corrected PC back into the engine (v->fault_pc). */
+static bool fault_access(struct a64_vcpu *v, uint64_t *pc, bool mmu, bool write, uint64_t addr,
+                         int size, int64_t value, struct a64_ldst *d)
 {
-    bool mmu = mmu_on(v);
-    bool write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
     uint64_t end = v->blk_pc + 4u * v->blk_len;
-    if (pc < v->blk_pc || pc >= end)
-        end = pc + 4; /* not in the block the model knows: trust the engine */
-    for (uint64_t p = pc; p < end; p += 4) {
+    if (*pc < v->blk_pc || *pc >= end)
+        end = *pc + 4; /* not in the block the model knows: trust the engine */
+    for (uint64_t p = *pc; p < end; p += 4) {
         uint32_t insn;
         struct a64_gprs r;
-        struct a64_ldst d;
         if (!a64_fetch_insn(v, p, &insn))
             break;
         read_gprs(v, &r, p, insn);
-        if (a64_decode_ldst(insn, &r, &d) && access_is(v, &d, write, addr, size, value, mmu))
-            return p;
+        if (a64_decode_ldst(insn, &r, d) && access_is(v, d, write, addr, size, value, mmu)) {
+            *pc = p;
+            return true;
+        }
     }
-    return pc;
+    /* Nothing matched (an access the engine reports in pieces): the
+     * instruction at the engine's PC, as far as it decodes. */
+    uint32_t insn;
+    struct a64_gprs r;
+    if (!a64_fetch_insn(v, *pc, &insn))
+        return false;
+    read_gprs(v, &r, *pc, insn);
+    return a64_decode_ldst(insn, &r, d);
 }
 
 bool a64_mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
                         void *user)
 {
     struct a64_vcpu *v = user;
-    uint64_t pc = a64_pc(v);
-    if (type != UC_MEM_FETCH_UNMAPPED && type != UC_MEM_FETCH_PROT)
-        pc = fault_pc(v, pc, type, addr, size, value);
+    uint64_t engine_pc = a64_pc(v), pc = engine_pc;
+    bool fetch = type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT;
+    bool write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
+    bool mmu = mmu_on(v);
+    struct a64_ldst d;
+    bool decoded = !fetch && fault_access(v, &pc, mmu, write, addr, size, value, &d);
     a64_commit(v, pc);
+    /* Only a corrected PC has to go back into the engine after the stop. */
     v->fault_pc = pc;
-    v->fault_pc_set = true;
+    v->fault_pc_set = pc != engine_pc;
 
     /* The VMM changed the table while we ran: resync and retry at pc. */
     if (atomic_load(&v->base.s2_dirty)) {
@@ -228,61 +233,52 @@ bool a64_mem_fault_hook(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
     }
 
     /* The GIC's frames are served by the model, without an exit. */
-    if (v->gic && (type == UC_MEM_READ_UNMAPPED || type == UC_MEM_WRITE_UNMAPPED) &&
-        a64_gic_mmio_claim(v, addr, pc))
+    if (v->gic && decoded && (type == UC_MEM_READ_UNMAPPED || type == UC_MEM_WRITE_UNMAPPED) &&
+        a64_gic_mmio_claim(v, addr, &d))
         return false;
 
     pthread_mutex_lock(&vm_lock);
     uint32_t fsc = s2_fsc(v, addr);
     pthread_mutex_unlock(&vm_lock);
 
-    if (type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT) {
+    if (fetch) {
         /* Instruction abort from a lower EL: FAR = the fetch's VA (the PC). */
         a64_exit(v, HV_EXIT_REASON_EXCEPTION, ESR(EC_IABT_LOW, fsc), pc, addr);
         return false;
     }
 
-    bool write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
     uint64_t far = addr, ipa = addr;
     uint32_t iss = (write ? 1u << 6 : 0) | fsc;
-    uint32_t insn;
-    struct a64_gprs r;
-    struct a64_ldst d;
-    if (a64_fetch_insn(v, pc, &insn)) {
-        read_gprs(v, &r, pc, insn);
-        if (a64_decode_ldst(insn, &r, &d)) {
-            iss = a64_ldst_iss(&d) | fsc;
-            bool mmu = mmu_on(v);
-            if (!mmu && (d.va & ((1u << d.sas) - 1))) {
-                /* MMU off: Device memory, where an unaligned access is an
-                 * alignment fault taken in the guest before any stage-2
-                 * check (Arm ARM B2.5.2). The engine does not check it
-                 * itself; the model does where the access reaches stage 2. */
-                unsigned el = PSTATE_EL(a64_pstate(v));
-                v->gexc.esr =
-                    ESR(el == 0 ? EC_DABT_LOW : EC_DABT_CUR, (d.wnr ? 1u << 6 : 0) | 0x21);
-                v->gexc.far = d.va;
-                v->gexc.far_valid = true;
-                v->gexc.elr = pc;
-                v->pend = A64_PEND_GUEST;
-                return false;
-            }
-            if (mmu) {
-                /* FAR is the VA of the faulting byte: the start of the access,
-                 * or of its second page if that is where the fault is. */
-                far = d.va;
-                uint64_t last = d.va + d.size - 1;
-                if ((d.va >> 12) != (last >> 12) && (addr & 0xfff) != (d.va & 0xfff))
-                    far = (last & ~0xfffull) | (addr & 0xfff);
-                /* A stage-2 fault on the stage-1 walk itself (S1PTW). */
-                struct a64_walk w;
-                if (walk(v, far, d.wnr ? A64_ACC_WRITE : A64_ACC_READ, d.unpriv, &w) ==
-                    A64_WALK_S2_PTW) {
-                    pthread_mutex_lock(&vm_lock);
-                    iss = (1u << 7) | s2_fsc(v, w.ptw_ipa);
-                    pthread_mutex_unlock(&vm_lock);
-                    ipa = w.ptw_ipa;
-                }
+    if (decoded) {
+        iss = a64_ldst_iss(&d) | fsc;
+        if (!mmu && (d.va & ((1u << d.sas) - 1))) {
+            /* MMU off: Device memory, where an unaligned access is an
+             * alignment fault taken in the guest before any stage-2 check
+             * (Arm ARM B2.5.2). The engine does not check it itself; the
+             * model does where the access reaches stage 2. */
+            unsigned el = PSTATE_EL(a64_pstate(v));
+            v->gexc.esr = ESR(el == 0 ? EC_DABT_LOW : EC_DABT_CUR, (d.wnr ? 1u << 6 : 0) | 0x21);
+            v->gexc.far = d.va;
+            v->gexc.far_valid = true;
+            v->gexc.elr = pc;
+            v->pend = A64_PEND_GUEST;
+            return false;
+        }
+        if (mmu) {
+            /* FAR is the VA of the faulting byte: the start of the access,
+             * or of its second page if that is where the fault is. */
+            far = d.va;
+            uint64_t last = d.va + d.size - 1;
+            if ((d.va >> 12) != (last >> 12) && (addr & 0xfff) != (d.va & 0xfff))
+                far = (last & ~0xfffull) | (addr & 0xfff);
+            /* A stage-2 fault on the stage-1 walk itself (S1PTW). */
+            struct a64_walk w;
+            if (walk(v, far, d.wnr ? A64_ACC_WRITE : A64_ACC_READ, d.unpriv, &w) ==
+                A64_WALK_S2_PTW) {
+                pthread_mutex_lock(&vm_lock);
+                iss = (1u << 7) | s2_fsc(v, w.ptw_ipa);
+                pthread_mutex_unlock(&vm_lock);
+                ipa = w.ptw_ipa;
             }
         }
     }
