@@ -216,12 +216,9 @@ static void wait_turn(struct hvm_vcpu *v)
 void sched_vcpu_added(struct hvm_vcpu *v)
 {
     struct hvm_vm *vm = v->vm;
-    v->sched_stop = UINT64_MAX;
     if (!vm->ops->irq_pending || !vm->gic)
-        return; /* not scheduled (see the top of this file) */
-    pthread_mutex_lock(&vm->sched_lock);
-    v->sched_stop = UINT64_MAX;
-    v->sstate = SCHED_OUT;
+        return;                          /* not scheduled (see the top of this file) */
+    pthread_mutex_lock(&vm->sched_lock); /* v is SCHED_OUT, sched_stop UINT64_MAX (vcpu_create) */
     /* A new vCPU starts at the time of the earliest of the others: the one
      * whose VMM thread is creating it (PSCI CPU_ON) when the VMM creates it
      * while that vCPU is in the VMM. */
@@ -241,64 +238,52 @@ void sched_vcpu_added(struct hvm_vcpu *v)
     pthread_mutex_unlock(&vm->sched_lock);
 }
 
-void sched_vcpu_removed(struct hvm_vcpu *v)
+/* Moves v to `state`, giving the token up if it held it; SCHED_WANT then
+ * waits until v holds it again. */
+static void move_to(struct hvm_vcpu *v, enum hvm_sched_state state)
 {
     struct hvm_vm *vm = v->vm;
-    if (!vm->ops->irq_pending)
-        return;
     pthread_mutex_lock(&vm->sched_lock);
+    v->sstate = state;
+    if (state == SCHED_OUT)
+        v->sched_stop = UINT64_MAX;
+    else
+        v->detached = false;
     if (vm->holder == v)
         vm->holder = NULL;
-    v->sstate = SCHED_OUT;
     pthread_cond_broadcast(&vm->sched_cv);
+    if (state == SCHED_WANT)
+        wait_turn(v);
     pthread_mutex_unlock(&vm->sched_lock);
+}
+
+void sched_vcpu_removed(struct hvm_vcpu *v)
+{
+    if (v->vm->ops->irq_pending)
+        move_to(v, SCHED_OUT);
 }
 
 void sched_enter(struct hvm_vcpu *v)
 {
-    struct hvm_vm *vm = v->vm;
-    if (!atomic_load_explicit(&vm->smp, memory_order_relaxed) || v->sstate == SCHED_RUN)
-        return;
-    pthread_mutex_lock(&vm->sched_lock);
-    v->sstate = SCHED_WANT;
-    v->detached = false;
-    pthread_cond_broadcast(&vm->sched_cv);
-    wait_turn(v);
-    pthread_mutex_unlock(&vm->sched_lock);
+    if (atomic_load_explicit(&v->vm->smp, memory_order_relaxed) && v->sstate != SCHED_RUN)
+        move_to(v, SCHED_WANT);
 }
 
 void sched_point(struct hvm_vcpu *v)
 {
-    struct hvm_vm *vm = v->vm;
-    if (!atomic_load_explicit(&vm->smp, memory_order_relaxed))
+    if (!atomic_load_explicit(&v->vm->smp, memory_order_relaxed))
         return;
-    if (v->sstate != SCHED_RUN) { /* the VM became multi-vCPU while it ran */
-        sched_enter(v);
-        return;
-    }
-    if (__atomic_load_n(&v->icount, __ATOMIC_RELAXED) < v->sched_stop &&
-        !atomic_exchange(&v->yield_now, false))
-        return;
-    pthread_mutex_lock(&vm->sched_lock);
-    v->sstate = SCHED_WANT;
-    vm->holder = NULL;
-    pthread_cond_broadcast(&vm->sched_cv);
-    wait_turn(v);
-    pthread_mutex_unlock(&vm->sched_lock);
+    /* Not yet scheduled (the VM became multi-vCPU while it ran), or at the
+     * end of its quantum, or after making an interrupt pending elsewhere. */
+    if (v->sstate != SCHED_RUN || __atomic_load_n(&v->icount, __ATOMIC_RELAXED) >= v->sched_stop ||
+        atomic_exchange(&v->yield_now, false))
+        move_to(v, SCHED_WANT);
 }
 
 void sched_leave(struct hvm_vcpu *v)
 {
-    struct hvm_vm *vm = v->vm;
-    if (!atomic_load_explicit(&vm->smp, memory_order_relaxed))
-        return;
-    pthread_mutex_lock(&vm->sched_lock);
-    v->sstate = SCHED_OUT;
-    v->sched_stop = UINT64_MAX;
-    if (vm->holder == v)
-        vm->holder = NULL;
-    pthread_cond_broadcast(&vm->sched_cv);
-    pthread_mutex_unlock(&vm->sched_lock);
+    if (atomic_load_explicit(&v->vm->smp, memory_order_relaxed))
+        move_to(v, SCHED_OUT);
 }
 
 void sched_idle(struct hvm_vcpu *v, uint64_t ticks)
