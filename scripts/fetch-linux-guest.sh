@@ -38,22 +38,16 @@ for t in apt-get apt-cache dpkg-deb python3 gzip; do
 done
 [[ -s $KEYRING ]] || die "$KEYRING is missing (package debian-archive-keyring)"
 
-# --- an apt state for arm64 under OUT ---------------------------------------
+# --- an apt state for arm64 under OUT (scripts/apt-state.sh) ----------------
+# shellcheck source=apt-state.sh
+source "$(dirname "$0")/apt-state.sh"
 A=$OUT/apt
-mkdir -p "$A/state/lists/partial" "$A/cache/archives/partial" "$A/preferences.d" "$A/debs"
-: >"$A/status"
-: >"$A/preferences"
-printf 'deb [signed-by=%s] %s %s main\n' "$KEYRING" "$MIRROR" "$SUITE" >"$A/sources.list"
-opts=(-o "Dir::State=$A/state" -o "Dir::State::status=$A/status" -o "Dir::Cache=$A/cache"
-      -o "Dir::Etc::sourcelist=$A/sources.list" -o "Dir::Etc::sourceparts=-"
-      -o "Dir::Etc::preferences=$A/preferences" -o "Dir::Etc::preferencesparts=$A/preferences.d"
-      -o "APT::Architecture=$ARCH" -o "APT::Architectures::=$ARCH"
-      -o "Acquire::Languages=none" -o "APT::Sandbox::User=$(id -un)")
+apt_state_init "$A" "$ARCH" "$MIRROR" "$KEYRING" "$SUITE"
+opts=("${APT_STATE_OPTS[@]}")
 
 if [[ ! -f $A/state/lists/.updated ]] || [[ -n $(find "$A/state/lists/.updated" -mmin +1440) ]]; then
     log "apt-get update ($SUITE, $ARCH)"
-    if ! apt-get "${opts[@]}" update -q >"$A/update.log" 2>&1 ||
-        grep -qE '^(W|E): (Failed to fetch|Some index files failed)' "$A/update.log"; then
+    if ! apt_state_update "$A"; then
         cat "$A/update.log" >&2
         skip "apt-get update against $MIRROR failed: mirror unreachable?"
     fi

@@ -104,19 +104,9 @@ if [[ -n $missing ]]; then
 fi
 
 # --- sysroots ----------------------------------------------------------------
-# One apt state per architecture, under the scratch dir: own sources.list,
-# lists, cache and an empty dpkg status, so nothing of the host is read or
-# changed except apt.conf.d (proxy settings and the like).
-apt_opts() { # <arch>
-    local d=$SCRATCH/apt-$1
-    printf '%s\n' \
-        -o "Dir::State=$d/state" -o "Dir::State::status=$d/status" \
-        -o "Dir::Cache=$d/cache" -o "Dir::Etc::sourcelist=$d/sources.list" \
-        -o "Dir::Etc::sourceparts=-" -o "Dir::Etc::preferences=$d/preferences" \
-        -o "Dir::Etc::preferencesparts=$d/preferences.d" \
-        -o "APT::Architecture=$1" -o "APT::Architectures::=$1" \
-        -o "Acquire::Languages=none" -o "APT::Sandbox::User=$(id -un)"
-}
+# One apt state per architecture, under the scratch dir (scripts/apt-state.sh).
+# shellcheck source=../../scripts/apt-state.sh
+source "$SRC/scripts/apt-state.sh"
 
 # Writes the sysroot for <arch> if its stamp does not match the package set.
 prepare_sysroot() { # <arch> <triplet>
@@ -127,15 +117,9 @@ prepare_sysroot() { # <arch> <triplet>
         return 0
     fi
     log "$arch: preparing sysroot (packages from bookworm + forky)"
-    mkdir -p "$d/state/lists/partial" "$d/cache/archives/partial" "$d/preferences.d" "$d/debs"
-    : >"$d/status"
-    : >"$d/preferences"
-    printf 'deb [signed-by=%s] %s %s main\n' "$KEYRING" "$MIRROR" bookworm "$KEYRING" \
-        "$MIRROR" forky >"$d/sources.list"
-    local -a opts
-    mapfile -t opts < <(apt_opts "$arch")
-    if ! apt-get "${opts[@]}" update -q >"$d/update.log" 2>&1 ||
-        grep -qE '^(W|E): (Failed to fetch|Some index files failed)' "$d/update.log"; then
+    apt_state_init "$d" "$arch" "$MIRROR" "$KEYRING" bookworm forky
+    local -a opts=("${APT_STATE_OPTS[@]}")
+    if ! apt_state_update "$d"; then
         cat "$d/update.log" >&2
         skip "$arch: apt-get update against $MIRROR failed: mirror unreachable?"
     fi
