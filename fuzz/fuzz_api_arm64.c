@@ -48,14 +48,16 @@
 #include <Hypervisor/Hypervisor.h>
 #include <hvmodel.h>
 
+#include "shadow.h"
 #include "util.h"
 
 const char fuzz_name[] = "fuzz_api_arm64";
 
 #define POOL_SIZE        (1u << 20) /* host memory behind most mappings */
 #define HOST_PAGE        4096u
-#define MAX_PAGES        2048u /* shadow stage-2 entries, in granules */
-#define MAX_BLOCKS       8u
+#define MAX_PAGES        2048u  /* shadow stage-2 entries, in granules */
+#define DEFAULT_GRANULE  16384u /* and address bits: those of a VM made without a config */
+#define DEFAULT_IPA_BITS 36u
 #define SPARE_IPA        0x40000000ull /* where the second thread maps */
 #define VECTORS_IPA      0x80000000ull /* VBAR_EL1 of a new vCPU */
 #define FUZZ_WATCHDOG_MS 250
@@ -66,31 +68,16 @@ const char fuzz_name[] = "fuzz_api_arm64";
 /* State of the program under test, as the harness believes it to be         */
 /* ------------------------------------------------------------------------ */
 
-struct page {
-    uint64_t ipa;
-    uint8_t *host;
-    uint32_t prot;
-};
-
-struct block {
-    uint8_t *p;
-    size_t size;
-};
-
 struct worker;
 
 static struct state {
     bool broken; /* an invariant failed: stop interpreting */
     bool vm;
-    uint64_t granule;
-    unsigned ipa_bits;
     uint64_t advanced; /* hvm_clock_advance total */
     bool trace_requested, recording;
-    /* shadow stage-2 table, one entry per granule */
-    struct page pages[MAX_PAGES];
-    unsigned npages;
-    struct block blocks[MAX_BLOCKS];
-    unsigned nblocks;
+    /* shadow stage-2 table, one entry per granule (shadow.h); without a VM
+     * its granule and address width are the defaults */
+    struct shadow sh;
     /* the vCPU this thread owns */
     bool vcpu;
     hv_vcpu_t id;
@@ -119,85 +106,22 @@ static char trace_path[64];
     } while (0)
 
 /* ------------------------------------------------------------------------ */
-/* Shadow stage-2 table                                                     */
+/* Shadow stage-2 table (shadow.h)                                          */
 /* ------------------------------------------------------------------------ */
 
-static struct page *shadow_find(uint64_t ipa)
-{
-    uint64_t base = ipa & ~(S.granule - 1);
-    for (unsigned i = 0; i < S.npages; i++)
-        if (S.pages[i].ipa == base)
-            return &S.pages[i];
-    return NULL;
-}
-
-/* Granules of [ipa, ipa + size) the shadow holds. */
-static uint64_t shadow_count(uint64_t ipa, uint64_t size)
-{
-    uint64_t n = 0;
-    for (unsigned i = 0; i < S.npages; i++)
-        if (S.pages[i].ipa >= ipa && S.pages[i].ipa - ipa < size)
-            n++;
-    return n;
-}
-
-static bool block_mapped(const struct block *b)
-{
-    for (unsigned i = 0; i < S.npages; i++)
-        if (S.pages[i].host >= b->p && S.pages[i].host < b->p + b->size)
-            return true;
-    return false;
-}
-
-/* The range checks hv_vm_unmap and hv_vm_protect share. */
-static bool range_ok(uint64_t ipa, uint64_t size)
-{
-    if ((ipa | size) & (S.granule - 1))
-        return false;
-    if (size == 0 || ipa + size < ipa)
-        return false;
-    return ipa + size <= (1ull << S.ipa_bits);
-}
-
-static hv_return_t predict_map(const uint8_t *host, uint64_t ipa, uint64_t size, uint64_t flags)
-{
-    if (!S.vm)
-        return HV_NO_DEVICE;
-    if (flags & ~(uint64_t)7 || !host || ((uintptr_t)host & (HOST_PAGE - 1)) ||
-        !range_ok(ipa, size) || shadow_count(ipa, size))
-        return HV_BAD_ARGUMENT;
-    return HV_SUCCESS;
-}
-
-static hv_return_t predict_change(uint64_t ipa, uint64_t size, uint64_t flags)
-{
-    if (!S.vm)
-        return HV_NO_DEVICE;
-    if (flags & ~(uint64_t)7 || !range_ok(ipa, size) || shadow_count(ipa, size) != size / S.granule)
-        return HV_BAD_ARGUMENT;
-    return HV_SUCCESS;
-}
-
-static void shadow_map(uint8_t *host, uint64_t ipa, uint64_t size, uint32_t prot)
-{
-    for (uint64_t off = 0; off < size; off += S.granule)
-        S.pages[S.npages++] = (struct page){ipa + off, host + off, prot};
-}
-
-static void shadow_change(bool unmap, uint64_t ipa, uint64_t size, uint32_t prot)
-{
-    for (unsigned i = 0; i < S.npages;) {
-        struct page *p = &S.pages[i];
-        if (p->ipa >= ipa && p->ipa - ipa < size) {
-            if (unmap) {
-                *p = S.pages[--S.npages];
-                continue;
-            }
-            p->prot = prot;
-        }
-        i++;
-    }
-}
+static const struct shadow_contract contract = {
+    .ok = HV_SUCCESS,
+    .bad_argument = HV_BAD_ARGUMENT,
+    .no_device = HV_NO_DEVICE,
+    .strerror = hvm_strerror,
+    .prot_mask = HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC,
+    .host_page = HOST_PAGE,
+    .max_pages = MAX_PAGES,
+    .near = 0, /* 16 KiB granules, whatever the VM's */
+    .near_step = 16384,
+    .near_count = 64,
+    .spare = SPARE_IPA,
+};
 
 /* ------------------------------------------------------------------------ */
 /* Watchdog (util.h)                                                        */
@@ -309,27 +233,26 @@ static void worker_stop(void)
     S.w = NULL;
 }
 
+/* A map, unmap or protect for the second thread to make while the first
+ * runs (shadow_gen_call), set up in w; the command that makes it. */
+static enum wcmd worker_shadow_call(struct worker *w, uint8_t k, struct input *in,
+                                    struct shadow_call *call)
+{
+    shadow_gen_call(&S.sh, S.vm, k, in, pool, POOL_SIZE, call);
+    w->a = call->addr;
+    w->b = call->size;
+    w->c = call->flags;
+    w->host = call->host;
+    return call->kind == SHADOW_MAP ? W_MAP : call->kind == SHADOW_PROTECT ? W_PROTECT : W_UNMAP;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Argument generators                                                      */
 /* ------------------------------------------------------------------------ */
 
-static uint64_t gen_ipa(struct input *in)
-{
-    uint64_t g = S.vm ? S.granule : 16384;
-    unsigned bits = S.vm ? S.ipa_bits : 36;
-    switch (u8(in) % 6) {
-    case 0: return (uint64_t)(u8(in) % 64) * g;
-    case 1: return (uint64_t)(u8(in) % 64) * 16384;
-    case 2: return SPARE_IPA + (uint64_t)(u8(in) % 16) * g;
-    case 3: return (uint64_t)u32(in) << 12;
-    case 4: return (1ull << bits) - (uint64_t)(u8(in) % 4) * g;
-    default: return u64(in);
-    }
-}
-
 static uint64_t gen_size(struct input *in)
 {
-    uint64_t g = S.vm ? S.granule : 16384;
+    uint64_t g = S.sh.granule;
     switch (u8(in) % 5) {
     case 0: return (uint64_t)(1 + u8(in) % 8) * g;
     case 1: return (uint64_t)(1 + u8(in) % 4) * 16384;
@@ -337,37 +260,6 @@ static uint64_t gen_size(struct input *in)
     case 3: return u16(in);
     default: return u64(in);
     }
-}
-
-static uint64_t gen_flags(struct input *in)
-{
-    uint8_t b = u8(in);
-    if (b & 0x80)
-        return (uint64_t)1 << (u8(in) % 64) | (b & 7);
-    return b & 7;
-}
-
-/* A host range for hv_vm_map: always inside memory the harness owns, or one
- * the model must refuse without touching (NULL, misaligned). */
-static uint8_t *gen_host(struct input *in, uint64_t *size)
-{
-    uint8_t sel = u8(in) % 8, off = u8(in);
-    uint8_t *base = pool;
-    size_t len = POOL_SIZE;
-    if (sel == 6)
-        return NULL;
-    if ((sel == 4 || sel == 5) && S.nblocks) {
-        const struct block *b = &S.blocks[off % S.nblocks];
-        base = b->p;
-        len = b->size;
-        off /= MAX_BLOCKS;
-    }
-    size_t at = ((size_t)off * HOST_PAGE) % len;
-    if (*size > len - at)
-        *size = (len - at) & ~(uint64_t)(HOST_PAGE - 1);
-    if (sel == 7)
-        return base + at + 1 + (off % (HOST_PAGE - 1)); /* misaligned */
-    return base + at;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -544,10 +436,10 @@ static const uint32_t insn_table[] = {
 /* The 32-bit word at a guest IPA through the shadow table, if mapped. */
 static bool guest_word(uint64_t ipa, uint32_t *w)
 {
-    const struct page *p = shadow_find(ipa);
+    const struct shadow_page *p = shadow_find(&S.sh, ipa);
     if (!p || (ipa & 3))
         return false;
-    memcpy(w, p->host + (ipa & (S.granule - 1)), 4);
+    memcpy(w, p->host + (ipa & (S.sh.granule - 1)), 4);
     return true;
 }
 
@@ -558,7 +450,7 @@ static bool guest_word(uint64_t ipa, uint32_t *w)
 static void reset_after_vm_gone(void)
 {
     S.vm = false;
-    S.npages = 0;
+    shadow_new_vm(&S.sh, DEFAULT_GRANULE, DEFAULT_IPA_BITS);
     S.advanced = 0;
     S.recording = false;
 }
@@ -611,8 +503,7 @@ static void op_vm_create(struct input *in)
         os_release(wrong);
     if (r == HV_SUCCESS) {
         S.vm = true;
-        S.ipa_bits = bits;
-        S.granule = granule;
+        shadow_new_vm(&S.sh, granule, bits);
         S.advanced = 0;
         S.recording = S.trace_requested;
         S.trace_requested = false;
@@ -641,8 +532,8 @@ static void op_allocate(struct input *in)
         size += 1 + u8(in) * 64u; /* not a multiple of 16 KiB */
     bool null = (b & 0x30) == 0x30;
     void *p = NULL;
-    if (S.nblocks == MAX_BLOCKS && !null && size && !(size % 16384) && !flags)
-        return; /* the harness keeps at most MAX_BLOCKS */
+    if (S.sh.nblocks == SHADOW_MAX_BLOCKS && !null && size && !(size % 16384) && !flags)
+        return; /* the harness keeps at most SHADOW_MAX_BLOCKS */
     hv_return_t r = hv_vm_allocate(null ? NULL : &p, size, flags);
     bool bad = null || size == 0 || size % 16384 || flags != HV_ALLOCATE_DEFAULT;
     EXPECT_RET("hv_vm_allocate", r, bad ? HV_BAD_ARGUMENT : HV_SUCCESS);
@@ -658,20 +549,20 @@ static void op_allocate(struct input *in)
             failf("hv_vm_allocate: memory is not zeroed at +%zu", i);
             return;
         }
-    S.blocks[S.nblocks++] = (struct block){p, size};
+    S.sh.blocks[S.sh.nblocks++] = (struct shadow_block){p, size};
 }
 
 static void op_deallocate(struct input *in)
 {
     uint8_t b = u8(in);
-    if (!S.nblocks || (b & 3) == 3) {
+    if (!S.sh.nblocks || (b & 3) == 3) {
         /* Memory hv_vm_allocate did not hand out. */
         hv_return_t r = hv_vm_deallocate((b & 4) ? pool : NULL, (b & 8) ? POOL_SIZE : 16384);
         EXPECT_RET("hv_vm_deallocate(foreign)", r, HV_BAD_ARGUMENT);
         return;
     }
-    unsigned i = (b >> 4) % S.nblocks;
-    struct block *blk = &S.blocks[i];
+    unsigned i = (b >> 4) % S.sh.nblocks;
+    struct shadow_block *blk = &S.sh.blocks[i];
     if ((b & 3) == 1) {
         hv_return_t r = hv_vm_deallocate(blk->p, blk->size + 16384);
         EXPECT_RET("hv_vm_deallocate(wrong size)", r, HV_BAD_ARGUMENT);
@@ -682,30 +573,22 @@ static void op_deallocate(struct input *in)
         EXPECT_RET("hv_vm_deallocate(inside a block)", r, HV_BAD_ARGUMENT);
         return;
     }
-    if (S.vm && block_mapped(blk))
+    if (S.vm && shadow_block_mapped(&S.sh, blk))
         return; /* the contract: unmap first */
     hv_return_t r = hv_vm_deallocate(blk->p, blk->size);
     EXPECT_RET("hv_vm_deallocate", r, HV_SUCCESS);
-    *blk = S.blocks[--S.nblocks];
+    *blk = S.sh.blocks[--S.sh.nblocks];
 }
 
 static void op_map(struct input *in)
 {
-    uint64_t ipa = gen_ipa(in), size = gen_size(in), flags = gen_flags(in);
-    uint8_t *host = gen_host(in, &size);
-    hv_return_t want = predict_map(host, ipa, size, flags);
-    if (want == HV_SUCCESS && S.npages + size / S.granule > MAX_PAGES)
+    uint64_t ipa = shadow_gen_addr(&S.sh, in), size = gen_size(in), flags = shadow_gen_flags(in);
+    uint8_t *host = shadow_gen_host(&S.sh, in, pool, POOL_SIZE, &size);
+    hv_return_t want = shadow_predict_map(&S.sh, S.vm, host, ipa, size, flags);
+    if (want == HV_SUCCESS && !shadow_has_room(&S.sh, size))
         return;
     hv_return_t r = hv_vm_map(host, ipa, size, flags);
-    if (r != want) {
-        failf("hv_vm_map(%p, 0x%llx, 0x%llx, 0x%llx): %s, expected %s", (void *)host,
-              (unsigned long long)ipa, (unsigned long long)size, (unsigned long long)flags,
-              hvm_strerror(r), hvm_strerror(want));
-        return;
-    }
-    if (r == HV_SUCCESS) {
-        shadow_map(host, ipa, size, (uint32_t)flags);
-    } else if (S.vm && range_ok(ipa, size) && !shadow_count(ipa, size)) {
+    if (shadow_check_map(&S.sh, S.vm, "hv_vm_map", host, ipa, size, flags, r, want)) {
         /* Nothing was mapped: unmapping the range still fails. */
         hv_return_t u = hv_vm_unmap(ipa, size);
         EXPECT_RET("hv_vm_unmap after a failed map", u, HV_BAD_ARGUMENT);
@@ -714,18 +597,11 @@ static void op_map(struct input *in)
 
 static void op_change(struct input *in, bool unmap)
 {
-    uint64_t ipa = gen_ipa(in), size = gen_size(in), flags = unmap ? 0 : gen_flags(in);
-    hv_return_t want = predict_change(ipa, size, flags);
+    uint64_t ipa = shadow_gen_addr(&S.sh, in), size = gen_size(in);
+    uint64_t flags = unmap ? 0 : shadow_gen_flags(in);
+    hv_return_t want = shadow_predict_change(&S.sh, S.vm, ipa, size, flags);
     hv_return_t r = unmap ? hv_vm_unmap(ipa, size) : hv_vm_protect(ipa, size, flags);
-    if (r != want) {
-        failf("%s(0x%llx, 0x%llx, 0x%llx): %s, expected %s",
-              unmap ? "hv_vm_unmap" : "hv_vm_protect", (unsigned long long)ipa,
-              (unsigned long long)size, (unsigned long long)flags, hvm_strerror(r),
-              hvm_strerror(want));
-        return;
-    }
-    if (r == HV_SUCCESS)
-        shadow_change(unmap, ipa, size, (uint32_t)flags);
+    shadow_check_change(&S.sh, unmap, ipa, size, flags, r, want);
 }
 
 static void check_fresh_vcpu(void)
@@ -1070,13 +946,13 @@ static void op_kick(struct input *in)
 
 static void op_write_code(struct input *in)
 {
-    if (!S.npages)
+    if (!S.sh.npages)
         return;
-    const struct page *p = &S.pages[u8(in) % S.npages];
-    uint64_t off = (uint64_t)(u8(in) * 4u) % S.granule;
+    const struct shadow_page *p = &S.sh.pages[u8(in) % S.sh.npages];
+    uint64_t off = (uint64_t)(u8(in) * 4u) % S.sh.granule;
     unsigned n = 1 + u8(in) % 8;
     uint8_t *dst = p->host + off;
-    unsigned room = (unsigned)((S.granule - off) / 4);
+    unsigned room = (unsigned)((S.sh.granule - off) / 4);
     if (n > room)
         n = room;
     for (unsigned i = 0; i < n; i++) {
@@ -1087,7 +963,7 @@ static void op_write_code(struct input *in)
     hv_return_t r = hvm_notify_vmm_write(dst, 4 * (size_t)n);
     EXPECT_RET("hvm_notify_vmm_write", r, HV_SUCCESS);
     if (S.vcpu) {
-        r = hv_vcpu_set_reg(S.id, HV_REG_PC, p->ipa + off);
+        r = hv_vcpu_set_reg(S.id, HV_REG_PC, p->addr + off);
         EXPECT_RET("hv_vcpu_set_reg(PC)", r, HV_SUCCESS);
     }
 }
@@ -1152,9 +1028,10 @@ static void check_exception(uint64_t pc, bool checkable, bool trap_debug)
     case 0x24:
         if (checkable) {
             uint64_t pa = e->physical_address;
-            const struct page *p =
-                pa < SPARE_IPA || pa >= SPARE_IPA + 16 * S.granule ? shadow_find(pa) : NULL;
-            bool spare = p == NULL && pa >= SPARE_IPA && pa < SPARE_IPA + 16 * S.granule;
+            const struct shadow_page *p = pa < SPARE_IPA || pa >= SPARE_IPA + 16 * S.sh.granule
+                                              ? shadow_find(&S.sh, pa)
+                                              : NULL;
+            bool spare = p == NULL && pa >= SPARE_IPA && pa < SPARE_IPA + 16 * S.sh.granule;
             uint32_t fsc = iss & 0x3f;
             bool write = ec == 0x24 && (iss & (1u << 6));
             uint32_t need = ec == 0x20 ? (HV_MEMORY_READ | HV_MEMORY_EXEC)
@@ -1210,7 +1087,7 @@ static void op_run(struct input *in)
     /* Optional concurrent work on the second thread. */
     struct worker *w = (b & 0x0c) ? worker_get() : NULL;
     enum wcmd async = W_NONE;
-    hv_return_t async_want = HV_SUCCESS;
+    struct shadow_call call = {0};
     if (w) {
         uint8_t k = u8(in);
         switch ((b >> 2) & 3) {
@@ -1219,20 +1096,7 @@ static void op_run(struct input *in)
             w->nids = 1;
             async = W_KICK;
             break;
-        case 2: {
-            w->a = SPARE_IPA + (uint64_t)(k % 8) * S.granule;
-            w->b = (uint64_t)(1 + (k >> 3) % 4) * S.granule;
-            w->c = u8(in) & 7;
-            w->host = pool + POOL_SIZE - 4 * S.granule;
-            if (!(k & 0x80) && predict_map(w->host, w->a, w->b, w->c) == HV_SUCCESS) {
-                async = W_MAP;
-                async_want = HV_SUCCESS;
-            } else {
-                async = (k & 0x40) ? W_PROTECT : W_UNMAP;
-                async_want = predict_change(w->a, w->b, async == W_PROTECT ? w->c : 0);
-            }
-            break;
-        }
+        case 2: async = worker_shadow_call(w, k, in, &call); break;
         default:
             if (w->vcpu) {
                 w->a = 1 + u16(in) % 20000;
@@ -1240,7 +1104,7 @@ static void op_run(struct input *in)
             }
             break;
         }
-        if (async == W_MAP && S.npages + w->b / S.granule > MAX_PAGES)
+        if (async == W_MAP && !shadow_has_room(&S.sh, w->b))
             async = W_NONE;
     }
 
@@ -1309,11 +1173,7 @@ static void op_run(struct input *in)
         /* Landed during the run (consumed if CANCELED) or after it. */
         S.kick_owed = reason == HV_EXIT_REASON_CANCELED ? -1 : 1;
     } else if (async == W_MAP || async == W_UNMAP || async == W_PROTECT) {
-        EXPECT_RET("hv_vm_map/unmap/protect (concurrent)", w->ret, async_want);
-        if (w->ret == HV_SUCCESS && async == W_MAP)
-            shadow_map(w->host, w->a, w->b, (uint32_t)w->c);
-        else if (w->ret == HV_SUCCESS)
-            shadow_change(async == W_UNMAP, w->a, w->b, (uint32_t)w->c);
+        shadow_call_done(&S.sh, &call, w->ret);
     } else if (async == W_RUN) {
         EXPECT_RET("hv_vcpu_run (second thread)", w->ret, HV_SUCCESS);
         if (w->icount_after >= w->icount_before + w->a + MAX_BLOCK_INSNS)
@@ -1466,11 +1326,11 @@ static void cleanup(void)
     reset_after_vm_gone();
     hvm_trace_stop(); /* drops a request no VM consumed */
     unlink(trace_path);
-    for (unsigned i = 0; i < S.nblocks; i++) {
-        hv_return_t r = hv_vm_deallocate(S.blocks[i].p, S.blocks[i].size);
+    for (unsigned i = 0; i < S.sh.nblocks; i++) {
+        hv_return_t r = hv_vm_deallocate(S.sh.blocks[i].p, S.sh.blocks[i].size);
         EXPECT_RET("hv_vm_deallocate (cleanup)", r, HV_SUCCESS);
     }
-    S.nblocks = 0;
+    S.sh.nblocks = 0;
     hvm_set_insns_per_tick(HVM_DEFAULT_INSNS_PER_TICK);
 }
 
@@ -1487,6 +1347,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     memset(pool, 0, POOL_SIZE);
     memset(&S, 0, sizeof(S));
+    shadow_init(&S.sh, &contract, &S.broken, DEFAULT_GRANULE, DEFAULT_IPA_BITS);
 
     struct input in = {data, size, 0};
     while (in.i < in.n && !S.broken) {

@@ -55,6 +55,7 @@
 #include <Hypervisor/hv_vmx.h>
 #include <hvmodel.h>
 
+#include "shadow.h"
 #include "util.h"
 
 const char fuzz_name[] = "fuzz_api_x86";
@@ -62,8 +63,7 @@ const char fuzz_name[] = "fuzz_api_x86";
 #define POOL_SIZE        (1u << 20) /* host memory behind most mappings */
 #define PAGE             4096u
 #define GPA_BITS         39u
-#define MAX_PAGES        1024u /* shadow EPT entries, in pages */
-#define MAX_BLOCKS       8u
+#define MAX_PAGES        1024u         /* shadow EPT entries, in pages */
 #define SPARE_GPA        0x40000000ull /* where the second thread maps */
 #define FUZZ_WATCHDOG_MS 250
 #define MAX_RUNS         48  /* per input */
@@ -76,17 +76,6 @@ const char fuzz_name[] = "fuzz_api_x86";
 /* State of the program under test, as the harness believes it to be         */
 /* ------------------------------------------------------------------------ */
 
-struct page {
-    uint64_t gpa;
-    uint8_t *host;
-    uint32_t prot;
-};
-
-struct block {
-    uint8_t *p;
-    size_t size;
-};
-
 struct worker;
 
 static struct state {
@@ -94,10 +83,7 @@ static struct state {
     bool vm;
     uint32_t spaces; /* address spaces that exist besides the default (bit n: space n) */
     bool trace_requested;
-    struct page pages[MAX_PAGES];
-    unsigned npages;
-    struct block blocks[MAX_BLOCKS];
-    unsigned nblocks;
+    struct shadow sh; /* shadow EPT, one entry per page (shadow.h) */
     /* the vCPU this thread owns */
     bool vcpu;
     hv_vcpuid_t id;
@@ -119,84 +105,22 @@ static char trace_path[64];
     } while (0)
 
 /* ------------------------------------------------------------------------ */
-/* Shadow EPT                                                               */
+/* Shadow EPT (shadow.h)                                                    */
 /* ------------------------------------------------------------------------ */
 
-static struct page *shadow_find(uint64_t gpa)
-{
-    uint64_t base = gpa & ~(uint64_t)(PAGE - 1);
-    for (unsigned i = 0; i < S.npages; i++)
-        if (S.pages[i].gpa == base)
-            return &S.pages[i];
-    return NULL;
-}
-
-/* Pages of [gpa, gpa + size) the shadow holds. */
-static uint64_t shadow_count(uint64_t gpa, uint64_t size)
-{
-    uint64_t n = 0;
-    for (unsigned i = 0; i < S.npages; i++)
-        if (S.pages[i].gpa >= gpa && S.pages[i].gpa - gpa < size)
-            n++;
-    return n;
-}
-
-static bool block_mapped(const struct block *b)
-{
-    for (unsigned i = 0; i < S.npages; i++)
-        if (S.pages[i].host >= b->p && S.pages[i].host < b->p + b->size)
-            return true;
-    return false;
-}
-
-static bool range_ok(uint64_t gpa, uint64_t size)
-{
-    if ((gpa | size) & (PAGE - 1))
-        return false;
-    if (size == 0 || gpa + size < gpa)
-        return false;
-    return gpa + size <= (1ull << GPA_BITS);
-}
-
-static hv_return_t predict_map(const uint8_t *host, uint64_t gpa, uint64_t size, uint64_t flags)
-{
-    if (!S.vm)
-        return HV_NO_DEVICE;
-    if (flags & ~(uint64_t)RWX || !host || ((uintptr_t)host & (PAGE - 1)) || !range_ok(gpa, size) ||
-        shadow_count(gpa, size))
-        return HV_BAD_ARGUMENT;
-    return HV_SUCCESS;
-}
-
-static hv_return_t predict_change(uint64_t gpa, uint64_t size, uint64_t flags)
-{
-    if (!S.vm)
-        return HV_NO_DEVICE;
-    if (flags & ~(uint64_t)RWX || !range_ok(gpa, size) || shadow_count(gpa, size) != size / PAGE)
-        return HV_BAD_ARGUMENT;
-    return HV_SUCCESS;
-}
-
-static void shadow_map(uint8_t *host, uint64_t gpa, uint64_t size, uint32_t prot)
-{
-    for (uint64_t off = 0; off < size; off += PAGE)
-        S.pages[S.npages++] = (struct page){gpa + off, host + off, prot};
-}
-
-static void shadow_change(bool unmap, uint64_t gpa, uint64_t size, uint32_t prot)
-{
-    for (unsigned i = 0; i < S.npages;) {
-        struct page *p = &S.pages[i];
-        if (p->gpa >= gpa && p->gpa - gpa < size) {
-            if (unmap) {
-                *p = S.pages[--S.npages];
-                continue;
-            }
-            p->prot = prot;
-        }
-        i++;
-    }
-}
+static const struct shadow_contract contract = {
+    .ok = HV_SUCCESS,
+    .bad_argument = HV_BAD_ARGUMENT,
+    .no_device = HV_NO_DEVICE,
+    .strerror = hvm_strerror,
+    .prot_mask = RWX,
+    .host_page = PAGE,
+    .max_pages = MAX_PAGES,
+    .near = 0xf0000, /* the BIOS area */
+    .near_step = PAGE,
+    .near_count = 16,
+    .spare = SPARE_GPA,
+};
 
 /* ------------------------------------------------------------------------ */
 /* Watchdog (util.h)                                                        */
@@ -309,21 +233,22 @@ static void worker_stop(void)
     S.w = NULL;
 }
 
+/* A map, unmap or protect for the second thread to make while the first
+ * runs (shadow_gen_call), set up in w; the command that makes it. */
+static enum wcmd worker_shadow_call(struct worker *w, uint8_t k, struct input *in,
+                                    struct shadow_call *call)
+{
+    shadow_gen_call(&S.sh, S.vm, k, in, pool, POOL_SIZE, call);
+    w->a = call->addr;
+    w->b = call->size;
+    w->c = call->flags;
+    w->host = call->host;
+    return call->kind == SHADOW_MAP ? W_MAP : call->kind == SHADOW_PROTECT ? W_PROTECT : W_UNMAP;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Argument generators                                                      */
 /* ------------------------------------------------------------------------ */
-
-static uint64_t gen_gpa(struct input *in)
-{
-    switch (u8(in) % 6) {
-    case 0: return (uint64_t)(u8(in) % 64) * PAGE;
-    case 1: return 0xf0000ull + (uint64_t)(u8(in) % 16) * PAGE;
-    case 2: return SPARE_GPA + (uint64_t)(u8(in) % 16) * PAGE;
-    case 3: return (uint64_t)u32(in) << 12;
-    case 4: return (1ull << GPA_BITS) - (uint64_t)(u8(in) % 4) * PAGE;
-    default: return u64(in);
-    }
-}
 
 static uint64_t gen_size(struct input *in)
 {
@@ -333,37 +258,6 @@ static uint64_t gen_size(struct input *in)
     case 2: return u16(in);
     default: return u64(in);
     }
-}
-
-static uint64_t gen_flags(struct input *in)
-{
-    uint8_t b = u8(in);
-    if (b & 0x80)
-        return (uint64_t)1 << (u8(in) % 64) | (b & 7);
-    return b & 7;
-}
-
-/* A host range for hv_vm_map: always inside memory the harness owns, or one
- * the model must refuse without touching (NULL, misaligned). */
-static uint8_t *gen_host(struct input *in, uint64_t *size)
-{
-    uint8_t sel = u8(in) % 8, off = u8(in);
-    uint8_t *base = pool;
-    size_t len = POOL_SIZE;
-    if (sel == 6)
-        return NULL;
-    if ((sel == 4 || sel == 5) && S.nblocks) {
-        const struct block *b = &S.blocks[off % S.nblocks];
-        base = b->p;
-        len = b->size;
-        off /= MAX_BLOCKS;
-    }
-    size_t at = ((size_t)off * PAGE) % len;
-    if (*size > len - at)
-        *size = (len - at) & ~(uint64_t)(PAGE - 1);
-    if (sel == 7)
-        return base + at + 1 + (off % (PAGE - 1)); /* misaligned */
-    return base + at;
 }
 
 static hv_vcpuid_t gen_vcpu_id(struct input *in)
@@ -601,7 +495,7 @@ static void reset_after_vm_gone(void)
 {
     S.vm = false;
     S.spaces = 0;
-    S.npages = 0;
+    shadow_new_vm(&S.sh, PAGE, GPA_BITS);
 }
 
 static void op_vm_create(struct input *in)
@@ -646,22 +540,22 @@ static void op_allocate(struct input *in)
     uint8_t b = u8(in);
     if (b & 1) {
         /* hv_vm_deallocate */
-        if (!S.nblocks || (b & 6) == 6) {
+        if (!S.sh.nblocks || (b & 6) == 6) {
             hv_return_t r = hv_vm_deallocate((b & 8) ? pool : NULL, (b & 16) ? POOL_SIZE : PAGE);
             EXPECT_RET("hv_vm_deallocate(foreign)", r, HV_BAD_ARGUMENT);
             return;
         }
-        struct block *blk = &S.blocks[(b >> 4) % S.nblocks];
+        struct shadow_block *blk = &S.sh.blocks[(b >> 4) % S.sh.nblocks];
         if ((b & 6) == 2) {
             hv_return_t r = hv_vm_deallocate(blk->p, blk->size + PAGE);
             EXPECT_RET("hv_vm_deallocate(wrong size)", r, HV_BAD_ARGUMENT);
             return;
         }
-        if (S.vm && block_mapped(blk))
+        if (S.vm && shadow_block_mapped(&S.sh, blk))
             return; /* the contract: unmap first */
         hv_return_t r = hv_vm_deallocate(blk->p, blk->size);
         EXPECT_RET("hv_vm_deallocate", r, HV_SUCCESS);
-        *blk = S.blocks[--S.nblocks];
+        *blk = S.sh.blocks[--S.sh.nblocks];
         return;
     }
     size_t size = (size_t)((b >> 1) % 9) * PAGE;
@@ -670,8 +564,8 @@ static void op_allocate(struct input *in)
         size += 1 + u8(in) * 8u; /* not a multiple of the page */
     bool null = (b & 0x30) == 0x30;
     void *p = NULL;
-    if (S.nblocks == MAX_BLOCKS && !null && size && !(size % PAGE) && !flags)
-        return; /* the harness keeps at most MAX_BLOCKS */
+    if (S.sh.nblocks == SHADOW_MAX_BLOCKS && !null && size && !(size % PAGE) && !flags)
+        return; /* the harness keeps at most SHADOW_MAX_BLOCKS */
     hv_return_t r = hv_vm_allocate(null ? NULL : &p, size, flags);
     bool bad = null || size == 0 || size % PAGE || flags != HV_ALLOCATE_DEFAULT;
     EXPECT_RET("hv_vm_allocate", r, bad ? HV_BAD_ARGUMENT : HV_SUCCESS);
@@ -687,34 +581,26 @@ static void op_allocate(struct input *in)
             failf("hv_vm_allocate: memory is not zeroed at +%zu", i);
             return;
         }
-    S.blocks[S.nblocks++] = (struct block){p, size};
+    S.sh.blocks[S.sh.nblocks++] = (struct shadow_block){p, size};
 }
 
 static void op_map(struct input *in)
 {
     uint8_t how = u8(in);
-    uint64_t gpa = gen_gpa(in), size = gen_size(in), flags = gen_flags(in);
-    uint8_t *host = gen_host(in, &size);
+    uint64_t gpa = shadow_gen_addr(&S.sh, in), size = gen_size(in), flags = shadow_gen_flags(in);
+    uint8_t *host = shadow_gen_host(&S.sh, in, pool, POOL_SIZE, &size);
     hv_vm_space_t asid = (how & 3) == 3 ? u8(in) % 3 : HV_VM_SPACE_DEFAULT;
     if (asid != HV_VM_SPACE_DEFAULT && (S.spaces >> asid & 1))
         return; /* the shadow follows the default space only */
-    hv_return_t want = predict_map(host, gpa, size, flags);
+    hv_return_t want = shadow_predict_map(&S.sh, S.vm, host, gpa, size, flags);
     if (asid != HV_VM_SPACE_DEFAULT && S.vm)
         want = HV_BAD_ARGUMENT;
-    if (want == HV_SUCCESS && S.npages + size / PAGE > MAX_PAGES)
+    if (want == HV_SUCCESS && !shadow_has_room(&S.sh, size))
         return;
     hv_return_t r = (how & 3) >= 2 ? hv_vm_map_space(asid, host, gpa, size, flags)
                                    : hv_vm_map(host, gpa, size, flags);
-    if (r != want) {
-        failf("hv_vm_map%s(%p, 0x%llx, 0x%llx, 0x%llx): %s, expected %s",
-              (how & 3) >= 2 ? "_space" : "", (void *)host, (unsigned long long)gpa,
-              (unsigned long long)size, (unsigned long long)flags, hvm_strerror(r),
-              hvm_strerror(want));
-        return;
-    }
-    if (r == HV_SUCCESS)
-        shadow_map(host, gpa, size, (uint32_t)flags);
-    else if (S.vm && range_ok(gpa, size) && !shadow_count(gpa, size)) {
+    const char *call = (how & 3) >= 2 ? "hv_vm_map_space" : "hv_vm_map";
+    if (shadow_check_map(&S.sh, S.vm, call, host, gpa, size, flags, r, want)) {
         /* Nothing was mapped: unmapping the range still fails. */
         hv_return_t u = hv_vm_unmap(gpa, size);
         EXPECT_RET("hv_vm_unmap after a failed map", u, HV_BAD_ARGUMENT);
@@ -724,11 +610,12 @@ static void op_map(struct input *in)
 static void op_change(struct input *in, bool unmap)
 {
     uint8_t how = u8(in);
-    uint64_t gpa = gen_gpa(in), size = gen_size(in), flags = unmap ? 0 : gen_flags(in);
+    uint64_t gpa = shadow_gen_addr(&S.sh, in), size = gen_size(in),
+             flags = unmap ? 0 : shadow_gen_flags(in);
     hv_vm_space_t asid = (how & 3) == 3 ? u8(in) % 3 : HV_VM_SPACE_DEFAULT;
     if (asid != HV_VM_SPACE_DEFAULT && (S.spaces >> asid & 1))
         return; /* the shadow follows the default space only */
-    hv_return_t want = predict_change(gpa, size, flags);
+    hv_return_t want = shadow_predict_change(&S.sh, S.vm, gpa, size, flags);
     if (asid != HV_VM_SPACE_DEFAULT && S.vm)
         want = HV_BAD_ARGUMENT;
     hv_return_t r;
@@ -737,15 +624,7 @@ static void op_change(struct input *in, bool unmap)
                   : hv_vm_protect_space(asid, gpa, size, flags);
     else
         r = unmap ? hv_vm_unmap(gpa, size) : hv_vm_protect(gpa, size, flags);
-    if (r != want) {
-        failf("%s(0x%llx, 0x%llx, 0x%llx): %s, expected %s",
-              unmap ? "hv_vm_unmap" : "hv_vm_protect", (unsigned long long)gpa,
-              (unsigned long long)size, (unsigned long long)flags, hvm_strerror(r),
-              hvm_strerror(want));
-        return;
-    }
-    if (r == HV_SUCCESS)
-        shadow_change(unmap, gpa, size, (uint32_t)flags);
+    shadow_check_change(&S.sh, unmap, gpa, size, flags, r, want);
 }
 
 static uint64_t vmcs_read(uint32_t f)
@@ -1257,9 +1136,9 @@ static void op_tsc(struct input *in)
 static void op_write_code(struct input *in)
 {
     uint8_t b = u8(in);
-    if (!S.vcpu || !S.npages)
+    if (!S.vcpu || !S.sh.npages)
         return;
-    struct page *p = &S.pages[u8(in) % S.npages];
+    struct shadow_page *p = &S.sh.pages[u8(in) % S.sh.npages];
     unsigned off = (u8(in) % 16) * 16u, n = 0;
     unsigned count = 1 + (b & 0x0f);
     for (unsigned i = 0; i < count && off + n + 8 <= PAGE; i++) {
@@ -1292,9 +1171,9 @@ static void op_write_code(struct input *in)
         hv_vmx_vcpu_write_vmcs(S.id, segs[i], 0);
         hv_vmx_vcpu_write_vmcs(S.id, segs[i] + 0x4000, 0xffff);
         hv_vmx_vcpu_write_vmcs(S.id, segs[i] + 0x4014, i == 0 ? 0x9b : 0x93);
-        hv_vmx_vcpu_write_vmcs(S.id, segs[i] + 0x6006, i == 0 ? p->gpa & 0xffff0000u : 0);
+        hv_vmx_vcpu_write_vmcs(S.id, segs[i] + 0x6006, i == 0 ? p->addr & 0xffff0000u : 0);
     }
-    hv_vmx_vcpu_write_vmcs(S.id, VMCS_GUEST_CS, (p->gpa >> 4) & 0xf000u);
+    hv_vmx_vcpu_write_vmcs(S.id, VMCS_GUEST_CS, (p->addr >> 4) & 0xf000u);
     hv_vmx_vcpu_write_vmcs(S.id, VMCS_GUEST_LDTR_AR, 0x10000);
     hv_vmx_vcpu_write_vmcs(S.id, VMCS_GUEST_TR_AR, 0x83);
     hv_vmx_vcpu_write_vmcs(S.id, VMCS_GUEST_IDTR_LIMIT, (b & 0x10) ? 0x3ff : 0);
@@ -1303,7 +1182,7 @@ static void op_write_code(struct input *in)
     hv_vmx_vcpu_write_vmcs(S.id, VMCS_GUEST_IA32_EFER, 0);
     hv_vmx_vcpu_write_vmcs(S.id, VMCS_GUEST_ACTIVITY_STATE, 0);
     hv_vmx_vcpu_write_vmcs(S.id, VMCS_GUEST_INTERRUPTIBILITY, 0);
-    hv_vcpu_write_register(S.id, HV_X86_RIP, (p->gpa & 0xffffu) + off);
+    hv_vcpu_write_register(S.id, HV_X86_RIP, (p->addr & 0xffffu) + off);
     hv_vcpu_write_register(S.id, HV_X86_RFLAGS, 2);
     hv_vcpu_write_register(S.id, HV_X86_RSP, 0x7000);
 }
@@ -1328,7 +1207,7 @@ static void check_ept(uint64_t reason)
     if (!access || (access & (access - 1)))
         failf("EPT violation at 0x%llx: qualification 0x%llx names %s accesses",
               (unsigned long long)gpa, (unsigned long long)q, access ? "several" : "no");
-    const struct page *p = shadow_find(gpa);
+    const struct shadow_page *p = shadow_find(&S.sh, gpa);
     uint32_t need = access == 1 ? HV_MEMORY_READ : access == 2 ? HV_MEMORY_WRITE : HV_MEMORY_EXEC;
     uint32_t prot = p ? p->prot : 0;
     if (gpa < SPARE_GPA || gpa >= SPARE_GPA + 16 * PAGE) {
@@ -1356,7 +1235,7 @@ static void op_run(struct input *in)
     /* Optional concurrent work on the second thread. */
     struct worker *w = (b & 0x0c) ? worker_get() : NULL;
     enum wcmd async = W_NONE;
-    hv_return_t async_want = HV_SUCCESS;
+    struct shadow_call call = {0};
     if (w) {
         uint8_t k = u8(in);
         switch ((b >> 2) & 3) {
@@ -1364,18 +1243,7 @@ static void op_run(struct input *in)
             w->kick_id = S.id;
             async = W_KICK;
             break;
-        case 2:
-            w->a = SPARE_GPA + (uint64_t)(k % 8) * PAGE;
-            w->b = (uint64_t)(1 + (k >> 3) % 4) * PAGE;
-            w->c = u8(in) & 7;
-            w->host = pool + POOL_SIZE - 4 * PAGE;
-            if (!(k & 0x80) && predict_map(w->host, w->a, w->b, w->c) == HV_SUCCESS) {
-                async = W_MAP;
-            } else {
-                async = (k & 0x40) ? W_PROTECT : W_UNMAP;
-                async_want = predict_change(w->a, w->b, async == W_PROTECT ? w->c : 0);
-            }
-            break;
+        case 2: async = worker_shadow_call(w, k, in, &call); break;
         default:
             if (w->vcpu) {
                 w->a = 1 + u16(in) % 4000;
@@ -1383,7 +1251,7 @@ static void op_run(struct input *in)
             }
             break;
         }
-        if (async == W_MAP && S.npages + w->b / PAGE > MAX_PAGES)
+        if (async == W_MAP && !shadow_has_room(&S.sh, w->b))
             async = W_NONE;
     }
     /* run_until: a deadline some ticks ahead of the vCPU's clock. */
@@ -1439,11 +1307,7 @@ static void op_run(struct input *in)
         /* Landed during the run (consumed if IRQ) or after it. */
         S.kick_owed = reason == VMX_REASON_IRQ ? -1 : 1;
     } else if (async == W_MAP || async == W_UNMAP || async == W_PROTECT) {
-        EXPECT_RET("hv_vm_map/unmap/protect (concurrent)", w->ret, async_want);
-        if (w->ret == HV_SUCCESS && async == W_MAP)
-            shadow_map(w->host, w->a, w->b, (uint32_t)w->c);
-        else if (w->ret == HV_SUCCESS)
-            shadow_change(async == W_UNMAP, w->a, w->b, (uint32_t)w->c);
+        shadow_call_done(&S.sh, &call, w->ret);
     } else if (async == W_RUN) {
         EXPECT_RET("hv_vcpu_run (second thread)", w->ret, HV_SUCCESS);
         if (w->icount_after >= w->icount_before + w->a + MAX_BLOCK_INSNS)
@@ -1657,11 +1521,11 @@ static void cleanup(void)
     reset_after_vm_gone();
     hvm_trace_stop(); /* drops a request no VM consumed */
     unlink(trace_path);
-    for (unsigned i = 0; i < S.nblocks; i++) {
-        hv_return_t r = hv_vm_deallocate(S.blocks[i].p, S.blocks[i].size);
+    for (unsigned i = 0; i < S.sh.nblocks; i++) {
+        hv_return_t r = hv_vm_deallocate(S.sh.blocks[i].p, S.sh.blocks[i].size);
         EXPECT_RET("hv_vm_deallocate (cleanup)", r, HV_SUCCESS);
     }
-    S.nblocks = 0;
+    S.sh.nblocks = 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -1677,6 +1541,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     memset(pool, 0, POOL_SIZE);
     memset(&S, 0, sizeof(S));
+    shadow_init(&S.sh, &contract, &S.broken, PAGE, GPA_BITS);
 
     struct input in = {data, size, 0};
     while (in.i < in.n && !S.broken) {
