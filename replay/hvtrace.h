@@ -19,10 +19,11 @@ int cmd_diff(int argc, char **argv);   /* hvtrace_diff.c */
 int cmd_stats(int argc, char **argv);  /* hvtrace_stats.c */
 int cmd_export(int argc, char **argv); /* hvtrace_export.c */
 
-/* Runs the sibling program (hvtrace or hvtrace-x86, installed next to this
- * one) with the same subcommand and arguments, for a trace of the other
- * flavour (argv[0] is the subcommand). Returns only on failure (status 2). */
-int hvtrace_hand_over(uint32_t flavour, char **argv);
+/* For a trace of the other flavour, runs the sibling program (hvtrace or
+ * hvtrace-x86, installed next to this one) with the same subcommand and
+ * arguments (argv[0] is the subcommand) and returns only on failure (status
+ * 2). Returns -1 when this program takes the trace itself. */
+int hvtrace_hand_over(uint32_t flavour, int argc, char **argv);
 
 /* Opens a trace, printing the error; 0 or -1. */
 int hvtrace_open(struct hvt_reader *r, const char *path);

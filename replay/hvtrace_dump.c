@@ -408,9 +408,9 @@ int cmd_dump(int argc, char **argv)
     if (disasm) {
         uint32_t flavour = r.hdr.flavour;
         hvt_reader_close(&r);
-        if (flavour != replay_flavour.trace_flavour &&
-            (flavour == HVT_FLAVOUR_ARM64 || flavour == HVT_FLAVOUR_X86) && argc < 62)
-            return hvtrace_hand_over(flavour, argv);
+        int h = hvtrace_hand_over(flavour, argc, argv);
+        if (h >= 0)
+            return h;
         struct replay_opts o = {.on_record = dump_record, .ctx = &f};
         struct replay_result res;
         int rc = replay_file(path, &o, &res);

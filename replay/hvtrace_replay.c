@@ -15,8 +15,11 @@
 #include "replay.h"
 #include "replay_flavour.h"
 
-int hvtrace_hand_over(uint32_t flavour, char **argv)
+int hvtrace_hand_over(uint32_t flavour, int argc, char **argv)
 {
+    if (flavour == replay_flavour.trace_flavour ||
+        (flavour != HVT_FLAVOUR_ARM64 && flavour != HVT_FLAVOUR_X86) || argc >= 62)
+        return -1; /* this program's (or no program's: the replay says so) */
     const char *name = flavour == HVT_FLAVOUR_X86 ? "hvtrace-x86" : "hvtrace";
     char self[PATH_MAX], path[PATH_MAX + 32];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -91,9 +94,9 @@ int cmd_replay(int argc, char **argv)
     }
     uint32_t flavour = rd.hdr.flavour;
     hvt_reader_close(&rd);
-    if (flavour != replay_flavour.trace_flavour &&
-        (flavour == HVT_FLAVOUR_ARM64 || flavour == HVT_FLAVOUR_X86) && argc < 62)
-        return hvtrace_hand_over(flavour, argv);
+    int h = hvtrace_hand_over(flavour, argc, argv);
+    if (h >= 0)
+        return h;
     struct replay_result res;
     int rc = replay_file(path, &o, &res);
     if (rc == 2)
