@@ -94,6 +94,28 @@ void run_expect_exception(struct guest *g, uint64_t syndrome)
     assert_int_equal(g->exit->exception.syndrome, syndrome);
 }
 
+uint64_t gpr(struct guest *g, unsigned n)
+{
+    return reg(g, HV_REG_X0 + n);
+}
+
+void set_gpr(struct guest *g, unsigned n, uint64_t value)
+{
+    set_reg(g, HV_REG_X0 + n, value);
+}
+
+void run_hvc(struct guest *g, unsigned imm)
+{
+    run_expect_exception(g, ESR_HVC(imm));
+}
+
+uint64_t gic_dist(hv_gic_distributor_reg_t r)
+{
+    uint64_t v = 0;
+    assert_int_equal(hv_gic_get_distributor_reg(r, &v), HV_SUCCESS);
+    return v;
+}
+
 int guest_teardown(void **state)
 {
     guest_destroy(*state);

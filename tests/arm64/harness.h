@@ -61,4 +61,12 @@ void run_expect_exception(struct guest *g, uint64_t syndrome);
 /* ESR value of an HVC #imm exit (EC 0x16, IL). */
 #define ESR_HVC(imm) (0x5a000000ull | (imm))
 
+/* X<n> of the vCPU. */
+uint64_t gpr(struct guest *g, unsigned n);
+void set_gpr(struct guest *g, unsigned n, uint64_t value);
+/* Runs and expects an HVC #imm exit: run_expect_exception(g, ESR_HVC(imm)). */
+void run_hvc(struct guest *g, unsigned imm);
+/* A distributor register of the VM's GIC (hv_gic_get_distributor_reg). */
+uint64_t gic_dist(hv_gic_distributor_reg_t r);
+
 #endif

@@ -46,43 +46,10 @@ static void trace_path(char *buf, size_t n, const char *name)
     snprintf(buf, n, "%s/hvmodel-gic-trace-%d-%s", dir, (int)getpid(), name);
 }
 
-struct vm {
-    uint8_t *ram;
-    hv_vcpu_t vcpu;
-    hv_vcpu_exit_t *exit;
-};
-
-static uint64_t x(struct vm *v, unsigned n)
-{
-    uint64_t val = 0;
-    assert_int_equal(hv_vcpu_get_reg(v->vcpu, HV_REG_X0 + n, &val), HV_SUCCESS);
-    return val;
-}
-
-static void set_x(struct vm *v, unsigned n, uint64_t val)
-{
-    assert_int_equal(hv_vcpu_set_reg(v->vcpu, HV_REG_X0 + n, val), HV_SUCCESS);
-}
-
-static uint64_t dist(hv_gic_distributor_reg_t r)
-{
-    uint64_t val = 0;
-    assert_int_equal(hv_gic_get_distributor_reg(r, &val), HV_SUCCESS);
-    return val;
-}
-
-/* Runs and expects HVC #imm. */
-static void run_hvc(struct vm *v, unsigned imm)
-{
-    assert_int_equal(hv_vcpu_run(v->vcpu), HV_SUCCESS);
-    assert_int_equal(v->exit->reason, HV_EXIT_REASON_EXCEPTION);
-    assert_int_equal(v->exit->exception.syndrome, ESR_HVC(imm));
-}
-
 /* Recording to path (NULL: none): the VM, the GIC with an MSI frame, SPI 44
  * and MSI 100 configured through the distributor, saved, reset and restored
  * from the state blob, and a vCPU on this thread. */
-static void vm_up(struct vm *v, const char *path)
+static void vm_up(struct guest *v, const char *path)
 {
     memset(v, 0, sizeof(*v));
     if (path)
@@ -124,10 +91,10 @@ static void vm_up(struct vm *v, const char *path)
     assert_int_equal(hv_gic_state_get_data(s, blob), HV_SUCCESS);
     os_release(s);
     assert_int_equal(hv_gic_reset(), HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 0);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 0);
     assert_int_equal(hv_gic_set_state(blob, n), HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 1u << (SPI_STATE - 32));
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_IPRIORITYR25), 0x70);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 1u << (SPI_STATE - 32));
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_IPRIORITYR25), 0x70);
     free(blob);
 
     assert_int_equal(hv_vcpu_create(&v->vcpu, &v->exit, NULL), HV_SUCCESS);
@@ -141,7 +108,7 @@ static void vm_up(struct vm *v, const char *path)
         HV_SUCCESS);
 }
 
-static void vm_down(struct vm *v)
+static void vm_down(struct guest *v)
 {
     assert_int_equal(hv_vcpu_destroy(v->vcpu), HV_SUCCESS);
     assert_int_equal(hv_vm_unmap(GUEST_RAM_IPA, GUEST_RAM_SIZE), HV_SUCCESS);
@@ -152,20 +119,20 @@ static void vm_down(struct vm *v)
 /* The scenario: EXITS exits, every GIC input between runs on this thread. */
 static void scenario(const char *path)
 {
-    struct vm v;
+    struct guest v;
     vm_up(&v, path);
-    set_x(&v, 0, GICR); /* SPI 40: level, priority 0x80, PMR 0xf0 */
-    set_x(&v, 1, SPI);
-    set_x(&v, 2, 0xf0);
-    set_x(&v, 3, 0x80);
-    set_x(&v, 4, 0);
+    set_gpr(&v, 0, GICR); /* SPI 40: level, priority 0x80, PMR 0xf0 */
+    set_gpr(&v, 1, SPI);
+    set_gpr(&v, 2, 0xf0);
+    set_gpr(&v, 3, 0x80);
+    set_gpr(&v, 4, 0);
     assert_int_equal(hv_vcpu_set_reg(v.vcpu, HV_REG_PC, GUEST_GIC_SPI_SETUP), HV_SUCCESS);
     run_hvc(&v, 2); /* exit 1: nothing pending */
     assert_int_equal(hv_gic_set_spi(SPI, true), HV_SUCCESS);
     run_hvc(&v, 1); /* exit 2: taken */
-    assert_int_equal(x(&v, 0), SPI);
+    assert_int_equal(gpr(&v, 0), SPI);
     run_hvc(&v, 1); /* exit 3: still high, taken again */
-    assert_int_equal(x(&v, 0), SPI);
+    assert_int_equal(gpr(&v, 0), SPI);
     assert_int_equal(hv_gic_set_spi(SPI, false), HV_SUCCESS);
     run_hvc(&v, 2); /* exit 4 */
     assert_int_equal(hv_gic_set_icc_reg(v.vcpu, HV_GIC_ICC_REG_PMR_EL1, 0x50), HV_SUCCESS);
@@ -173,14 +140,14 @@ static void scenario(const char *path)
     run_hvc(&v, 2); /* exit 5: priority 0x60 masked by PMR 0x50 */
     assert_int_equal(hv_gic_set_icc_reg(v.vcpu, HV_GIC_ICC_REG_PMR_EL1, 0xf0), HV_SUCCESS);
     run_hvc(&v, 1); /* exit 6 */
-    assert_int_equal(x(&v, 0), SPI_STATE);
-    assert_int_equal(x(&v, 1), 0x60);
+    assert_int_equal(gpr(&v, 0), SPI_STATE);
+    assert_int_equal(gpr(&v, 1), 0x60);
     assert_int_equal(hv_gic_set_spi(SPI_STATE, false), HV_SUCCESS);
     run_hvc(&v, 2); /* exit 7 */
     assert_int_equal(hv_gic_send_msi(GICM + 0x40, MSI_INTID), HV_SUCCESS);
     run_hvc(&v, 1); /* exit 8 */
-    assert_int_equal(x(&v, 0), MSI_INTID);
-    assert_int_equal(x(&v, 1), 0x70);
+    assert_int_equal(gpr(&v, 0), MSI_INTID);
+    assert_int_equal(gpr(&v, 1), 0x70);
     run_hvc(&v, 2); /* exit 9: an MSI is an edge, taken once */
     vm_down(&v);
 }
@@ -441,20 +408,20 @@ static void test_spi_from_another_thread_replays_and_is_marked_when_made_during_
     (void)state;
     char path[256];
     trace_path(path, sizeof(path), "thread.hvt");
-    struct vm v;
+    struct guest v;
     vm_up(&v, path);
-    set_x(&v, 0, GICR);
-    set_x(&v, 1, SPI);
-    set_x(&v, 2, 0xf0);
-    set_x(&v, 3, 0x80);
-    set_x(&v, 4, 0);
+    set_gpr(&v, 0, GICR);
+    set_gpr(&v, 1, SPI);
+    set_gpr(&v, 2, 0xf0);
+    set_gpr(&v, 3, 0x80);
+    set_gpr(&v, 4, 0);
     assert_int_equal(hv_vcpu_set_reg(v.vcpu, HV_REG_PC, GUEST_GIC_SPI_SETUP), HV_SUCCESS);
     run_hvc(&v, 2);
     /* Between runs, from another thread: exactly as from this one. */
     struct spi_thread between = {.intid = SPI, .level = true};
     on_other_thread(&between);
     run_hvc(&v, 1);
-    assert_int_equal(x(&v, 0), SPI);
+    assert_int_equal(gpr(&v, 0), SPI);
     between.level = false;
     on_other_thread(&between);
     run_hvc(&v, 2);
