@@ -23,6 +23,7 @@
 #include "../../replay/replay.h"
 #include "../../trace/format.h"
 #include "../../trace/reader.h"
+#include "trace/trace_check.h"
 
 extern const unsigned char guest_gic[];
 extern const unsigned int guest_gic_len;
@@ -172,31 +173,10 @@ static int teardown(void **state)
     return 0;
 }
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long len = ftell(f);
-    assert_true(len > 0);
-    rewind(f);
-    uint8_t *p = malloc((size_t)len);
-    assert_non_null(p);
-    assert_int_equal(fread(p, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return p;
-}
-
 static void test_recording_the_gic_scenario_twice_gives_identical_bytes(void **state)
 {
     (void)state;
-    size_t na, nb;
-    uint8_t *a = slurp(trace_a, &na), *b = slurp(trace_b, &nb);
-    assert_int_equal(na, nb);
-    assert_memory_equal(a, b, na);
-    free(a);
-    free(b);
+    assert_same_trace_bytes(trace_a, trace_b);
 }
 
 struct gic_input {
@@ -291,31 +271,7 @@ static void test_trace_holds_every_gic_input_with_its_exact_fields(void **state)
 static void test_gic_trace_replays_every_exit_bit_for_bit(void **state)
 {
     (void)state;
-    struct replay_result res;
-    int rc = replay_file(trace_a, NULL, &res);
-    if (rc)
-        fail_msg("replay: rc %d, %s", rc, res.error);
-    assert_int_equal(res.exits, EXITS);
-    assert_true(res.clean);
-    assert_false(res.diverged);
-}
-
-/* The sequence number of the n-th (0-based) record of type with the u32 at
- * `at` equal to key. */
-static uint64_t nth_record(uint16_t type, unsigned at, uint32_t key, unsigned n)
-{
-    struct hvt_reader r;
-    assert_int_equal(hvt_reader_open_file(&r, trace_a), 0);
-    struct hvt_record rec;
-    uint64_t seq = UINT64_MAX;
-    while (hvt_reader_next(&r, &rec) == HVT_OK)
-        if (rec.type == type && hvt_get32(rec.payload + at) == key && n-- == 0) {
-            seq = rec.seq;
-            break;
-        }
-    hvt_reader_close(&r);
-    assert_true(seq != UINT64_MAX);
-    return seq;
+    assert_trace_replays_clean(trace_a, EXITS);
 }
 
 /* Replays trace_a with record seq's value replaced; returns the report. */
@@ -324,18 +280,7 @@ static void replay_changed(uint64_t seq, uint64_t value, struct replay_result *r
 {
     char log_path[300];
     trace_path(log_path, sizeof(log_path), "diverge.log");
-    FILE *log = fopen(log_path, "w+");
-    assert_non_null(log);
-    struct replay_opts o = {
-        .log = log, .has_override = true, .override_seq = seq, .override_value = value};
-    assert_int_equal(replay_file(trace_a, &o, res), 1);
-    fflush(log);
-    rewind(log);
-    memset(text, 0, size);
-    size_t n = fread(text, 1, size - 1, log);
-    fclose(log);
-    unlink(log_path);
-    assert_true(n > 0);
+    trace_replay_changed(trace_a, log_path, seq, value, res, text, size);
 }
 
 static void test_spi_left_low_in_replay_diverges_at_the_exit_that_took_it(void **state)
@@ -345,7 +290,8 @@ static void test_spi_left_low_in_replay_diverges_at_the_exit_that_took_it(void *
     char text[4096];
     /* hv_gic_set_spi(40, true) replayed as false: exit 2 becomes the
      * waiting loop's HVC #2 instead of the handler's HVC #1. */
-    replay_changed(nth_record(HVT_GIC_INPUT, 4, SPI, 0), 0, &res, text, sizeof(text));
+    replay_changed(trace_nth_record(trace_a, HVT_GIC_INPUT, 4, SPI, 0), 0, &res, text,
+                   sizeof(text));
     assert_true(res.diverged);
     assert_int_equal(res.exits, 2);
     assert_non_null(strstr(text, "divergence at exit 2"));
@@ -363,8 +309,8 @@ static void test_pmr_left_low_in_replay_diverges_at_the_exit_that_took_spi_44(vo
     char text[4096];
     /* The second PMR write (0xf0) replayed as 0x50: SPI 44 stays masked and
      * exit 6 is HVC #2. */
-    replay_changed(nth_record(HVT_GIC_SET_REG, 8, HV_GIC_ICC_REG_PMR_EL1, 1), 0x50, &res, text,
-                   sizeof(text));
+    replay_changed(trace_nth_record(trace_a, HVT_GIC_SET_REG, 8, HV_GIC_ICC_REG_PMR_EL1, 1), 0x50,
+                   &res, text, sizeof(text));
     assert_true(res.diverged);
     assert_int_equal(res.exits, 6);
     assert_non_null(strstr(text, "divergence at exit 6"));
