@@ -39,7 +39,12 @@ struct guest {
  * and fails the test unless every exit replays bit for bit. Set
  * HVMODEL_TEST_NO_REPLAY=1 to switch this off. */
 void guest_create(struct guest *g, const unsigned char *image, unsigned len);
-/* Destroys the vCPU and the VM, frees the RAM, replays the scenario. */
+/* The VM part of guest_create alone (no trace, no vCPU): for a VM that needs
+ * more (a GIC) before its vCPUs. g->ram is set; the rest of *g is the
+ * caller's. */
+void guest_vm_create(struct guest *g, const unsigned char *image, unsigned len);
+/* Destroys the vCPU and the VM, frees the RAM, replays the scenario (if
+ * g->trace names one). */
 void guest_destroy(struct guest *g);
 /* cmocka teardown for tests whose state is a struct guest *: guest_destroy. */
 int guest_teardown(void **state);

@@ -44,14 +44,7 @@ static hv_gic_config_t config(bool msi)
 static void vm_with_gic(struct guest *g, bool msi)
 {
     memset(g, 0, sizeof(*g));
-    assert_int_equal(hv_vm_create(NULL), HV_SUCCESS);
-    void *ram = NULL;
-    assert_int_equal(hv_vm_allocate(&ram, GUEST_RAM_SIZE, HV_ALLOCATE_DEFAULT), HV_SUCCESS);
-    g->ram = ram;
-    memcpy(g->ram + 0x10000, guest_gic, guest_gic_len);
-    assert_int_equal(hv_vm_map(g->ram, GUEST_RAM_IPA, GUEST_RAM_SIZE,
-                               HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC),
-                     HV_SUCCESS);
+    guest_vm_create(g, guest_gic, guest_gic_len);
     hv_gic_config_t c = config(msi);
     assert_int_equal(hv_gic_create(c), HV_SUCCESS);
     os_release(c);
@@ -72,14 +65,6 @@ static void gvm_create(struct guest *g, bool msi)
 {
     vm_with_gic(g, msi);
     vcpu_on_this_thread(g);
-}
-
-static void gvm_destroy(struct guest *g)
-{
-    assert_int_equal(hv_vcpu_destroy(g->vcpu), HV_SUCCESS);
-    assert_int_equal(hv_vm_unmap(GUEST_RAM_IPA, GUEST_RAM_SIZE), HV_SUCCESS);
-    assert_int_equal(hv_vm_destroy(), HV_SUCCESS);
-    assert_int_equal(hv_vm_deallocate(g->ram, GUEST_RAM_SIZE), HV_SUCCESS);
 }
 
 static uint64_t icc(struct guest *g, hv_gic_icc_reg_t r)
@@ -222,7 +207,7 @@ static void test_gic_register_calls_reject_bad_arguments(void **state)
     assert_int_equal(hv_gic_set_state(NULL, 16), HV_BAD_ARGUMENT);
     assert_int_equal(hv_gic_state_get_size(NULL, (size_t *)&v), HV_BAD_ARGUMENT);
     assert_int_equal(hv_gic_state_get_data(NULL, &v), HV_BAD_ARGUMENT);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 static void test_gic_msi_calls_check_frame_address_and_range(void **state)
@@ -248,7 +233,7 @@ static void test_gic_msi_calls_check_frame_address_and_range(void **state)
     assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR3), 1);
     assert_int_equal(hv_gic_set_msi_reg(HV_GIC_REG_GICM_SET_SPI_NSR, MSI_LO + 1), HV_SUCCESS);
     assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR3), 3);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 /* ---- geometry ---- */
@@ -350,7 +335,7 @@ static void test_gic_reset_values_through_the_api(void **state)
     assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 0);
     assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_IROUTER40), 0);
     assert_int_equal(icc(&g, HV_GIC_ICC_REG_PMR_EL1), 0);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 static void test_guest_reads_gic_id_registers_without_exits(void **state)
@@ -371,7 +356,7 @@ static void test_guest_reads_gic_id_registers_without_exits(void **state)
     assert_int_equal(gpr(&g, 16), 7);         /* ICC_SRE_EL1 */
     assert_int_equal(gpr(&g, 17), 0x400);     /* ICC_CTLR_EL1 */
     assert_int_equal(gpr(&g, 18), 1023);      /* ICC_IAR1_EL1 */
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 static void test_guest_mmio_byte_and_doubleword_accesses(void **state)
@@ -390,7 +375,7 @@ static void test_guest_mmio_byte_and_doubleword_accesses(void **state)
     assert_int_equal(gpr(&g, 19), 0xffffffffffffffa8ull);
     assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_IPRIORITYR10), 0xa8);
     assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_IROUTER40), 0x0000001200030405ull);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 /* ---- delivery ---- */
@@ -429,7 +414,7 @@ static void test_level_spi_runs_irq_vector_and_stays_pending_until_lowered(void 
     assert_int_equal(hv_gic_set_spi(SPI, false), HV_SUCCESS);
     assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR1), 0);
     run_hvc(&g, 2);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 static void test_edge_spi_is_taken_once_and_false_is_ignored(void **state)
@@ -445,7 +430,7 @@ static void test_edge_spi_is_taken_once_and_false_is_ignored(void **state)
     assert_int_equal(gpr(&g, 0), SPI + 1);
     assert_int_equal(gpr(&g, 1), 0x40);
     run_hvc(&g, 2); /* taken once */
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 static void test_pmr_masks_interrupts_of_equal_or_lower_priority(void **state)
@@ -459,7 +444,7 @@ static void test_pmr_masks_interrupts_of_equal_or_lower_priority(void **state)
     run_hvc(&g, 1);
     assert_int_equal(gpr(&g, 0), SPI);
     assert_int_equal(hv_gic_set_spi(SPI, false), HV_SUCCESS);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 static void test_group1_disabled_in_cpu_interface_blocks_delivery(void **state)
@@ -473,7 +458,7 @@ static void test_group1_disabled_in_cpu_interface_blocks_delivery(void **state)
     assert_int_equal(hv_gic_set_icc_reg(g.vcpu, HV_GIC_ICC_REG_IGRPEN1_EL1, 1), HV_SUCCESS);
     run_hvc(&g, 1);
     assert_int_equal(gpr(&g, 0), SPI);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 static void test_wfi_completes_without_exit_when_an_interrupt_is_signalled(void **state)
@@ -490,7 +475,7 @@ static void test_wfi_completes_without_exit_when_an_interrupt_is_signalled(void 
     run_hvc(&g, 0);
     assert_int_equal(gpr(&g, 0), 0x3f1);
     assert_int_equal(hv_gic_set_spi(SPI, false), HV_SUCCESS);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 /* The virtual timer is PPI 27: delivered through the GIC, never as a
@@ -519,7 +504,7 @@ static void test_vtimer_with_gic_delivers_ppi27_and_never_exits_vtimer_activated
         HV_SUCCESS);
     assert_int_equal(v, 0);
     run_hvc(&g, 2); /* nothing more */
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 /* ---- SGIs between two vCPUs on two threads ---- */
@@ -596,7 +581,7 @@ static void test_sgi_from_vcpu0_reaches_vcpu1_on_another_thread(void **state)
     assert_int_equal(p.intid, 1);
     assert_int_equal(p.rpr_active, 0x60);
     assert_int_equal(p.hvc2_runs, 0); /* pending before its next run: taken at once */
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 /* ---- state ---- */
@@ -626,7 +611,7 @@ static void test_state_round_trip_restores_registers_and_rejects_bad_blobs(void 
     assert_int_equal(hv_gic_state_get_data(s, blob), HV_SUCCESS);
     assert_memory_equal(blob, "HVGS", 4);
     os_release(s);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 
     /* A fresh VM: restore before any vCPU runs. */
     gvm_create(&g, false);
@@ -658,7 +643,7 @@ static void test_state_round_trip_restores_registers_and_rejects_bad_blobs(void 
     assert_int_equal(hv_gic_set_state(blob, n), HV_BUSY);
     free(bad);
     free(blob);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 /* ---- determinism ---- */
@@ -683,7 +668,7 @@ static void spi_scenario(struct trace_entry out[6])
         assert_int_equal(hvm_vcpu_get_instruction_count(g.vcpu, &out[i].icount), HV_SUCCESS);
         out[i].x0 = gpr(&g, 0);
     }
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 static void test_same_gic_scenario_twice_gives_identical_exits(void **state)

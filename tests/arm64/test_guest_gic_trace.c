@@ -55,14 +55,7 @@ static void vm_up(struct guest *v, const char *path)
     memset(v, 0, sizeof(*v));
     if (path)
         assert_int_equal(hvm_trace_start(path), HV_SUCCESS);
-    assert_int_equal(hv_vm_create(NULL), HV_SUCCESS);
-    void *ram = NULL;
-    assert_int_equal(hv_vm_allocate(&ram, GUEST_RAM_SIZE, HV_ALLOCATE_DEFAULT), HV_SUCCESS);
-    v->ram = ram;
-    memcpy(v->ram + 0x10000, guest_gic, guest_gic_len);
-    assert_int_equal(hv_vm_map(v->ram, GUEST_RAM_IPA, GUEST_RAM_SIZE,
-                               HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC),
-                     HV_SUCCESS);
+    guest_vm_create(v, guest_gic, guest_gic_len);
     hv_gic_config_t c = hv_gic_config_create();
     assert_non_null(c);
     assert_int_equal(hv_gic_config_set_distributor_base(c, GICD), HV_SUCCESS);
@@ -109,14 +102,6 @@ static void vm_up(struct guest *v, const char *path)
         HV_SUCCESS);
 }
 
-static void vm_down(struct guest *v)
-{
-    assert_int_equal(hv_vcpu_destroy(v->vcpu), HV_SUCCESS);
-    assert_int_equal(hv_vm_unmap(GUEST_RAM_IPA, GUEST_RAM_SIZE), HV_SUCCESS);
-    assert_int_equal(hv_vm_destroy(), HV_SUCCESS);
-    assert_int_equal(hv_vm_deallocate(v->ram, GUEST_RAM_SIZE), HV_SUCCESS);
-}
-
 /* The scenario: EXITS exits, every GIC input between runs on this thread. */
 static void scenario(const char *path)
 {
@@ -150,7 +135,7 @@ static void scenario(const char *path)
     assert_int_equal(gpr(&v, 0), MSI_INTID);
     assert_int_equal(gpr(&v, 1), 0x70);
     run_hvc(&v, 2); /* exit 9: an MSI is an edge, taken once */
-    vm_down(&v);
+    guest_destroy(&v);
 }
 
 static int setup(void **state)
@@ -383,7 +368,7 @@ static void test_spi_from_another_thread_replays_and_is_marked_when_made_during_
     assert_int_equal(hv_vcpu_run(v.vcpu), HV_SUCCESS);
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_int_equal(v.exit->reason, HV_EXIT_REASON_CANCELED);
-    vm_down(&v);
+    guest_destroy(&v);
 
     /* Flags: 0 for the SPIs made between runs, "while running" for 44. */
     struct hvt_reader r;
