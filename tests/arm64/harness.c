@@ -22,15 +22,8 @@ void assert_trace_replays(const char *path)
                 (unsigned long long)res.records, (unsigned long long)res.exits);
 }
 
-void guest_create(struct guest *g, const unsigned char *image, unsigned len)
+void guest_vm_create(struct guest *g, const unsigned char *image, unsigned len)
 {
-    static unsigned n;
-    memset(g, 0, sizeof(*g));
-    if (!getenv("HVMODEL_TEST_NO_REPLAY")) {
-        const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-        snprintf(g->trace, sizeof(g->trace), "%s/hvmodel-test-%d-%u.hvt", dir, (int)getpid(), n++);
-        assert_int_equal(hvm_trace_start(g->trace), HV_SUCCESS);
-    }
     assert_int_equal(hv_vm_create(NULL), HV_SUCCESS);
     void *ram = NULL;
     assert_int_equal(hv_vm_allocate(&ram, GUEST_RAM_SIZE, HV_ALLOCATE_DEFAULT), HV_SUCCESS);
@@ -40,6 +33,18 @@ void guest_create(struct guest *g, const unsigned char *image, unsigned len)
     assert_int_equal(hv_vm_map(g->ram, GUEST_RAM_IPA, GUEST_RAM_SIZE,
                                HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC),
                      HV_SUCCESS);
+}
+
+void guest_create(struct guest *g, const unsigned char *image, unsigned len)
+{
+    static unsigned n;
+    memset(g, 0, sizeof(*g));
+    if (!getenv("HVMODEL_TEST_NO_REPLAY")) {
+        const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        snprintf(g->trace, sizeof(g->trace), "%s/hvmodel-test-%d-%u.hvt", dir, (int)getpid(), n++);
+        assert_int_equal(hvm_trace_start(g->trace), HV_SUCCESS);
+    }
+    guest_vm_create(g, image, len);
     assert_int_equal(hv_vcpu_create(&g->vcpu, &g->exit, NULL), HV_SUCCESS);
     set_reg(g, HV_REG_CPSR, 0x3c5);
     set_sysreg(g, HV_SYS_REG_SP_EL1, GUEST_STACK);
@@ -92,6 +97,28 @@ void run_expect_exception(struct guest *g, uint64_t syndrome)
 {
     assert_int_equal(run(g), HV_EXIT_REASON_EXCEPTION);
     assert_int_equal(g->exit->exception.syndrome, syndrome);
+}
+
+uint64_t gpr(struct guest *g, unsigned n)
+{
+    return reg(g, HV_REG_X0 + n);
+}
+
+void set_gpr(struct guest *g, unsigned n, uint64_t value)
+{
+    set_reg(g, HV_REG_X0 + n, value);
+}
+
+void run_hvc(struct guest *g, unsigned imm)
+{
+    run_expect_exception(g, ESR_HVC(imm));
+}
+
+uint64_t gic_dist(hv_gic_distributor_reg_t r)
+{
+    uint64_t v = 0;
+    assert_int_equal(hv_gic_get_distributor_reg(r, &v), HV_SUCCESS);
+    return v;
 }
 
 int guest_teardown(void **state)

@@ -39,7 +39,12 @@ struct guest {
  * and fails the test unless every exit replays bit for bit. Set
  * HVMODEL_TEST_NO_REPLAY=1 to switch this off. */
 void guest_create(struct guest *g, const unsigned char *image, unsigned len);
-/* Destroys the vCPU and the VM, frees the RAM, replays the scenario. */
+/* The VM part of guest_create alone (no trace, no vCPU): for a VM that needs
+ * more (a GIC) before its vCPUs. g->ram is set; the rest of *g is the
+ * caller's. */
+void guest_vm_create(struct guest *g, const unsigned char *image, unsigned len);
+/* Destroys the vCPU and the VM, frees the RAM, replays the scenario (if
+ * g->trace names one). */
 void guest_destroy(struct guest *g);
 /* cmocka teardown for tests whose state is a struct guest *: guest_destroy. */
 int guest_teardown(void **state);
@@ -60,5 +65,13 @@ void run_expect_exception(struct guest *g, uint64_t syndrome);
 
 /* ESR value of an HVC #imm exit (EC 0x16, IL). */
 #define ESR_HVC(imm) (0x5a000000ull | (imm))
+
+/* X<n> of the vCPU. */
+uint64_t gpr(struct guest *g, unsigned n);
+void set_gpr(struct guest *g, unsigned n, uint64_t value);
+/* Runs and expects an HVC #imm exit: run_expect_exception(g, ESR_HVC(imm)). */
+void run_hvc(struct guest *g, unsigned imm);
+/* A distributor register of the VM's GIC (hv_gic_get_distributor_reg). */
+uint64_t gic_dist(hv_gic_distributor_reg_t r);
 
 #endif

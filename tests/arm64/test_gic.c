@@ -27,12 +27,6 @@ extern const unsigned int guest_gic_len;
 #define MSI_LO  96u
 #define MSI_N   32u
 
-struct gvm {
-    uint8_t *ram;
-    hv_vcpu_t vcpu;
-    hv_vcpu_exit_t *exit;
-};
-
 static hv_gic_config_t config(bool msi)
 {
     hv_gic_config_t c = hv_gic_config_create();
@@ -47,23 +41,16 @@ static hv_gic_config_t config(bool msi)
 }
 
 /* VM + RAM with the guest + GIC (+ MSI frame) + no vCPU yet. */
-static void vm_with_gic(struct gvm *g, bool msi)
+static void vm_with_gic(struct guest *g, bool msi)
 {
     memset(g, 0, sizeof(*g));
-    assert_int_equal(hv_vm_create(NULL), HV_SUCCESS);
-    void *ram = NULL;
-    assert_int_equal(hv_vm_allocate(&ram, GUEST_RAM_SIZE, HV_ALLOCATE_DEFAULT), HV_SUCCESS);
-    g->ram = ram;
-    memcpy(g->ram + 0x10000, guest_gic, guest_gic_len);
-    assert_int_equal(hv_vm_map(g->ram, GUEST_RAM_IPA, GUEST_RAM_SIZE,
-                               HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC),
-                     HV_SUCCESS);
+    guest_vm_create(g, guest_gic, guest_gic_len);
     hv_gic_config_t c = config(msi);
     assert_int_equal(hv_gic_create(c), HV_SUCCESS);
     os_release(c);
 }
 
-static void vcpu_on_this_thread(struct gvm *g)
+static void vcpu_on_this_thread(struct guest *g)
 {
     assert_int_equal(hv_vcpu_create(&g->vcpu, &g->exit, NULL), HV_SUCCESS);
     assert_int_equal(hv_vcpu_set_reg(g->vcpu, HV_REG_CPSR, 0x3c5), HV_SUCCESS);
@@ -74,48 +61,13 @@ static void vcpu_on_this_thread(struct gvm *g)
                      HV_SUCCESS);
 }
 
-static void gvm_create(struct gvm *g, bool msi)
+static void gvm_create(struct guest *g, bool msi)
 {
     vm_with_gic(g, msi);
     vcpu_on_this_thread(g);
 }
 
-static void gvm_destroy(struct gvm *g)
-{
-    assert_int_equal(hv_vcpu_destroy(g->vcpu), HV_SUCCESS);
-    assert_int_equal(hv_vm_unmap(GUEST_RAM_IPA, GUEST_RAM_SIZE), HV_SUCCESS);
-    assert_int_equal(hv_vm_destroy(), HV_SUCCESS);
-    assert_int_equal(hv_vm_deallocate(g->ram, GUEST_RAM_SIZE), HV_SUCCESS);
-}
-
-static uint64_t x(struct gvm *g, unsigned n)
-{
-    uint64_t v = 0;
-    assert_int_equal(hv_vcpu_get_reg(g->vcpu, HV_REG_X0 + n, &v), HV_SUCCESS);
-    return v;
-}
-
-static void set_x(struct gvm *g, unsigned n, uint64_t v)
-{
-    assert_int_equal(hv_vcpu_set_reg(g->vcpu, HV_REG_X0 + n, v), HV_SUCCESS);
-}
-
-/* Runs and expects an HVC #imm exit. */
-static void run_hvc(struct gvm *g, unsigned imm)
-{
-    assert_int_equal(hv_vcpu_run(g->vcpu), HV_SUCCESS);
-    assert_int_equal(g->exit->reason, HV_EXIT_REASON_EXCEPTION);
-    assert_int_equal(g->exit->exception.syndrome, ESR_HVC(imm));
-}
-
-static uint64_t dist(hv_gic_distributor_reg_t r)
-{
-    uint64_t v = 0;
-    assert_int_equal(hv_gic_get_distributor_reg(r, &v), HV_SUCCESS);
-    return v;
-}
-
-static uint64_t icc(struct gvm *g, hv_gic_icc_reg_t r)
+static uint64_t icc(struct guest *g, hv_gic_icc_reg_t r)
 {
     uint64_t v = 0;
     assert_int_equal(hv_gic_get_icc_reg(g->vcpu, r, &v), HV_SUCCESS);
@@ -222,7 +174,7 @@ static void test_gic_create_is_once_per_vm_and_before_vcpus(void **state)
 
 static void test_gic_register_calls_reject_bad_arguments(void **state)
 {
-    struct gvm g;
+    struct guest g;
     gvm_create(&g, false);
     uint64_t v;
     assert_int_equal(hv_gic_get_distributor_reg(0x0002, &v), HV_BAD_ARGUMENT);
@@ -255,12 +207,12 @@ static void test_gic_register_calls_reject_bad_arguments(void **state)
     assert_int_equal(hv_gic_set_state(NULL, 16), HV_BAD_ARGUMENT);
     assert_int_equal(hv_gic_state_get_size(NULL, (size_t *)&v), HV_BAD_ARGUMENT);
     assert_int_equal(hv_gic_state_get_data(NULL, &v), HV_BAD_ARGUMENT);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 static void test_gic_msi_calls_check_frame_address_and_range(void **state)
 {
-    struct gvm g;
+    struct guest g;
     gvm_create(&g, true);
     uint64_t v = 0;
     assert_int_equal(hv_gic_set_spi(MSI_LO, true), HV_BAD_ARGUMENT); /* an MSI INTID */
@@ -274,14 +226,14 @@ static void test_gic_msi_calls_check_frame_address_and_range(void **state)
     /* GICM_TYPER: base INTID [25:16], count [9:0]; GICD_TYPER.MBIS. */
     assert_int_equal(hv_gic_get_msi_reg(HV_GIC_REG_GICM_TYPER, &v), HV_SUCCESS);
     assert_int_equal(v, (MSI_LO << 16) | MSI_N);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_TYPER), 0x490007);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_TYPER), 0x490007);
     /* An MSI makes the SPI pending (GICD_ISPENDR3 bit 0 = INTID 96). */
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR3), 0);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR3), 0);
     assert_int_equal(hv_gic_send_msi(GICM + 0x40, MSI_LO), HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR3), 1);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR3), 1);
     assert_int_equal(hv_gic_set_msi_reg(HV_GIC_REG_GICM_SET_SPI_NSR, MSI_LO + 1), HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR3), 3);
-    gvm_destroy(&g);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR3), 3);
+    guest_destroy(&g);
 }
 
 /* ---- geometry ---- */
@@ -323,14 +275,14 @@ static void test_gic_geometry_values(void **state)
 
 static void test_gic_reset_values_through_the_api(void **state)
 {
-    struct gvm g;
+    struct guest g;
     gvm_create(&g, false);
     uint64_t v = 0;
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_CTLR), 0x50); /* ARE, DS */
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_TYPER), 0x480007);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_PIDR2), 0x30);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_IROUTER40), 0);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_IGROUPR0), 0); /* ARE: RAZ */
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_CTLR), 0x50); /* ARE, DS */
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_TYPER), 0x480007);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_PIDR2), 0x30);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_IROUTER40), 0);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_IGROUPR0), 0); /* ARE: RAZ */
     assert_int_equal(hv_gic_get_redistributor_reg(g.vcpu, HV_GIC_REDISTRIBUTOR_REG_GICR_TYPER, &v),
                      HV_SUCCESS);
     assert_int_equal(v, 0x10); /* Affinity 0, Processor_Number 0, Last */
@@ -354,21 +306,21 @@ static void test_gic_reset_values_through_the_api(void **state)
                      HV_SUCCESS);
     assert_int_equal(hv_gic_set_distributor_reg(HV_GIC_DISTRIBUTOR_REG_GICD_ICENABLER1, 0x100),
                      HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 0x200);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ICENABLER1), 0x200);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 0x200);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ICENABLER1), 0x200);
     assert_int_equal(
         hv_gic_set_distributor_reg(HV_GIC_DISTRIBUTOR_REG_GICD_IPRIORITYR10, 0xffa5130c),
         HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_IPRIORITYR10), 0xf8a01008);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_IPRIORITYR10), 0xf8a01008);
     assert_int_equal(
         hv_gic_set_distributor_reg(HV_GIC_DISTRIBUTOR_REG_GICD_IROUTER40, 0xffffffffffffffffull),
         HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_IROUTER40), 0xff80ffffffull);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_IROUTER40), 0xff80ffffffull);
     assert_int_equal(hv_gic_set_distributor_reg(HV_GIC_DISTRIBUTOR_REG_GICD_CTLR, 0xffffffff),
                      HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_CTLR), 0x53);
-    assert_int_equal(dist(0x0d04 /* IGRPMODR1: RAZ/WI */), 0);
-    assert_int_equal(dist(0x1000 /* unimplemented */), 0);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_CTLR), 0x53);
+    assert_int_equal(gic_dist(0x0d04 /* IGRPMODR1: RAZ/WI */), 0);
+    assert_int_equal(gic_dist(0x1000 /* unimplemented */), 0);
     /* MPIDR feeds GICR_TYPER.Affinity. */
     assert_int_equal(hv_vcpu_set_sys_reg(g.vcpu, HV_SYS_REG_MPIDR_EL1, 0x80000000ull | 0x030201),
                      HV_SUCCESS);
@@ -379,125 +331,125 @@ static void test_gic_reset_values_through_the_api(void **state)
     assert_int_equal(hv_gic_set_icc_reg(g.vcpu, HV_GIC_ICC_REG_PMR_EL1, 0xff), HV_SUCCESS);
     assert_int_equal(icc(&g, HV_GIC_ICC_REG_PMR_EL1), 0xf8);
     assert_int_equal(hv_gic_reset(), HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_CTLR), 0x50);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 0);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_IROUTER40), 0);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_CTLR), 0x50);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 0);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_IROUTER40), 0);
     assert_int_equal(icc(&g, HV_GIC_ICC_REG_PMR_EL1), 0);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 static void test_guest_reads_gic_id_registers_without_exits(void **state)
 {
-    struct gvm g;
+    struct guest g;
     gvm_create(&g, false);
     assert_int_equal(hv_vcpu_set_reg(g.vcpu, HV_REG_PC, GUEST_GIC_READ_IDS), HV_SUCCESS);
     run_hvc(&g, 0); /* the first exit is the final HVC: every access was served */
-    assert_int_equal(x(&g, 1), 0x480007);   /* GICD_TYPER */
-    assert_int_equal(x(&g, 2), 0x30);       /* GICD_PIDR2 */
-    assert_int_equal(x(&g, 3), 0x10);       /* GICR_TYPER: Last */
-    assert_int_equal(x(&g, 4), 0x30);       /* GICR_PIDR2 */
-    assert_int_equal(x(&g, 5), 0x50);       /* GICD_CTLR */
-    assert_int_equal(x(&g, 6), 0x43b);      /* GICD_IIDR */
-    assert_int_equal(x(&g, 7), 6);          /* GICR_WAKER */
-    assert_int_equal(x(&g, 8), 0);          /* no second redistributor */
-    assert_int_equal(x(&g, 9), 0xaaaaaaaa); /* GICR_ICFGR0 */
-    assert_int_equal(x(&g, 16), 7);         /* ICC_SRE_EL1 */
-    assert_int_equal(x(&g, 17), 0x400);     /* ICC_CTLR_EL1 */
-    assert_int_equal(x(&g, 18), 1023);      /* ICC_IAR1_EL1 */
-    gvm_destroy(&g);
+    assert_int_equal(gpr(&g, 1), 0x480007);   /* GICD_TYPER */
+    assert_int_equal(gpr(&g, 2), 0x30);       /* GICD_PIDR2 */
+    assert_int_equal(gpr(&g, 3), 0x10);       /* GICR_TYPER: Last */
+    assert_int_equal(gpr(&g, 4), 0x30);       /* GICR_PIDR2 */
+    assert_int_equal(gpr(&g, 5), 0x50);       /* GICD_CTLR */
+    assert_int_equal(gpr(&g, 6), 0x43b);      /* GICD_IIDR */
+    assert_int_equal(gpr(&g, 7), 6);          /* GICR_WAKER */
+    assert_int_equal(gpr(&g, 8), 0);          /* no second redistributor */
+    assert_int_equal(gpr(&g, 9), 0xaaaaaaaa); /* GICR_ICFGR0 */
+    assert_int_equal(gpr(&g, 16), 7);         /* ICC_SRE_EL1 */
+    assert_int_equal(gpr(&g, 17), 0x400);     /* ICC_CTLR_EL1 */
+    assert_int_equal(gpr(&g, 18), 1023);      /* ICC_IAR1_EL1 */
+    guest_destroy(&g);
 }
 
 static void test_guest_mmio_byte_and_doubleword_accesses(void **state)
 {
-    struct gvm g;
+    struct guest g;
     gvm_create(&g, false);
-    set_x(&g, 1, 0xab);
-    set_x(&g, 4, 0x0000001200030405ull);
+    set_gpr(&g, 1, 0xab);
+    set_gpr(&g, 4, 0x0000001200030405ull);
     assert_int_equal(hv_vcpu_set_reg(g.vcpu, HV_REG_PC, GUEST_GIC_PRIO_RW), HV_SUCCESS);
     run_hvc(&g, 0);
-    assert_int_equal(x(&g, 2), 0xa8);
-    assert_int_equal(x(&g, 3), 0xa8);
-    assert_int_equal(x(&g, 5), 0x0000001200030405ull);
-    assert_int_equal(x(&g, 6), 0x480007);
-    assert_int_equal(x(&g, 7), GICD + 4 + 8);
-    assert_int_equal(x(&g, 19), 0xffffffffffffffa8ull);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_IPRIORITYR10), 0xa8);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_IROUTER40), 0x0000001200030405ull);
-    gvm_destroy(&g);
+    assert_int_equal(gpr(&g, 2), 0xa8);
+    assert_int_equal(gpr(&g, 3), 0xa8);
+    assert_int_equal(gpr(&g, 5), 0x0000001200030405ull);
+    assert_int_equal(gpr(&g, 6), 0x480007);
+    assert_int_equal(gpr(&g, 7), GICD + 4 + 8);
+    assert_int_equal(gpr(&g, 19), 0xffffffffffffffa8ull);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_IPRIORITYR10), 0xa8);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_IROUTER40), 0x0000001200030405ull);
+    guest_destroy(&g);
 }
 
 /* ---- delivery ---- */
 
 /* Sets up SPI `intid` (edge if `edge`) with priority prio and PMR pmr, and
  * runs until the guest waits with IRQs unmasked. */
-static void spi_ready(struct gvm *g, uint32_t intid, uint32_t prio, uint32_t pmr, bool edge)
+static void spi_ready(struct guest *g, uint32_t intid, uint32_t prio, uint32_t pmr, bool edge)
 {
-    set_x(g, 0, GICR);
-    set_x(g, 1, intid);
-    set_x(g, 2, pmr);
-    set_x(g, 3, prio);
-    set_x(g, 4, edge);
+    set_gpr(g, 0, GICR);
+    set_gpr(g, 1, intid);
+    set_gpr(g, 2, pmr);
+    set_gpr(g, 3, prio);
+    set_gpr(g, 4, edge);
     assert_int_equal(hv_vcpu_set_reg(g->vcpu, HV_REG_PC, GUEST_GIC_SPI_SETUP), HV_SUCCESS);
     run_hvc(g, 2);
 }
 
 static void test_level_spi_runs_irq_vector_and_stays_pending_until_lowered(void **state)
 {
-    struct gvm g;
+    struct guest g;
     gvm_create(&g, false);
     spi_ready(&g, SPI, 0x80, 0xf0, false);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 1u << (SPI - 32));
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 1u << (SPI - 32));
     assert_int_equal(hv_gic_set_spi(SPI, true), HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR1), 1u << (SPI - 32));
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR1), 1u << (SPI - 32));
     run_hvc(&g, 1);
-    assert_int_equal(x(&g, 0), SPI);
-    assert_int_equal(x(&g, 1), 0x80); /* running priority while active */
-    assert_int_equal(x(&g, 2), 0xff); /* idle after the EOI */
+    assert_int_equal(gpr(&g, 0), SPI);
+    assert_int_equal(gpr(&g, 1), 0x80); /* running priority while active */
+    assert_int_equal(gpr(&g, 2), 0xff); /* idle after the EOI */
     /* Still high: pending again after the EOI, taken again. */
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR1), 1u << (SPI - 32));
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISACTIVER1), 0);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR1), 1u << (SPI - 32));
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISACTIVER1), 0);
     run_hvc(&g, 1);
-    assert_int_equal(x(&g, 0), SPI);
+    assert_int_equal(gpr(&g, 0), SPI);
     /* Lowered: no longer pending; the guest waits undisturbed. */
     assert_int_equal(hv_gic_set_spi(SPI, false), HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR1), 0);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR1), 0);
     run_hvc(&g, 2);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 static void test_edge_spi_is_taken_once_and_false_is_ignored(void **state)
 {
-    struct gvm g;
+    struct guest g;
     gvm_create(&g, false);
     spi_ready(&g, SPI + 1, 0x40, 0xf0, true);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ICFGR2), 2u << (2 * (SPI + 1 - 32)));
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ICFGR2), 2u << (2 * (SPI + 1 - 32)));
     assert_int_equal(hv_gic_set_spi(SPI + 1, false), HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR1), 0);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR1), 0);
     assert_int_equal(hv_gic_set_spi(SPI + 1, true), HV_SUCCESS);
     run_hvc(&g, 1);
-    assert_int_equal(x(&g, 0), SPI + 1);
-    assert_int_equal(x(&g, 1), 0x40);
+    assert_int_equal(gpr(&g, 0), SPI + 1);
+    assert_int_equal(gpr(&g, 1), 0x40);
     run_hvc(&g, 2); /* taken once */
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 static void test_pmr_masks_interrupts_of_equal_or_lower_priority(void **state)
 {
-    struct gvm g;
+    struct guest g;
     gvm_create(&g, false);
     spi_ready(&g, SPI, 0x80, 0x80, false);
     assert_int_equal(hv_gic_set_spi(SPI, true), HV_SUCCESS);
     run_hvc(&g, 2); /* priority 0x80 is not higher than PMR 0x80 */
     assert_int_equal(hv_gic_set_icc_reg(g.vcpu, HV_GIC_ICC_REG_PMR_EL1, 0x88), HV_SUCCESS);
     run_hvc(&g, 1);
-    assert_int_equal(x(&g, 0), SPI);
+    assert_int_equal(gpr(&g, 0), SPI);
     assert_int_equal(hv_gic_set_spi(SPI, false), HV_SUCCESS);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 static void test_group1_disabled_in_cpu_interface_blocks_delivery(void **state)
 {
-    struct gvm g;
+    struct guest g;
     gvm_create(&g, false);
     spi_ready(&g, SPI, 0x80, 0xf0, false);
     assert_int_equal(hv_gic_set_icc_reg(g.vcpu, HV_GIC_ICC_REG_IGRPEN1_EL1, 0), HV_SUCCESS);
@@ -505,13 +457,13 @@ static void test_group1_disabled_in_cpu_interface_blocks_delivery(void **state)
     run_hvc(&g, 2);
     assert_int_equal(hv_gic_set_icc_reg(g.vcpu, HV_GIC_ICC_REG_IGRPEN1_EL1, 1), HV_SUCCESS);
     run_hvc(&g, 1);
-    assert_int_equal(x(&g, 0), SPI);
-    gvm_destroy(&g);
+    assert_int_equal(gpr(&g, 0), SPI);
+    guest_destroy(&g);
 }
 
 static void test_wfi_completes_without_exit_when_an_interrupt_is_signalled(void **state)
 {
-    struct gvm g;
+    struct guest g;
     gvm_create(&g, false);
     spi_ready(&g, SPI, 0x80, 0xf0, false);
     /* Nothing signalled: WFI exits to the VMM as without a GIC (EC 0x01). */
@@ -521,26 +473,26 @@ static void test_wfi_completes_without_exit_when_an_interrupt_is_signalled(void 
     /* Signalled (even with PSTATE.I set): WFI completes inside the model. */
     assert_int_equal(hv_gic_set_spi(SPI, true), HV_SUCCESS);
     run_hvc(&g, 0);
-    assert_int_equal(x(&g, 0), 0x3f1);
+    assert_int_equal(gpr(&g, 0), 0x3f1);
     assert_int_equal(hv_gic_set_spi(SPI, false), HV_SUCCESS);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 /* The virtual timer is PPI 27: delivered through the GIC, never as a
  * VTIMER_ACTIVATED exit (hvmodel's choice; the reference leaves it open). */
 static void test_vtimer_with_gic_delivers_ppi27_and_never_exits_vtimer_activated(void **state)
 {
-    struct gvm g;
+    struct guest g;
     gvm_create(&g, false);
-    set_x(&g, 0, GICR);
-    set_x(&g, 1, 27);
-    set_x(&g, 2, 0xf0);
-    set_x(&g, 3, 0xa0);
-    set_x(&g, 4, 50); /* ticks until the timer fires */
+    set_gpr(&g, 0, GICR);
+    set_gpr(&g, 1, 27);
+    set_gpr(&g, 2, 0xf0);
+    set_gpr(&g, 3, 0xa0);
+    set_gpr(&g, 4, 50); /* ticks until the timer fires */
     assert_int_equal(hv_vcpu_set_reg(g.vcpu, HV_REG_PC, GUEST_GIC_VTIMER_SETUP), HV_SUCCESS);
     run_hvc(&g, 1); /* not VTIMER_ACTIVATED */
-    assert_int_equal(x(&g, 0), 27);
-    assert_int_equal(x(&g, 1), 0xa0);
+    assert_int_equal(gpr(&g, 0), 27);
+    assert_int_equal(gpr(&g, 1), 0xa0);
     bool masked = true;
     assert_int_equal(hv_vcpu_get_vtimer_mask(g.vcpu, &masked), HV_SUCCESS);
     assert_false(masked);
@@ -552,7 +504,7 @@ static void test_vtimer_with_gic_delivers_ppi27_and_never_exits_vtimer_activated
         HV_SUCCESS);
     assert_int_equal(v, 0);
     run_hvc(&g, 2); /* nothing more */
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 /* ---- SGIs between two vCPUs on two threads ---- */
@@ -569,14 +521,14 @@ struct sgi_peer {
 static void *sgi_target(void *arg)
 {
     struct sgi_peer *p = arg;
-    struct gvm g = {0};
+    struct guest g = {0};
     vcpu_on_this_thread(&g);
     hv_ipa_t rd = 0;
     hv_gic_get_redistributor_base(g.vcpu, &rd);
-    set_x(&g, 0, rd);
-    set_x(&g, 1, 1); /* SGI 1 */
-    set_x(&g, 2, 0xf0);
-    set_x(&g, 3, 0x60);
+    set_gpr(&g, 0, rd);
+    set_gpr(&g, 1, 1); /* SGI 1 */
+    set_gpr(&g, 2, 0xf0);
+    set_gpr(&g, 3, 0x60);
     hv_vcpu_set_reg(g.vcpu, HV_REG_PC, GUEST_GIC_PRIVATE_SETUP);
     hv_vcpu_run(g.vcpu);
     pthread_mutex_lock(&p->m);
@@ -588,8 +540,8 @@ static void *sgi_target(void *arg)
     for (int i = 0; i < 100; i++) {
         hv_vcpu_run(g.vcpu);
         if (g.exit->exception.syndrome == ESR_HVC(1)) {
-            p->intid = x(&g, 0);
-            p->rpr_active = x(&g, 1);
+            p->intid = gpr(&g, 0);
+            p->rpr_active = gpr(&g, 1);
             break;
         }
         p->hvc2_runs++;
@@ -600,7 +552,7 @@ static void *sgi_target(void *arg)
 
 static void test_sgi_from_vcpu0_reaches_vcpu1_on_another_thread(void **state)
 {
-    struct gvm g;
+    struct guest g;
     vm_with_gic(&g, false);
     vcpu_on_this_thread(&g);
     struct sgi_peer p = {.m = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
@@ -617,7 +569,7 @@ static void test_sgi_from_vcpu0_reaches_vcpu1_on_another_thread(void **state)
         HV_SUCCESS);
     assert_int_equal(typer, 0);
     /* SGI 1 to Aff0 = 1 (TargetList bit 1). */
-    set_x(&g, 1, (1ull << 24) | (1u << 1));
+    set_gpr(&g, 1, (1ull << 24) | (1u << 1));
     assert_int_equal(hv_vcpu_set_reg(g.vcpu, HV_REG_PC, GUEST_GIC_SEND_SGI), HV_SUCCESS);
     run_hvc(&g, 0);
     pthread_mutex_lock(&p.m);
@@ -629,14 +581,14 @@ static void test_sgi_from_vcpu0_reaches_vcpu1_on_another_thread(void **state)
     assert_int_equal(p.intid, 1);
     assert_int_equal(p.rpr_active, 0x60);
     assert_int_equal(p.hvc2_runs, 0); /* pending before its next run: taken at once */
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 /* ---- state ---- */
 
 static void test_state_round_trip_restores_registers_and_rejects_bad_blobs(void **state)
 {
-    struct gvm g;
+    struct guest g;
     gvm_create(&g, false);
     assert_int_equal(hv_gic_set_distributor_reg(HV_GIC_DISTRIBUTOR_REG_GICD_CTLR, 2), HV_SUCCESS);
     assert_int_equal(hv_gic_set_distributor_reg(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER2, 0x5),
@@ -659,7 +611,7 @@ static void test_state_round_trip_restores_registers_and_rejects_bad_blobs(void 
     assert_int_equal(hv_gic_state_get_data(s, blob), HV_SUCCESS);
     assert_memory_equal(blob, "HVGS", 4);
     os_release(s);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 
     /* A fresh VM: restore before any vCPU runs. */
     gvm_create(&g, false);
@@ -672,26 +624,26 @@ static void test_state_round_trip_restores_registers_and_rejects_bad_blobs(void 
     memcpy(bad, blob, n);
     bad[4] = 2; /* another version */
     assert_int_equal(hv_gic_set_state(bad, n), HV_BAD_ARGUMENT);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_CTLR), 0x50); /* unchanged */
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_CTLR), 0x50); /* unchanged */
     assert_int_equal(hv_gic_set_state(blob, n), HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_CTLR), 0x52);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER2), 0x5);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR2), 0x4);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_IPRIORITYR20), 0x8040);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_IROUTER64), 0x0100);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_CTLR), 0x52);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER2), 0x5);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISPENDR2), 0x4);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_IPRIORITYR20), 0x8040);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_IROUTER64), 0x0100);
     uint64_t v = 0;
     assert_int_equal(
         hv_gic_get_redistributor_reg(g.vcpu, HV_GIC_REDISTRIBUTOR_REG_GICR_ISENABLER0, &v),
         HV_SUCCESS);
     assert_int_equal(v, 1u << 27);
     /* Once a vCPU has run, restoring is refused. */
-    set_x(&g, 0, 0);
+    set_gpr(&g, 0, 0);
     assert_int_equal(hv_vcpu_set_reg(g.vcpu, HV_REG_PC, GUEST_GIC_SEND_SGI), HV_SUCCESS);
     run_hvc(&g, 0);
     assert_int_equal(hv_gic_set_state(blob, n), HV_BUSY);
     free(bad);
     free(blob);
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 /* ---- determinism ---- */
@@ -702,7 +654,7 @@ struct trace_entry {
 
 static void spi_scenario(struct trace_entry out[6])
 {
-    struct gvm g;
+    struct guest g;
     gvm_create(&g, false);
     spi_ready(&g, SPI, 0x80, 0xf0, false);
     for (int i = 0; i < 6; i++) {
@@ -714,9 +666,9 @@ static void spi_scenario(struct trace_entry out[6])
         out[i].syndrome = g.exit->exception.syndrome;
         assert_int_equal(hv_vcpu_get_reg(g.vcpu, HV_REG_PC, &out[i].pc), HV_SUCCESS);
         assert_int_equal(hvm_vcpu_get_instruction_count(g.vcpu, &out[i].icount), HV_SUCCESS);
-        out[i].x0 = x(&g, 0);
+        out[i].x0 = gpr(&g, 0);
     }
-    gvm_destroy(&g);
+    guest_destroy(&g);
 }
 
 static void test_same_gic_scenario_twice_gives_identical_exits(void **state)

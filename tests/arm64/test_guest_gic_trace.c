@@ -23,6 +23,7 @@
 #include "../../replay/replay.h"
 #include "../../trace/format.h"
 #include "../../trace/reader.h"
+#include "trace/trace_check.h"
 
 extern const unsigned char guest_gic[];
 extern const unsigned int guest_gic_len;
@@ -46,55 +47,15 @@ static void trace_path(char *buf, size_t n, const char *name)
     snprintf(buf, n, "%s/hvmodel-gic-trace-%d-%s", dir, (int)getpid(), name);
 }
 
-struct vm {
-    uint8_t *ram;
-    hv_vcpu_t vcpu;
-    hv_vcpu_exit_t *exit;
-};
-
-static uint64_t x(struct vm *v, unsigned n)
-{
-    uint64_t val = 0;
-    assert_int_equal(hv_vcpu_get_reg(v->vcpu, HV_REG_X0 + n, &val), HV_SUCCESS);
-    return val;
-}
-
-static void set_x(struct vm *v, unsigned n, uint64_t val)
-{
-    assert_int_equal(hv_vcpu_set_reg(v->vcpu, HV_REG_X0 + n, val), HV_SUCCESS);
-}
-
-static uint64_t dist(hv_gic_distributor_reg_t r)
-{
-    uint64_t val = 0;
-    assert_int_equal(hv_gic_get_distributor_reg(r, &val), HV_SUCCESS);
-    return val;
-}
-
-/* Runs and expects HVC #imm. */
-static void run_hvc(struct vm *v, unsigned imm)
-{
-    assert_int_equal(hv_vcpu_run(v->vcpu), HV_SUCCESS);
-    assert_int_equal(v->exit->reason, HV_EXIT_REASON_EXCEPTION);
-    assert_int_equal(v->exit->exception.syndrome, ESR_HVC(imm));
-}
-
 /* Recording to path (NULL: none): the VM, the GIC with an MSI frame, SPI 44
  * and MSI 100 configured through the distributor, saved, reset and restored
  * from the state blob, and a vCPU on this thread. */
-static void vm_up(struct vm *v, const char *path)
+static void vm_up(struct guest *v, const char *path)
 {
     memset(v, 0, sizeof(*v));
     if (path)
         assert_int_equal(hvm_trace_start(path), HV_SUCCESS);
-    assert_int_equal(hv_vm_create(NULL), HV_SUCCESS);
-    void *ram = NULL;
-    assert_int_equal(hv_vm_allocate(&ram, GUEST_RAM_SIZE, HV_ALLOCATE_DEFAULT), HV_SUCCESS);
-    v->ram = ram;
-    memcpy(v->ram + 0x10000, guest_gic, guest_gic_len);
-    assert_int_equal(hv_vm_map(v->ram, GUEST_RAM_IPA, GUEST_RAM_SIZE,
-                               HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC),
-                     HV_SUCCESS);
+    guest_vm_create(v, guest_gic, guest_gic_len);
     hv_gic_config_t c = hv_gic_config_create();
     assert_non_null(c);
     assert_int_equal(hv_gic_config_set_distributor_base(c, GICD), HV_SUCCESS);
@@ -124,10 +85,10 @@ static void vm_up(struct vm *v, const char *path)
     assert_int_equal(hv_gic_state_get_data(s, blob), HV_SUCCESS);
     os_release(s);
     assert_int_equal(hv_gic_reset(), HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 0);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 0);
     assert_int_equal(hv_gic_set_state(blob, n), HV_SUCCESS);
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 1u << (SPI_STATE - 32));
-    assert_int_equal(dist(HV_GIC_DISTRIBUTOR_REG_GICD_IPRIORITYR25), 0x70);
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1), 1u << (SPI_STATE - 32));
+    assert_int_equal(gic_dist(HV_GIC_DISTRIBUTOR_REG_GICD_IPRIORITYR25), 0x70);
     free(blob);
 
     assert_int_equal(hv_vcpu_create(&v->vcpu, &v->exit, NULL), HV_SUCCESS);
@@ -141,31 +102,23 @@ static void vm_up(struct vm *v, const char *path)
         HV_SUCCESS);
 }
 
-static void vm_down(struct vm *v)
-{
-    assert_int_equal(hv_vcpu_destroy(v->vcpu), HV_SUCCESS);
-    assert_int_equal(hv_vm_unmap(GUEST_RAM_IPA, GUEST_RAM_SIZE), HV_SUCCESS);
-    assert_int_equal(hv_vm_destroy(), HV_SUCCESS);
-    assert_int_equal(hv_vm_deallocate(v->ram, GUEST_RAM_SIZE), HV_SUCCESS);
-}
-
 /* The scenario: EXITS exits, every GIC input between runs on this thread. */
 static void scenario(const char *path)
 {
-    struct vm v;
+    struct guest v;
     vm_up(&v, path);
-    set_x(&v, 0, GICR); /* SPI 40: level, priority 0x80, PMR 0xf0 */
-    set_x(&v, 1, SPI);
-    set_x(&v, 2, 0xf0);
-    set_x(&v, 3, 0x80);
-    set_x(&v, 4, 0);
+    set_gpr(&v, 0, GICR); /* SPI 40: level, priority 0x80, PMR 0xf0 */
+    set_gpr(&v, 1, SPI);
+    set_gpr(&v, 2, 0xf0);
+    set_gpr(&v, 3, 0x80);
+    set_gpr(&v, 4, 0);
     assert_int_equal(hv_vcpu_set_reg(v.vcpu, HV_REG_PC, GUEST_GIC_SPI_SETUP), HV_SUCCESS);
     run_hvc(&v, 2); /* exit 1: nothing pending */
     assert_int_equal(hv_gic_set_spi(SPI, true), HV_SUCCESS);
     run_hvc(&v, 1); /* exit 2: taken */
-    assert_int_equal(x(&v, 0), SPI);
+    assert_int_equal(gpr(&v, 0), SPI);
     run_hvc(&v, 1); /* exit 3: still high, taken again */
-    assert_int_equal(x(&v, 0), SPI);
+    assert_int_equal(gpr(&v, 0), SPI);
     assert_int_equal(hv_gic_set_spi(SPI, false), HV_SUCCESS);
     run_hvc(&v, 2); /* exit 4 */
     assert_int_equal(hv_gic_set_icc_reg(v.vcpu, HV_GIC_ICC_REG_PMR_EL1, 0x50), HV_SUCCESS);
@@ -173,16 +126,16 @@ static void scenario(const char *path)
     run_hvc(&v, 2); /* exit 5: priority 0x60 masked by PMR 0x50 */
     assert_int_equal(hv_gic_set_icc_reg(v.vcpu, HV_GIC_ICC_REG_PMR_EL1, 0xf0), HV_SUCCESS);
     run_hvc(&v, 1); /* exit 6 */
-    assert_int_equal(x(&v, 0), SPI_STATE);
-    assert_int_equal(x(&v, 1), 0x60);
+    assert_int_equal(gpr(&v, 0), SPI_STATE);
+    assert_int_equal(gpr(&v, 1), 0x60);
     assert_int_equal(hv_gic_set_spi(SPI_STATE, false), HV_SUCCESS);
     run_hvc(&v, 2); /* exit 7 */
     assert_int_equal(hv_gic_send_msi(GICM + 0x40, MSI_INTID), HV_SUCCESS);
     run_hvc(&v, 1); /* exit 8 */
-    assert_int_equal(x(&v, 0), MSI_INTID);
-    assert_int_equal(x(&v, 1), 0x70);
+    assert_int_equal(gpr(&v, 0), MSI_INTID);
+    assert_int_equal(gpr(&v, 1), 0x70);
     run_hvc(&v, 2); /* exit 9: an MSI is an edge, taken once */
-    vm_down(&v);
+    guest_destroy(&v);
 }
 
 static int setup(void **state)
@@ -205,31 +158,10 @@ static int teardown(void **state)
     return 0;
 }
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long len = ftell(f);
-    assert_true(len > 0);
-    rewind(f);
-    uint8_t *p = malloc((size_t)len);
-    assert_non_null(p);
-    assert_int_equal(fread(p, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return p;
-}
-
 static void test_recording_the_gic_scenario_twice_gives_identical_bytes(void **state)
 {
     (void)state;
-    size_t na, nb;
-    uint8_t *a = slurp(trace_a, &na), *b = slurp(trace_b, &nb);
-    assert_int_equal(na, nb);
-    assert_memory_equal(a, b, na);
-    free(a);
-    free(b);
+    assert_same_trace_bytes(trace_a, trace_b);
 }
 
 struct gic_input {
@@ -324,31 +256,7 @@ static void test_trace_holds_every_gic_input_with_its_exact_fields(void **state)
 static void test_gic_trace_replays_every_exit_bit_for_bit(void **state)
 {
     (void)state;
-    struct replay_result res;
-    int rc = replay_file(trace_a, NULL, &res);
-    if (rc)
-        fail_msg("replay: rc %d, %s", rc, res.error);
-    assert_int_equal(res.exits, EXITS);
-    assert_true(res.clean);
-    assert_false(res.diverged);
-}
-
-/* The sequence number of the n-th (0-based) record of type with the u32 at
- * `at` equal to key. */
-static uint64_t nth_record(uint16_t type, unsigned at, uint32_t key, unsigned n)
-{
-    struct hvt_reader r;
-    assert_int_equal(hvt_reader_open_file(&r, trace_a), 0);
-    struct hvt_record rec;
-    uint64_t seq = UINT64_MAX;
-    while (hvt_reader_next(&r, &rec) == HVT_OK)
-        if (rec.type == type && hvt_get32(rec.payload + at) == key && n-- == 0) {
-            seq = rec.seq;
-            break;
-        }
-    hvt_reader_close(&r);
-    assert_true(seq != UINT64_MAX);
-    return seq;
+    assert_trace_replays_clean(trace_a, EXITS);
 }
 
 /* Replays trace_a with record seq's value replaced; returns the report. */
@@ -357,18 +265,7 @@ static void replay_changed(uint64_t seq, uint64_t value, struct replay_result *r
 {
     char log_path[300];
     trace_path(log_path, sizeof(log_path), "diverge.log");
-    FILE *log = fopen(log_path, "w+");
-    assert_non_null(log);
-    struct replay_opts o = {
-        .log = log, .has_override = true, .override_seq = seq, .override_value = value};
-    assert_int_equal(replay_file(trace_a, &o, res), 1);
-    fflush(log);
-    rewind(log);
-    memset(text, 0, size);
-    size_t n = fread(text, 1, size - 1, log);
-    fclose(log);
-    unlink(log_path);
-    assert_true(n > 0);
+    trace_replay_changed(trace_a, log_path, seq, value, res, text, size);
 }
 
 static void test_spi_left_low_in_replay_diverges_at_the_exit_that_took_it(void **state)
@@ -378,7 +275,8 @@ static void test_spi_left_low_in_replay_diverges_at_the_exit_that_took_it(void *
     char text[4096];
     /* hv_gic_set_spi(40, true) replayed as false: exit 2 becomes the
      * waiting loop's HVC #2 instead of the handler's HVC #1. */
-    replay_changed(nth_record(HVT_GIC_INPUT, 4, SPI, 0), 0, &res, text, sizeof(text));
+    replay_changed(trace_nth_record(trace_a, HVT_GIC_INPUT, 4, SPI, 0), 0, &res, text,
+                   sizeof(text));
     assert_true(res.diverged);
     assert_int_equal(res.exits, 2);
     assert_non_null(strstr(text, "divergence at exit 2"));
@@ -396,8 +294,8 @@ static void test_pmr_left_low_in_replay_diverges_at_the_exit_that_took_spi_44(vo
     char text[4096];
     /* The second PMR write (0xf0) replayed as 0x50: SPI 44 stays masked and
      * exit 6 is HVC #2. */
-    replay_changed(nth_record(HVT_GIC_SET_REG, 8, HV_GIC_ICC_REG_PMR_EL1, 1), 0x50, &res, text,
-                   sizeof(text));
+    replay_changed(trace_nth_record(trace_a, HVT_GIC_SET_REG, 8, HV_GIC_ICC_REG_PMR_EL1, 1), 0x50,
+                   &res, text, sizeof(text));
     assert_true(res.diverged);
     assert_int_equal(res.exits, 6);
     assert_non_null(strstr(text, "divergence at exit 6"));
@@ -441,20 +339,20 @@ static void test_spi_from_another_thread_replays_and_is_marked_when_made_during_
     (void)state;
     char path[256];
     trace_path(path, sizeof(path), "thread.hvt");
-    struct vm v;
+    struct guest v;
     vm_up(&v, path);
-    set_x(&v, 0, GICR);
-    set_x(&v, 1, SPI);
-    set_x(&v, 2, 0xf0);
-    set_x(&v, 3, 0x80);
-    set_x(&v, 4, 0);
+    set_gpr(&v, 0, GICR);
+    set_gpr(&v, 1, SPI);
+    set_gpr(&v, 2, 0xf0);
+    set_gpr(&v, 3, 0x80);
+    set_gpr(&v, 4, 0);
     assert_int_equal(hv_vcpu_set_reg(v.vcpu, HV_REG_PC, GUEST_GIC_SPI_SETUP), HV_SUCCESS);
     run_hvc(&v, 2);
     /* Between runs, from another thread: exactly as from this one. */
     struct spi_thread between = {.intid = SPI, .level = true};
     on_other_thread(&between);
     run_hvc(&v, 1);
-    assert_int_equal(x(&v, 0), SPI);
+    assert_int_equal(gpr(&v, 0), SPI);
     between.level = false;
     on_other_thread(&between);
     run_hvc(&v, 2);
@@ -470,7 +368,7 @@ static void test_spi_from_another_thread_replays_and_is_marked_when_made_during_
     assert_int_equal(hv_vcpu_run(v.vcpu), HV_SUCCESS);
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_int_equal(v.exit->reason, HV_EXIT_REASON_CANCELED);
-    vm_down(&v);
+    guest_destroy(&v);
 
     /* Flags: 0 for the SPIs made between runs, "while running" for 44. */
     struct hvt_reader r;

@@ -60,17 +60,48 @@ uint64_t xt_retired(void)
     return n;
 }
 
-void xt_expect_exit(uint64_t reason, uint64_t qual, uint64_t len)
+void xt_expect_reason(uint64_t reason)
 {
     assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
     assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), reason);
+}
+
+void xt_expect_exit(uint64_t reason, uint64_t qual, uint64_t len)
+{
+    xt_expect_reason(reason);
     assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), qual);
     assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_INSTR_LEN), len);
+}
+
+void xt_expect_ept_violation(uint64_t qual, uint64_t gpa, uint64_t gla)
+{
+    xt_expect_reason(VMX_REASON_EPT_VIOLATION);
+    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), qual);
+    assert_int_equal(xt_vmcs(VMCS_GUEST_PHYSICAL_ADDRESS), gpa);
+    assert_int_equal(xt_vmcs(VMCS_RO_GUEST_LIN_ADDR), gla);
+}
+
+void xt_expect_exception(uint64_t irq_info)
+{
+    xt_expect_reason(VMX_REASON_EXC_NMI);
+    assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_INFO), irq_info);
 }
 
 void xt_advance(void)
 {
     xt_set_reg(HV_X86_RIP, xt_reg(HV_X86_RIP) + xt_vmcs(VMCS_RO_VMEXIT_INSTR_LEN));
+}
+
+void xt_set_cpu_based(uint32_t want)
+{
+    xt_set_vmcs(VMCS_CTRL_CPU_BASED, xt_ctrl(HV_VMX_CAP_PROCBASED, want));
+}
+
+void xt_arm_preemption_timer(uint32_t value)
+{
+    xt_set_vmcs(VMCS_CTRL_PIN_BASED, xt_ctrl(HV_VMX_CAP_PINBASED, PIN_BASED_PREEMPTION_TIMER));
+    xt_set_vmcs(VMCS_CTRL_VMEXIT_CONTROLS, xt_ctrl(HV_VMX_CAP_EXIT, VMEXIT_SAVE_VMX_TIMER));
+    xt_set_vmcs(VMCS_GUEST_VMX_TIMER_VALUE, value);
 }
 
 static uint8_t *xt_ram;

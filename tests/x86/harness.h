@@ -28,8 +28,21 @@ void xt_set_reg(hv_x86_reg_t r, uint64_t value);
 uint64_t xt_retired(void);
 /* hv_vcpu_run, then checks reason, qualification and instruction length. */
 void xt_expect_exit(uint64_t reason, uint64_t qual, uint64_t len);
+/* hv_vcpu_run, then checks the exit reason only. */
+void xt_expect_reason(uint64_t reason);
+/* hv_vcpu_run, then checks an EPT violation: reason, qualification, the
+ * guest-physical and the guest-linear address. */
+void xt_expect_ept_violation(uint64_t qual, uint64_t gpa, uint64_t gla);
+/* hv_vcpu_run, then checks an exception or NMI exit and its interruption
+ * information (the error code, if any, is the caller's to check). */
+void xt_expect_exception(uint64_t irq_info);
 /* RIP += the exit's instruction length. */
 void xt_advance(void);
+/* Writes the primary processor-based controls: xt_ctrl(PROCBASED, want). */
+void xt_set_cpu_based(uint32_t want);
+/* Activates the VMX-preemption timer (pin-based control, saved on exit)
+ * and loads it with value. */
+void xt_arm_preemption_timer(uint32_t value);
 
 /* Creates the VM, allocates size bytes of zeroed RAM (returned; freed by
  * xt_teardown) mapped RWX at GPA 0 with image copied to load, creates the

@@ -82,13 +82,9 @@ static void test_vcpu_sees_the_mappings_of_the_space_it_is_in(void **state)
     xt_expect_exit(VMX_REASON_IO, QUAL_OUT_80, 2);
     assert_int_equal(xt_reg(HV_X86_RAX) & 0xff, 0x22);
     xt_advance();
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EPT_VIOLATION);
     /* a write (bit 1) to a readable, executable page (bits 3, 5), GLA
      * valid, translated access (bits 7, 8) */
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), 0x1aa);
-    assert_int_equal(xt_vmcs(VMCS_GUEST_PHYSICAL_ADDRESS), 0x9000);
-    assert_int_equal(xt_vmcs(VMCS_RO_GUEST_LIN_ADDR), 0x9000);
+    xt_expect_ept_violation(0x1aa, 0x9000, 0x9000);
     assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 5);
     assert_int_equal(other[0x9000], 0);
 
@@ -114,11 +110,7 @@ static void test_changes_to_the_current_space_reach_the_next_run(void **state)
      * space 1 faults on its read: a read (bit 0) of a page with no rights. */
     assert_int_equal(hv_vm_unmap_space(asid, 0x6000, 0x1000), HV_SUCCESS);
     xt_set_reg(HV_X86_RIP, LOAD);
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EPT_VIOLATION);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), 0x181);
-    assert_int_equal(xt_vmcs(VMCS_GUEST_PHYSICAL_ADDRESS), 0x6000);
-    assert_int_equal(xt_vmcs(VMCS_RO_GUEST_LIN_ADDR), 0x6000);
+    xt_expect_ept_violation(0x181, 0x6000, 0x6000);
     assert_int_equal(xt_reg(HV_X86_RIP), LOAD);
 
     /* A space in use cannot go; once the vCPU has left it, it can. */

@@ -40,17 +40,12 @@ static int setup(void **state)
     return 0;
 }
 
-static void cpu_based(uint32_t want)
-{
-    xt_set_vmcs(VMCS_CTRL_CPU_BASED, xt_ctrl(HV_VMX_CAP_PROCBASED, CPU_BASED_HLT | want));
-}
-
 static void tpr_shadow(uint32_t vtpr, uint32_t threshold)
 {
     memcpy(ram + VAPIC + 0x80, &vtpr, 4); /* x86 memory: the hosts run little-endian */
     xt_set_vmcs(VMCS_CTRL_VIRTUAL_APIC, VAPIC);
     xt_set_vmcs(VMCS_CTRL_TPR_THRESHOLD, threshold);
-    cpu_based(CPU_BASED_TPR_SHADOW);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_TPR_SHADOW);
 }
 
 static uint32_t vtpr(void)
@@ -73,7 +68,7 @@ static void test_capabilities_allow_cr8_exiting_and_the_tpr_shadow(void **state)
 static void test_cr8_load_exiting_exits_with_cr8_write_and_the_gpr(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_CR8_LOAD);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_CR8_LOAD);
     xt_set_reg(HV_X86_R10, 5);
     xt_set_reg(HV_X86_RIP, WRITE);
     /* CR 8, MOV to CR (0), R10 in bits 11:8; 45 0f 22 c2 */
@@ -86,7 +81,7 @@ static void test_cr8_load_exiting_exits_with_cr8_write_and_the_gpr(void **state)
 static void test_cr8_store_exiting_exits_with_cr8_read_and_the_gpr(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_CR8_STORE);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_CR8_STORE);
     xt_set_reg(HV_X86_RIP, READ);
     /* CR 8, MOV from CR (1) in bits 5:4, R9 in bits 11:8; 45 0f 20 c1 */
     xt_expect_exit(VMX_REASON_MOV_CR, 8u | (1u << 4) | (9u << 8), 4);
@@ -96,7 +91,7 @@ static void test_cr8_store_exiting_exits_with_cr8_read_and_the_gpr(void **state)
 static void test_cr8_without_exiting_is_the_tpr(void **state)
 {
     (void)state;
-    cpu_based(0);
+    xt_set_cpu_based(CPU_BASED_HLT);
     xt_set_reg(HV_X86_RCX, 7);
     xt_set_reg(HV_X86_RIP, BOTH);
     xt_expect_exit(VMX_REASON_HLT, 0, 1);
@@ -157,7 +152,7 @@ static void test_cr8_load_exiting_has_priority_over_the_tpr_shadow(void **state)
 {
     (void)state;
     tpr_shadow(0x50, 4);
-    cpu_based(CPU_BASED_TPR_SHADOW | CPU_BASED_CR8_LOAD);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_TPR_SHADOW | CPU_BASED_CR8_LOAD);
     xt_set_reg(HV_X86_R10, 1);
     xt_set_reg(HV_X86_RIP, WRITE);
     xt_expect_exit(VMX_REASON_MOV_CR, 8u | (10u << 8), 4);

@@ -60,18 +60,12 @@ static void test_realmode_exit_sequence_has_exact_vmcs_values(void **state)
     xt_advance();
     /* movb to DS:0x100 = GPA 0xd0100, unmapped: a write, GLA valid and
      * a translated access; no permissions on the GPA */
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EPT_VIOLATION);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), 0x182);
-    assert_int_equal(xt_vmcs(VMCS_GUEST_PHYSICAL_ADDRESS), 0xd0100);
-    assert_int_equal(xt_vmcs(VMCS_RO_GUEST_LIN_ADDR), 0xd0100);
+    xt_expect_ept_violation(0x182, 0xd0100, 0xd0100);
     assert_int_equal(hv_vcpu_write_register(xt_vcpu, HV_X86_RIP, xt_reg(HV_X86_RIP) + 5),
                      HV_SUCCESS);
     /* int $0x21 with IDTR.limit 0: #GP (no error code in real mode) while
      * delivering the software interrupt */
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EXC_NMI);
-    assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_INFO), IRQ_INFO_VALID | IRQ_INFO_HARD_EXC | 13);
+    xt_expect_exception(IRQ_INFO_VALID | IRQ_INFO_HARD_EXC | 13);
     assert_int_equal(xt_vmcs(VMCS_RO_IDT_VECTOR_INFO), IRQ_INFO_VALID | IRQ_INFO_SOFT_IRQ | 0x21);
     assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_INSTR_LEN), 2);
     assert_int_equal(xt_reg(HV_X86_RIP), 0x7c20);

@@ -46,11 +46,6 @@ static int setup(void **state)
     return 0;
 }
 
-static void cpu_based(uint32_t want)
-{
-    xt_set_vmcs(VMCS_CTRL_CPU_BASED, xt_ctrl(HV_VMX_CAP_PROCBASED, want));
-}
-
 static void enter_halted(uint64_t rip, uint64_t rflags)
 {
     xt_set_reg(HV_X86_RIP, rip);
@@ -61,7 +56,7 @@ static void enter_halted(uint64_t rip, uint64_t rflags)
 static void test_injected_interrupt_wakes_the_halted_vcpu_and_is_delivered(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_HLT);
+    xt_set_cpu_based(CPU_BASED_HLT);
     enter_halted(LOAD + 3, 0x202);
     xt_set_vmcs(VMCS_CTRL_VMENTRY_IRQ_INFO, IRQ_INFO_VALID | IRQ_INFO_EXT_IRQ | 0x20);
     xt_expect_exit(VMX_REASON_HLT, 0, 1);
@@ -79,7 +74,7 @@ static void test_injected_interrupt_wakes_the_halted_vcpu_and_is_delivered(void 
 static void test_entry_in_hlt_runs_nothing_until_the_deadline(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_HLT);
+    xt_set_cpu_based(CPU_BASED_HLT);
     enter_halted(LOAD, 0x2);
     assert_int_equal(hv_vcpu_run_until(xt_vcpu, 1000), HV_SUCCESS);
     assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_VMX_TIMER_EXPIRED);
@@ -104,7 +99,7 @@ static void test_entry_in_hlt_runs_nothing_until_the_deadline(void **state)
 static void test_irq_window_exits_from_hlt_and_saves_hlt(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_HLT | CPU_BASED_IRQ_WND);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_IRQ_WND);
     enter_halted(LOAD + 3, 0x202);
     xt_expect_exit(VMX_REASON_IRQ_WND, 0, 0);
     assert_int_equal(xt_vmcs(VMCS_GUEST_ACTIVITY_STATE), ACT_HLT);
@@ -116,7 +111,7 @@ static void test_irq_window_exits_from_hlt_and_saves_hlt(void **state)
 static void test_irq_window_with_if_clear_does_not_wake_hlt(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_HLT | CPU_BASED_IRQ_WND);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_IRQ_WND);
     enter_halted(LOAD + 3, 0x2);
     assert_int_equal(hv_vcpu_run_until(xt_vcpu, 200), HV_SUCCESS);
     assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_VMX_TIMER_EXPIRED);
@@ -127,7 +122,7 @@ static void test_irq_window_with_if_clear_does_not_wake_hlt(void **state)
 static void test_nmi_window_exits_from_hlt_and_saves_hlt(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_HLT | CPU_BASED_VIRTUAL_NMI_WND);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_VIRTUAL_NMI_WND);
     enter_halted(LOAD + 3, 0x2);
     xt_expect_exit(VMX_REASON_VIRTUAL_NMI_WND, 0, 0);
     assert_int_equal(xt_vmcs(VMCS_GUEST_ACTIVITY_STATE), ACT_HLT);
@@ -138,7 +133,7 @@ static void test_nmi_window_exits_from_hlt_and_saves_hlt(void **state)
 static void test_nmi_window_waits_while_nmis_are_blocked_in_hlt(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_HLT | CPU_BASED_VIRTUAL_NMI_WND);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_VIRTUAL_NMI_WND);
     enter_halted(LOAD + 3, 0x2);
     xt_set_vmcs(VMCS_GUEST_INTERRUPTIBILITY, 8);
     assert_int_equal(hv_vcpu_run_until(xt_vcpu, 100), HV_SUCCESS);
@@ -147,19 +142,12 @@ static void test_nmi_window_waits_while_nmis_are_blocked_in_hlt(void **state)
     assert_int_equal(xt_vmcs(VMCS_GUEST_INTERRUPTIBILITY), 8);
 }
 
-static void arm_timer(uint32_t value)
-{
-    xt_set_vmcs(VMCS_CTRL_PIN_BASED, xt_ctrl(HV_VMX_CAP_PINBASED, PIN_BASED_PREEMPTION_TIMER));
-    xt_set_vmcs(VMCS_CTRL_VMEXIT_CONTROLS, xt_ctrl(HV_VMX_CAP_EXIT, VMEXIT_SAVE_VMX_TIMER));
-    xt_set_vmcs(VMCS_GUEST_VMX_TIMER_VALUE, value);
-}
-
 static void test_preemption_timer_fires_from_hlt_after_its_time(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_HLT);
+    xt_set_cpu_based(CPU_BASED_HLT);
     enter_halted(LOAD + 3, 0x2);
-    arm_timer(3);
+    xt_arm_preemption_timer(3);
     xt_expect_exit(VMX_REASON_VMX_TIMER_EXPIRED, 0, 0);
     assert_int_equal(xt_vmcs(VMCS_GUEST_ACTIVITY_STATE), ACT_HLT);
     assert_int_equal(xt_vmcs(VMCS_GUEST_VMX_TIMER_VALUE), 0);
@@ -177,9 +165,9 @@ static void test_preemption_timer_fires_from_hlt_after_its_time(void **state)
 static void test_deadline_before_the_timer_leaves_the_timer_running(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_HLT);
+    xt_set_cpu_based(CPU_BASED_HLT);
     enter_halted(LOAD + 3, 0x2);
-    arm_timer(10); /* 320 TSC cycles = 8 ticks of 40 */
+    xt_arm_preemption_timer(10); /* 320 TSC cycles = 8 ticks of 40 */
     assert_int_equal(hv_vcpu_run_until(xt_vcpu, 4), HV_SUCCESS);
     assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_VMX_TIMER_EXPIRED);
     assert_int_equal(xt_vmcs(VMCS_GUEST_ACTIVITY_STATE), ACT_HLT);
@@ -194,7 +182,7 @@ static void test_deadline_before_the_timer_leaves_the_timer_running(void **state
 static void test_guest_hlt_without_hlt_exiting_enters_the_hlt_state(void **state)
 {
     (void)state;
-    cpu_based(0);
+    xt_set_cpu_based(0);
     xt_set_reg(HV_X86_RIP, LOAD);
     xt_set_reg(HV_X86_RFLAGS, 0x2);
     assert_int_equal(hv_vcpu_run_until(xt_vcpu, 100), HV_SUCCESS);
@@ -205,7 +193,7 @@ static void test_guest_hlt_without_hlt_exiting_enters_the_hlt_state(void **state
     assert_int_equal(xt_vmcs(VMCS_GUEST_ACTIVITY_STATE), ACT_HLT);
     assert_int_equal(hvm_clock_now(), 100);
     /* An injected interrupt wakes it; the frame holds the next EIP. */
-    cpu_based(CPU_BASED_HLT);
+    xt_set_cpu_based(CPU_BASED_HLT);
     xt_set_vmcs(VMCS_CTRL_VMENTRY_IRQ_INFO, IRQ_INFO_VALID | IRQ_INFO_EXT_IRQ | 0x20);
     xt_expect_exit(VMX_REASON_HLT, 0, 1);
     assert_int_equal(xt_reg(HV_X86_RIP), HANDLER);
@@ -216,7 +204,7 @@ static void test_guest_hlt_without_hlt_exiting_enters_the_hlt_state(void **state
 static void test_guest_hlt_with_hlt_exiting_exits_and_stays_active(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_HLT);
+    xt_set_cpu_based(CPU_BASED_HLT);
     xt_set_reg(HV_X86_RIP, LOAD);
     xt_expect_exit(VMX_REASON_HLT, 0, 1);
     assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 2);
@@ -227,7 +215,7 @@ static void test_guest_hlt_with_hlt_exiting_exits_and_stays_active(void **state)
 static void test_irq_window_exits_after_hlt_in_the_sti_shadow(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_IRQ_WND);
+    xt_set_cpu_based(CPU_BASED_IRQ_WND);
     xt_set_reg(HV_X86_RIP, STI_HLT);
     xt_set_reg(HV_X86_RFLAGS, 0x2);
     /* STI blocks interrupts for the HLT; HLT retires; the window is open
@@ -242,7 +230,7 @@ static void test_irq_window_exits_after_hlt_in_the_sti_shadow(void **state)
 static void test_mtf_exits_after_the_guest_hlt_with_hlt_saved(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_MTF);
+    xt_set_cpu_based(CPU_BASED_MTF);
     xt_set_reg(HV_X86_RIP, LOAD + 1);
     xt_expect_exit(VMX_REASON_MTF, 0, 0);
     assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 2);
@@ -262,7 +250,7 @@ static void test_mtf_exits_after_the_guest_hlt_with_hlt_saved(void **state)
 static void test_mtf_exits_before_the_handler_of_an_event_that_wakes_hlt(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_MTF);
+    xt_set_cpu_based(CPU_BASED_MTF);
     enter_halted(LOAD + 3, 0x2);
     xt_set_vmcs(VMCS_CTRL_VMENTRY_IRQ_INFO, IRQ_INFO_VALID | IRQ_INFO_EXT_IRQ | 0x20);
     xt_expect_exit(VMX_REASON_MTF, 0, 0);
@@ -274,7 +262,7 @@ static void test_mtf_exits_before_the_handler_of_an_event_that_wakes_hlt(void **
 static void test_injected_pending_mtf_exits_from_hlt(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_HLT);
+    xt_set_cpu_based(CPU_BASED_HLT);
     enter_halted(LOAD + 3, 0x2);
     xt_set_vmcs(VMCS_CTRL_VMENTRY_IRQ_INFO, IRQ_INFO_VALID | (7u << 8));
     xt_expect_exit(VMX_REASON_MTF, 0, 0);
@@ -295,7 +283,7 @@ static void *kicker(void *arg)
 static void test_hv_vcpu_interrupt_ends_a_wait_with_nothing_to_wake_it(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_HLT);
+    xt_set_cpu_based(CPU_BASED_HLT);
     enter_halted(LOAD + 3, 0x2);
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, kicker, NULL), 0);

@@ -70,11 +70,7 @@ static void test_long_mode_ept_violation_through_four_level_tables(void **state)
 {
     (void)state;
     xt_set_reg(HV_X86_RIP, LOAD + 0x200);
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EPT_VIOLATION);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), 0x182);
-    assert_int_equal(xt_vmcs(VMCS_GUEST_PHYSICAL_ADDRESS), 0x200abc);
-    assert_int_equal(xt_vmcs(VMCS_RO_GUEST_LIN_ADDR), 0x401abc);
+    xt_expect_ept_violation(0x182, 0x200abc, 0x401abc);
     assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x200);
 }
 
@@ -83,10 +79,7 @@ static void test_long_mode_page_fault_exit_error_code_present_write(void **state
     (void)state;
     xt_set_vmcs(VMCS_GUEST_CR0, 0x80010031); /* WP */
     xt_set_reg(HV_X86_RIP, LOAD + 0x300);
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EXC_NMI);
-    assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_INFO),
-                     IRQ_INFO_VALID | IRQ_INFO_HARD_EXC | IRQ_INFO_ERROR_VALID | 14);
+    xt_expect_exception(IRQ_INFO_VALID | IRQ_INFO_HARD_EXC | IRQ_INFO_ERROR_VALID | 14);
     assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_ERROR), 3);
     assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), 0x403020);
 }
@@ -95,10 +88,7 @@ static void test_long_mode_segment_load_gp_carries_selector(void **state)
 {
     (void)state;
     xt_set_reg(HV_X86_RIP, LOAD + 0x400);
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EXC_NMI);
-    assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_INFO),
-                     IRQ_INFO_VALID | IRQ_INFO_HARD_EXC | IRQ_INFO_ERROR_VALID | 13);
+    xt_expect_exception(IRQ_INFO_VALID | IRQ_INFO_HARD_EXC | IRQ_INFO_ERROR_VALID | 13);
     assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_ERROR), 0x58);
     assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x404);
 }

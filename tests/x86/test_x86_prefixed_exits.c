@@ -25,8 +25,7 @@ static int setup(void **state)
 {
     (void)state;
     xt_realmode_setup(0x10000, 0x7c00, x86_prefixed_exits, x86_prefixed_exits_len);
-    xt_set_vmcs(VMCS_CTRL_CPU_BASED,
-                xt_ctrl(HV_VMX_CAP_PROCBASED, CPU_BASED_HLT | CPU_BASED_RDTSC));
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_RDTSC);
     return 0;
 }
 

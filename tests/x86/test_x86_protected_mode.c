@@ -122,33 +122,17 @@ static void test_pmode_ept_violation_reports_translated_linear_address(void **st
     enter_at(0x200);
     /* write through linear 0x401abc -> GPA 0x200abc (no RAM): write, GLA
      * valid, access to the translated address, no EPT permissions */
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EPT_VIOLATION);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), 0x182);
-    assert_int_equal(xt_vmcs(VMCS_GUEST_PHYSICAL_ADDRESS), 0x200abc);
-    assert_int_equal(xt_vmcs(VMCS_RO_GUEST_LIN_ADDR), 0x401abc);
+    xt_expect_ept_violation(0x182, 0x200abc, 0x401abc);
     assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x200);
     xt_set_reg(HV_X86_RIP, LOAD + 0x20a);
     /* read */
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EPT_VIOLATION);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), 0x181);
-    assert_int_equal(xt_vmcs(VMCS_GUEST_PHYSICAL_ADDRESS), 0x200ff0);
-    assert_int_equal(xt_vmcs(VMCS_RO_GUEST_LIN_ADDR), 0x401ff0);
+    xt_expect_ept_violation(0x181, 0x200ff0, 0x401ff0);
     xt_set_reg(HV_X86_RIP, LOAD + 0x20f);
     /* write to a GPA the VMM made read+execute: bits 3 and 5 say so */
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EPT_VIOLATION);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), 0x1aa);
-    assert_int_equal(xt_vmcs(VMCS_GUEST_PHYSICAL_ADDRESS), 0x50100);
-    assert_int_equal(xt_vmcs(VMCS_RO_GUEST_LIN_ADDR), 0x400100);
+    xt_expect_ept_violation(0x1aa, 0x50100, 0x400100);
     xt_set_reg(HV_X86_RIP, LOAD + 0x219);
     /* instruction fetch at linear 0x401800: RIP is the fetched address */
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EPT_VIOLATION);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), 0x184);
-    assert_int_equal(xt_vmcs(VMCS_GUEST_PHYSICAL_ADDRESS), 0x200800);
-    assert_int_equal(xt_vmcs(VMCS_RO_GUEST_LIN_ADDR), 0x401800);
+    xt_expect_ept_violation(0x184, 0x200800, 0x401800);
     assert_int_equal(xt_reg(HV_X86_RIP), 0x401800);
 }
 
@@ -159,9 +143,7 @@ static void test_pmode_cr_access_follows_masks_shadows_and_cr3_controls(void **s
     xt_set_vmcs(VMCS_CTRL_CR0_SHADOW, 0x08);
     xt_set_vmcs(VMCS_CTRL_CR4_MASK, 0x80); /* PGE */
     xt_set_vmcs(VMCS_CTRL_CR4_SHADOW, 0);
-    xt_set_vmcs(
-        VMCS_CTRL_CPU_BASED,
-        xt_ctrl(HV_VMX_CAP_PROCBASED, CPU_BASED_HLT | CPU_BASED_CR3_LOAD | CPU_BASED_CR3_STORE));
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_CR3_LOAD | CPU_BASED_CR3_STORE);
     xt_set_vmcs(VMCS_CTRL_CR3_COUNT, 1);
     xt_set_vmcs(VMCS_CTRL_CR3_VALUE0, XT_PT_POOL);
     xt_set_reg(HV_X86_RBX, 0x80000011); /* TS differs from the shadow */
@@ -203,10 +185,7 @@ static void test_pmode_page_fault_exit_has_error_code_and_linear_address(void **
     enter_at(0x400);
     /* read of a not-present page: #PF, error code 0, qualification = the
      * linear address; CR2 is not written by a #PF that exits */
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EXC_NMI);
-    assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_INFO),
-                     IRQ_INFO_VALID | IRQ_INFO_HARD_EXC | IRQ_INFO_ERROR_VALID | 14);
+    xt_expect_exception(IRQ_INFO_VALID | IRQ_INFO_HARD_EXC | IRQ_INFO_ERROR_VALID | 14);
     assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_ERROR), 0);
     assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), 0x402010);
     assert_int_equal(xt_vmcs(VMCS_RO_IDT_VECTOR_INFO), 0);
@@ -214,8 +193,7 @@ static void test_pmode_page_fault_exit_has_error_code_and_linear_address(void **
     assert_int_equal(xt_reg(HV_X86_CR2), cr2);
     xt_set_reg(HV_X86_RIP, LOAD + 0x405);
     /* write to a present read-only page: P | W */
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EXC_NMI);
+    xt_expect_reason(VMX_REASON_EXC_NMI);
     assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_ERROR), 3);
     assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), 0x403020);
 }
@@ -224,10 +202,7 @@ static void test_pmode_segment_load_gp_exit_carries_the_selector(void **state)
 {
     (void)state;
     enter_at(0x500);
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_EXC_NMI);
-    assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_INFO),
-                     IRQ_INFO_VALID | IRQ_INFO_HARD_EXC | IRQ_INFO_ERROR_VALID | 13);
+    xt_expect_exception(IRQ_INFO_VALID | IRQ_INFO_HARD_EXC | IRQ_INFO_ERROR_VALID | 13);
     assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_IRQ_ERROR), 0x58);
     assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), 0);
     assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x504);
@@ -241,8 +216,7 @@ static void test_pmode_undeliverable_exception_is_a_triple_fault(void **state)
     xt_set_vmcs(VMCS_CTRL_EXC_BITMAP, 0);
     xt_set_vmcs(VMCS_GUEST_IDTR_LIMIT, 0x2f);
     enter_at(0x600);
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_TRIPLE_FAULT);
+    xt_expect_reason(VMX_REASON_TRIPLE_FAULT);
     assert_int_equal(xt_vmcs(VMCS_RO_EXIT_QUALIFIC), 0);
     assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x600);
 }

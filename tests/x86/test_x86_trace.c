@@ -19,6 +19,7 @@
 
 #include "../../replay/replay.h"
 #include "../../trace/reader.h"
+#include "trace/trace_check.h"
 #include "x86/harness.h"
 #include "x86_trace_loop.h"
 
@@ -55,8 +56,7 @@ static void run_scenario(const char *path)
     /* A kick before the first instruction. */
     hv_vcpuid_t self = xt_vcpu;
     assert_int_equal(hv_vcpu_interrupt(&self, 1), HV_SUCCESS);
-    assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    assert_int_equal(xt_vmcs(VMCS_RO_EXIT_REASON), VMX_REASON_IRQ);
+    xt_expect_reason(VMX_REASON_IRQ);
 
     for (unsigned i = 0; i < ITERATIONS; i++) {
         xt_expect_exit(VMX_REASON_IO, 0x3f80008, 1); /* in %dx,%al */
@@ -98,31 +98,11 @@ static int teardown(void **state)
     return 0;
 }
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc((size_t)len);
-    assert_non_null(p);
-    assert_int_equal(fread(p, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return p;
-}
-
 static void test_recording_the_same_run_twice_gives_identical_bytes(void **state)
 {
     (void)state;
     run_scenario(trace_b);
-    size_t na, nb;
-    uint8_t *a = slurp(trace_a, &na), *b = slurp(trace_b, &nb);
-    assert_int_equal(na, nb);
-    assert_memory_equal(a, b, na);
-    free(a);
-    free(b);
+    assert_same_trace_bytes(trace_a, trace_b);
 }
 
 static void test_trace_holds_every_x86_input_and_exit_in_full(void **state)
@@ -178,30 +158,7 @@ static void test_trace_holds_every_x86_input_and_exit_in_full(void **state)
 static void test_replay_reproduces_every_exit_bit_for_bit(void **state)
 {
     (void)state;
-    struct replay_result res;
-    int rc = replay_file(trace_a, NULL, &res);
-    if (rc)
-        fail_msg("replay: rc %d, %s", rc, res.error);
-    assert_int_equal(res.exits, EXITS);
-    assert_true(res.clean);
-    assert_false(res.diverged);
-}
-
-/* The sequence number of the n-th SET_REG of reg (0-based). */
-static uint64_t nth_set_reg(const char *path, uint32_t reg, unsigned n)
-{
-    struct hvt_reader r;
-    assert_int_equal(hvt_reader_open_file(&r, path), 0);
-    struct hvt_record rec;
-    uint64_t seq = UINT64_MAX;
-    while (hvt_reader_next(&r, &rec) == HVT_OK)
-        if (rec.type == HVT_SET_REG && hvt_get32(rec.payload + 4) == reg && n-- == 0) {
-            seq = rec.seq;
-            break;
-        }
-    hvt_reader_close(&r);
-    assert_true(seq != UINT64_MAX);
-    return seq;
+    assert_trace_replays_clean(trace_a, EXITS);
 }
 
 static void test_changed_port_answer_diverges_at_the_following_out_exit(void **state)
@@ -209,26 +166,15 @@ static void test_changed_port_answer_diverges_at_the_following_out_exit(void **s
     (void)state;
     char log_path[512];
     trace_path(log_path, sizeof(log_path), "diverge.log");
-    FILE *log = fopen(log_path, "w+");
-    assert_non_null(log);
     /* The third iteration's IN answer (15) becomes 16: the OUT right after
      * it (exit 1 + 5*2 + 2 = 13) is the first to see it, in its registers. */
-    struct replay_opts o = {.log = log,
-                            .has_override = true,
-                            .override_seq = nth_set_reg(trace_a, HV_X86_RAX, 2),
-                            .override_value = 16};
     struct replay_result res;
-    assert_int_equal(replay_file(trace_a, &o, &res), 1);
+    char text[4096];
+    trace_replay_changed(trace_a, log_path,
+                         trace_nth_record(trace_a, HVT_SET_REG, 4, HV_X86_RAX, 2), 16, &res, text,
+                         sizeof(text));
     assert_true(res.diverged);
     assert_int_equal(res.exits, 13);
-    fflush(log);
-    rewind(log);
-    char text[4096] = {0};
-    size_t n = fread(text, 1, sizeof(text) - 1, log);
-    fclose(log);
-    if (!getenv("HVMODEL_KEEP"))
-        unlink(log_path);
-    assert_true(n > 0);
     assert_non_null(strstr(text, "divergence at exit 13"));
     assert_non_null(strstr(text, "register digest"));
     assert_non_null(strstr(text, "<-- differs"));

@@ -36,15 +36,10 @@ static int setup(void **state)
     return 0;
 }
 
-static void cpu_based(uint32_t want)
-{
-    xt_set_vmcs(VMCS_CTRL_CPU_BASED, xt_ctrl(HV_VMX_CAP_PROCBASED, CPU_BASED_HLT | want));
-}
-
 static void test_irq_window_exits_before_first_instruction_when_open(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_IRQ_WND);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_IRQ_WND);
     xt_set_reg(HV_X86_RFLAGS, 0x202);
     xt_set_reg(HV_X86_RIP, LOAD);
     xt_expect_exit(VMX_REASON_IRQ_WND, 0, 0);
@@ -55,7 +50,7 @@ static void test_irq_window_exits_before_first_instruction_when_open(void **stat
 static void test_irq_window_opens_one_instruction_after_sti(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_IRQ_WND);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_IRQ_WND);
     xt_set_reg(HV_X86_RFLAGS, 0x2);
     xt_set_reg(HV_X86_RIP, LOAD + 0x300);
     /* cli; nop; nop; sti; nop (in the STI shadow) -> exit before the next nop */
@@ -64,7 +59,7 @@ static void test_irq_window_opens_one_instruction_after_sti(void **state)
     assert_int_equal(xt_retired(), 5);
     assert_int_equal(xt_vmcs(VMCS_GUEST_INTERRUPTIBILITY), 0);
     /* The VMM injects and clears the window request; the guest goes on. */
-    cpu_based(0);
+    xt_set_cpu_based(CPU_BASED_HLT);
     xt_expect_exit(VMX_REASON_HLT, 0, 1);
     assert_int_equal(xt_retired(), 6);
 }
@@ -75,11 +70,11 @@ static void test_irq_window_opens_one_instruction_after_sti(void **state)
 static void test_control_write_right_after_an_exit_keeps_the_guest_state(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_IRQ_WND);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_IRQ_WND);
     xt_set_reg(HV_X86_RFLAGS, 0x2);
     xt_set_reg(HV_X86_RIP, LOAD + 0x300);
     assert_int_equal(hv_vcpu_run(xt_vcpu), HV_SUCCESS);
-    cpu_based(0);
+    xt_set_cpu_based(CPU_BASED_HLT);
     xt_expect_exit(VMX_REASON_HLT, 0, 1);
     assert_int_equal(xt_retired(), 6);
     assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x306);
@@ -89,7 +84,7 @@ static void test_control_write_right_after_an_exit_keeps_the_guest_state(void **
 static void test_irq_window_waits_for_sti_blocking_from_the_vmcs(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_IRQ_WND);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_IRQ_WND);
     xt_set_reg(HV_X86_RFLAGS, 0x202);
     xt_set_vmcs(VMCS_GUEST_INTERRUPTIBILITY, 1);
     xt_set_reg(HV_X86_RIP, LOAD);
@@ -120,7 +115,7 @@ static void test_nmi_window_opens_after_the_handlers_iret(void **state)
 {
     (void)state;
     xt_idt_gate(2, LOAD + 0x200, 0);
-    cpu_based(CPU_BASED_VIRTUAL_NMI_WND);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_VIRTUAL_NMI_WND);
     xt_set_reg(HV_X86_RIP, LOAD);
     xt_set_vmcs(VMCS_CTRL_VMENTRY_IRQ_INFO, IRQ_INFO_VALID | IRQ_INFO_NMI | 2);
     /* the handler's nop and iret run with NMIs blocked; the window opens
@@ -134,7 +129,7 @@ static void test_nmi_window_opens_after_the_handlers_iret(void **state)
 static void test_nmi_window_exits_at_once_without_blocking(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_VIRTUAL_NMI_WND);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_VIRTUAL_NMI_WND);
     xt_set_reg(HV_X86_RIP, LOAD);
     xt_expect_exit(VMX_REASON_VIRTUAL_NMI_WND, 0, 0);
     assert_int_equal(xt_retired(), 0);
@@ -143,7 +138,7 @@ static void test_nmi_window_exits_at_once_without_blocking(void **state)
 static void test_mtf_exits_after_each_instruction(void **state)
 {
     (void)state;
-    cpu_based(CPU_BASED_MTF);
+    xt_set_cpu_based(CPU_BASED_HLT | CPU_BASED_MTF);
     xt_set_reg(HV_X86_RIP, LOAD);
     xt_expect_exit(VMX_REASON_MTF, 0, 0);
     assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 1);
@@ -153,13 +148,6 @@ static void test_mtf_exits_after_each_instruction(void **state)
     assert_int_equal(xt_retired(), 2);
 }
 
-static void arm_timer(uint32_t value)
-{
-    xt_set_vmcs(VMCS_CTRL_PIN_BASED, xt_ctrl(HV_VMX_CAP_PINBASED, PIN_BASED_PREEMPTION_TIMER));
-    xt_set_vmcs(VMCS_CTRL_VMEXIT_CONTROLS, xt_ctrl(HV_VMX_CAP_EXIT, VMEXIT_SAVE_VMX_TIMER));
-    xt_set_vmcs(VMCS_GUEST_VMX_TIMER_VALUE, value);
-}
-
 static void test_preemption_timer_fires_at_exact_instruction_count(void **state)
 {
     (void)state;
@@ -167,7 +155,7 @@ static void test_preemption_timer_fires_at_exact_instruction_count(void **state)
     assert_int_equal(hv_vmx_read_capability(HV_VMX_CAP_MISC, &misc), HV_SUCCESS);
     assert_int_equal(misc & 0x1f, 5); /* one count per 32 TSC cycles */
     xt_set_reg(HV_X86_RIP, SLED);
-    arm_timer(3);
+    xt_arm_preemption_timer(3);
     /* TSC 0 at entry, one cycle per instruction: 3 * 32 instructions */
     xt_expect_exit(VMX_REASON_VMX_TIMER_EXPIRED, 0, 0);
     assert_int_equal(xt_retired(), 96);
@@ -186,7 +174,7 @@ static void test_preemption_timer_value_is_saved_at_other_exits(void **state)
 {
     (void)state;
     xt_set_reg(HV_X86_RIP, SLED + 100); /* 100 nops, then hlt */
-    arm_timer(10);
+    xt_arm_preemption_timer(10);
     xt_expect_exit(VMX_REASON_HLT, 0, 1);
     assert_int_equal(xt_retired(), 100);
     /* 100 >> 5 = 3 counts elapsed */

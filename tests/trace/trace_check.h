@@ -1,0 +1,30 @@
+/*
+ * trace_check.h — what the recording tests of both flavours do with a trace
+ * file: compare two recordings byte for byte, find a record by its fields,
+ * replay it clean, and replay it with one input changed.
+ */
+#ifndef HVMODEL_TESTS_TRACE_CHECK_H
+#define HVMODEL_TESTS_TRACE_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../replay/replay.h"
+
+/* The whole (non-empty) file, malloc'ed; its size in *n. */
+uint8_t *trace_slurp(const char *path, size_t *n);
+/* The two files hold the same bytes. */
+void assert_same_trace_bytes(const char *a, const char *b);
+/* The sequence number of the n-th (0-based) record of type whose u32 at
+ * payload offset `at` equals key; fails the test if there is none. */
+uint64_t trace_nth_record(const char *path, uint16_t type, unsigned at, uint32_t key, unsigned n);
+/* Replays path: no error, exactly `exits` exits, clean, no divergence. */
+void assert_trace_replays_clean(const char *path, uint64_t exits);
+/* Replays path with record seq's value replaced, logging to log_path:
+ * replay_file must answer 1 (diverged). The log, NUL-terminated, is left
+ * in text (at most size - 1 bytes, at least one); log_path is removed
+ * unless HVMODEL_KEEP is set. */
+void trace_replay_changed(const char *path, const char *log_path, uint64_t seq, uint64_t value,
+                          struct replay_result *res, char *text, size_t size);
+
+#endif
