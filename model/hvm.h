@@ -107,6 +107,10 @@ struct hvm_vcpu {
     int sstate;            /* enum hvm_sched_state */
     bool detached;         /* in the VMM for too long: not waited for until it runs again */
     atomic_bool yield_now; /* an idle vCPU got an interrupt: pass the token at the next block */
+    /* Trace records about this vCPU made while it did not hold the token
+     * (u16 type, u32 size, payload each), written when it gets it. */
+    uint8_t *defer;
+    uint32_t defer_len, defer_cap;
 };
 
 struct hvm_vm_params {
@@ -191,7 +195,8 @@ void vcpu_arm_stop(struct hvm_vcpu *vcpu, uint64_t deadline);
 void vm_note_vmm_write(const void *host, size_t len);
 
 /* ---- sched.c ---- */
-/* vcpu_create / vcpu_destroy (vm_lock held). */
+/* vcpu_create / vcpu_destroy (vm_lock held): they also put the vCPU in
+ * and take it out of vm->vcpus. */
 void sched_vcpu_added(struct hvm_vcpu *v);
 void sched_vcpu_removed(struct hvm_vcpu *v);
 /* The flavour's run loop: sched_enter when the run starts (waits for the
@@ -200,6 +205,11 @@ void sched_vcpu_removed(struct hvm_vcpu *v);
 void sched_enter(struct hvm_vcpu *v);
 void sched_point(struct hvm_vcpu *v);
 void sched_leave(struct hvm_vcpu *v);
+/* Trace records of a vCPU thread whose vCPU does not hold the token wait
+ * until it gets it (true: kept for later), so that the trace's order is the
+ * scheduler's; sched_flush_deferred writes them now (vcpu_destroy). */
+bool sched_defer_record(uint16_t type, const uint8_t *p, uint32_t n);
+void sched_flush_deferred(struct hvm_vcpu *v);
 /* hvm_clock_advance on the vCPU's thread of a multi-vCPU VM: idle. */
 void sched_idle(struct hvm_vcpu *v, uint64_t ticks);
 /* The running vCPU `self` made an interrupt pending for `target`. */

@@ -20,9 +20,23 @@ static bool atexit_done;
 
 static void emit(uint16_t type, const uint8_t *p, uint32_t n)
 {
+    if (sched_defer_record(type, p, n))
+        return;
     pthread_mutex_lock(&rec_lock);
     if (rec_active())
         hvt_writer_record(&writer, type, p, n);
+    pthread_mutex_unlock(&rec_lock);
+}
+
+void rec_replay_deferred(const uint8_t *buf, uint32_t len)
+{
+    pthread_mutex_lock(&rec_lock);
+    for (uint32_t at = 0; at + 6 <= len;) {
+        uint32_t n = hvt_get32(buf + at + 2);
+        if (rec_active())
+            hvt_writer_record(&writer, hvt_get16(buf + at), buf + at + 6, n);
+        at += 6 + n;
+    }
     pthread_mutex_unlock(&rec_lock);
 }
 

@@ -39,6 +39,9 @@ void rec_space_memory(uint32_t space, uint16_t op, uint64_t gpa, uint64_t size, 
 void rec_protect(uint64_t gpa, uint64_t size, uint32_t prot);
 /* A page the VMM wrote (from the run-entry collection). */
 void rec_mem(uint32_t region, uint64_t offset, const uint8_t *data, uint32_t len);
+/* Writes records kept back by sched_defer_record (u16 type, u32 size,
+ * payload each), bypassing it. */
+void rec_replay_deferred(const uint8_t *buf, uint32_t len);
 /* The model cannot record faithfully (e.g. memory it cannot track). */
 void rec_abandon(const char *why);
 

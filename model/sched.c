@@ -45,9 +45,13 @@
  * before it may run one more block.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "hvm.h"
+#include "record.h"
+#include "../trace/format.h"
 
 #define SCHED_QUANTUM     20000u /* instructions a vCPU may run ahead of the slowest */
 #define SCHED_OUT_WAIT_MS 2000u  /* how long a vCPU in the VMM holds the others back */
@@ -94,8 +98,6 @@ static bool irq_pending(struct hvm_vcpu *v)
     return v->vm->ops->irq_pending && v->vm->ops->irq_pending(v);
 }
 
-/* The vCPU the token goes to, or NULL; *start is the time it starts at.
- * Caller holds vm->sched_lock; nobody holds the token. */
 /* Idle vCPUs whose wait is over become plain waiting vCPUs at the time
  * their wait ended: an interrupt pending wakes one at the time of the
  * earliest other vCPU (where the interrupt came from), a deadline at the
@@ -122,7 +124,9 @@ static void end_idles(struct hvm_vm *vm, bool skip_out)
     }
 }
 
-static struct hvm_vcpu *pick(struct hvm_vm *vm, bool skip_out, uint64_t *start)
+/* The waiting vCPU the token goes to, or NULL (caller holds vm->sched_lock;
+ * nobody holds the token). */
+static struct hvm_vcpu *pick(struct hvm_vm *vm, bool skip_out)
 {
     struct hvm_vcpu *best = NULL;
     uint64_t best_t = UINT64_MAX;
@@ -154,50 +158,72 @@ static struct hvm_vcpu *pick(struct hvm_vm *vm, bool skip_out, uint64_t *start)
             best_t = t;
         }
     }
-    *start = best_t;
     return best;
 }
 
-/* Waits for the token (caller holds vm->sched_lock, v is SCHED_WANT). */
+/* Gives the token to p, a waiting vCPU (caller holds vm->sched_lock; nobody
+ * holds the token). The choice is made here, by whichever thread found the
+ * token free, so nothing between the choice and p's thread waking up can
+ * change it. p's records made while it did not hold the token (deferred)
+ * enter the trace now. */
+static void grant(struct hvm_vm *vm, struct hvm_vcpu *p)
+{
+    uint64_t others = others_min(vm, p, false);
+    p->sched_stop = others == UINT64_MAX || others + SCHED_QUANTUM < others ? UINT64_MAX
+                    : others + SCHED_QUANTUM > p->tbase ? others + SCHED_QUANTUM - p->tbase
+                                                        : 0;
+    p->sstate = SCHED_RUN;
+    vm->holder = p;
+    if (p->defer_len) {
+        rec_replay_deferred(p->defer, p->defer_len);
+        p->defer_len = 0;
+    }
+    pthread_cond_broadcast(&vm->sched_cv);
+}
+
+/* The token is free: chooses who gets it, if anyone can (caller holds
+ * vm->sched_lock). A kicked vCPU comes first (its run returns CANCELED
+ * without guest code); with skip_out, vCPUs in the VMM that held everybody
+ * back are no longer waited for until they run again. */
+static void decide(struct hvm_vm *vm, bool skip_out)
+{
+    end_idles(vm, skip_out);
+    struct hvm_vcpu *p = NULL;
+    for (uint32_t i = 0; i < HVM_MAX_VCPUS && !p; i++) {
+        struct hvm_vcpu *o = vm->vcpus[i];
+        if (o && o->sstate == SCHED_WANT && atomic_load(&o->cancel))
+            p = o;
+    }
+    if (!p)
+        p = pick(vm, skip_out);
+    if (!p)
+        return;
+    if (skip_out)
+        for (uint32_t i = 0; i < HVM_MAX_VCPUS; i++)
+            if (vm->vcpus[i] && vm->vcpus[i]->sstate == SCHED_OUT)
+                vm->vcpus[i]->detached = true;
+    grant(vm, p);
+}
+
+/* Waits until v holds the token (caller holds vm->sched_lock, v is
+ * SCHED_WANT). */
 static void wait_turn(struct hvm_vcpu *v)
 {
     struct hvm_vm *vm = v->vm;
     unsigned waited_ms = 0;
     for (;;) {
-        if (!vm->holder) {
-            uint64_t start = 0;
-            bool skip_out = waited_ms >= SCHED_OUT_WAIT_MS;
-            end_idles(vm, skip_out);
-            struct hvm_vcpu *p = atomic_load(&v->cancel) ? v : pick(vm, skip_out, &start);
-            if (p && skip_out) {
-                /* The vCPUs in the VMM that held everybody back stay out of
-                 * the reckoning until they run again. */
-                for (uint32_t i = 0; i < HVM_MAX_VCPUS; i++)
-                    if (vm->vcpus[i] && vm->vcpus[i]->sstate == SCHED_OUT)
-                        vm->vcpus[i]->detached = true;
-                waited_ms = 0;
-            }
-            if (p == v && atomic_load(&v->cancel)) {
-                /* Kicked while waiting: the run returns CANCELED at once,
-                 * without running guest code. */
-                v->sched_stop = 0;
-                v->sstate = SCHED_RUN;
-                vm->holder = v;
-                return;
-            }
-            if (p == v) {
-                (void)start;
-                uint64_t others = others_min(vm, v, false);
-                v->sched_stop = others == UINT64_MAX || others + SCHED_QUANTUM < others ? UINT64_MAX
-                                : others + SCHED_QUANTUM > v->tbase
-                                    ? others + SCHED_QUANTUM - v->tbase
-                                    : 0;
-                v->sstate = SCHED_RUN;
-                vm->holder = v;
-                return;
-            }
-            if (p)
-                pthread_cond_broadcast(&vm->sched_cv);
+        bool long_wait = waited_ms >= SCHED_OUT_WAIT_MS;
+        if (!vm->holder)
+            decide(vm, long_wait);
+        if (vm->holder == v)
+            return;
+        if (long_wait && vm->holder && vm->holder->sstate == SCHED_OUT) {
+            /* The holder's VMM thread has been away too long (it waits
+             * for another thread of its own): run without it. */
+            vm->holder->detached = true;
+            vm->holder = NULL;
+            waited_ms = 0;
+            continue;
         }
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -216,9 +242,12 @@ static void wait_turn(struct hvm_vcpu *v)
 void sched_vcpu_added(struct hvm_vcpu *v)
 {
     struct hvm_vm *vm = v->vm;
-    if (!vm->ops->irq_pending || !vm->gic)
-        return;                          /* not scheduled (see the top of this file) */
     pthread_mutex_lock(&vm->sched_lock); /* v is SCHED_OUT, sched_stop UINT64_MAX (vcpu_create) */
+    vm->vcpus[v->id] = v;
+    if (!vm->ops->irq_pending || !vm->gic) {
+        pthread_mutex_unlock(&vm->sched_lock);
+        return; /* not scheduled (see the top of this file) */
+    }
     /* A new vCPU starts at the time of the earliest of the others: the one
      * whose VMM thread is creating it (PSCI CPU_ON) when the VMM creates it
      * while that vCPU is in the VMM. */
@@ -238,8 +267,8 @@ void sched_vcpu_added(struct hvm_vcpu *v)
     pthread_mutex_unlock(&vm->sched_lock);
 }
 
-/* Moves v to `state`, giving the token up if it held it; SCHED_WANT then
- * waits until v holds it again. */
+/* v stops wanting the token or gives it up: SCHED_WANT waits until v holds
+ * it again; SCHED_OUT (the vCPU goes away) gives it up for good. */
 static void move_to(struct hvm_vcpu *v, enum hvm_sched_state state)
 {
     struct hvm_vm *vm = v->vm;
@@ -257,16 +286,43 @@ static void move_to(struct hvm_vcpu *v, enum hvm_sched_state state)
     pthread_mutex_unlock(&vm->sched_lock);
 }
 
+void sched_flush_deferred(struct hvm_vcpu *v)
+{
+    struct hvm_vm *vm = v->vm;
+    pthread_mutex_lock(&vm->sched_lock);
+    if (v->defer_len) {
+        rec_replay_deferred(v->defer, v->defer_len);
+        v->defer_len = 0;
+    }
+    pthread_mutex_unlock(&vm->sched_lock);
+}
+
 void sched_vcpu_removed(struct hvm_vcpu *v)
 {
-    if (v->vm->ops->irq_pending)
-        move_to(v, SCHED_OUT);
+    struct hvm_vm *vm = v->vm;
+    pthread_mutex_lock(&vm->sched_lock);
+    v->sstate = SCHED_OUT;
+    if (vm->holder == v)
+        vm->holder = NULL;
+    vm->vcpus[v->id] = NULL;
+    pthread_cond_broadcast(&vm->sched_cv);
+    pthread_mutex_unlock(&vm->sched_lock);
+    free(v->defer);
+    v->defer = NULL;
 }
 
 void sched_enter(struct hvm_vcpu *v)
 {
-    if (atomic_load_explicit(&v->vm->smp, memory_order_relaxed) && v->sstate != SCHED_RUN)
-        move_to(v, SCHED_WANT);
+    if (!atomic_load_explicit(&v->vm->smp, memory_order_relaxed) || v->sstate == SCHED_RUN)
+        return;
+    if (rec_active()) {
+        /* What the VMM wrote while this vCPU held the token goes into the
+         * trace before the run starts, and RUN says where that is: a
+         * replay starts the run at this point of the trace. */
+        vm_sync_vmm_writes(v);
+        rec_vcpu(HVT_RUN, v->id);
+    }
+    move_to(v, SCHED_WANT);
 }
 
 void sched_point(struct hvm_vcpu *v)
@@ -282,10 +338,52 @@ void sched_point(struct hvm_vcpu *v)
 
 void sched_leave(struct hvm_vcpu *v)
 {
-    if (atomic_load_explicit(&v->vm->smp, memory_order_relaxed))
-        move_to(v, SCHED_OUT);
+    struct hvm_vm *vm = v->vm;
+    if (!atomic_load_explicit(&vm->smp, memory_order_relaxed))
+        return;
+    /* Back to the VMM with the token: nobody runs guest code until this
+     * thread calls hv_vcpu_run again, so what other vCPUs do never depends
+     * on how far the VMM got. */
+    pthread_mutex_lock(&vm->sched_lock);
+    v->sstate = SCHED_OUT;
+    v->sched_stop = UINT64_MAX;
+    pthread_mutex_unlock(&vm->sched_lock);
 }
 
+bool sched_defer_record(uint16_t type, const uint8_t *p, uint32_t n)
+{
+    struct hvm_vcpu *v = vcpu_self();
+    /* Only records about the caller's own vCPU: creation and destruction
+     * change what the scheduler sees and go in at once, as do records about
+     * others (KICK) and VM-wide ones. */
+    if (!v || !atomic_load_explicit(&v->vm->smp, memory_order_relaxed) || !hvt_has_vcpu(type) ||
+        type == HVT_VCPU_CREATE || type == HVT_VCPU_DESTROY || n < 4 || hvt_get32(p) != v->id)
+        return false;
+    struct hvm_vm *vm = v->vm;
+    bool deferred = false;
+    pthread_mutex_lock(&vm->sched_lock);
+    if (vm->holder != v) {
+        uint32_t need = v->defer_len + 6u + n;
+        if (need > v->defer_cap) {
+            uint32_t cap = need < 256u ? 256u : need * 2u;
+            uint8_t *b = realloc(v->defer, cap);
+            if (b) {
+                v->defer = b;
+                v->defer_cap = cap;
+            }
+        }
+        if (need <= v->defer_cap) {
+            uint8_t *d = v->defer + v->defer_len;
+            hvt_put16(d, type);
+            hvt_put32(d + 2, n);
+            memcpy(d + 6, p, n);
+            v->defer_len = need;
+            deferred = true;
+        }
+    }
+    pthread_mutex_unlock(&vm->sched_lock);
+    return deferred;
+}
 void sched_idle(struct hvm_vcpu *v, uint64_t ticks)
 {
     struct hvm_vm *vm = v->vm;

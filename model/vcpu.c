@@ -73,7 +73,6 @@ hv_return_t vcpu_create(struct hvm_vcpu **out)
         vm->ops->vcpu_fini(v);
         goto fail;
     }
-    vm->vcpus[slot] = v;
     vm->nvcpus++;
     sched_vcpu_added(v);
     this_thread_vcpu = v;
@@ -111,13 +110,14 @@ hv_return_t vcpu_destroy(uint64_t id)
         return err;
     pthread_mutex_lock(&vm_lock);
     struct hvm_vm *vm = v->vm;
+    /* In the trace before another vCPU can get the token. */
+    sched_flush_deferred(v);
+    rec_vcpu(HVT_VCPU_DESTROY, (uint32_t)id);
     sched_vcpu_removed(v);
-    vm->vcpus[v->id] = NULL;
     vm->nvcpus--;
     vm->ops->vcpu_fini(v);
     uc_close(v->uc);
     this_thread_vcpu = NULL;
-    rec_vcpu(HVT_VCPU_DESTROY, (uint32_t)id);
     free(v);
     pthread_mutex_unlock(&vm_lock);
     return HV_SUCCESS;
@@ -161,6 +161,11 @@ hv_return_t vcpu_kick(const uint64_t *ids, uint32_t count)
         atomic_store(&v->cancel, true);
         atomic_store(&v->stop_at, 0);
         rec_vcpu(HVT_KICK, (uint32_t)ids[i]);
+    }
+    if (atomic_load(&vm->smp)) { /* a kicked vCPU waiting for the token */
+        pthread_mutex_lock(&vm->sched_lock);
+        pthread_cond_broadcast(&vm->sched_cv);
+        pthread_mutex_unlock(&vm->sched_lock);
     }
 out:
     pthread_mutex_unlock(&vm_lock);

@@ -39,6 +39,7 @@ static const struct {
     {HVT_SET_TRAP, {{"vcpu", 0, 4}, {"which", 4, 4}, {"value", 8, 4}}},
     {HVT_CLOCK_ADVANCE, {{"ticks", 0, 8}}},
     {HVT_CLOCK_IDLE, {{"vcpu", 0, 4}, {"ticks", 4, 8}}},
+    {HVT_RUN, {{"vcpu", 0, 4}}},
     {HVT_KICK, {{"vcpu", 0, 4}}},
     {HVT_EXIT,
      {{"vcpu", 0, 4},

@@ -46,6 +46,7 @@ static const struct {
     [HVT_SET_SPACE] = {"SET_SPACE", 8},
     [HVT_SPACE_MEMORY] = {"SPACE_MEMORY", 40},
     [HVT_CLOCK_IDLE] = {"CLOCK_IDLE", 12},
+    [HVT_RUN] = {"RUN", 4},
 };
 
 uint32_t hvt_payload_size(uint16_t type)

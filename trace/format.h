@@ -11,7 +11,7 @@
 #define HVT_MAGIC        "HVMTRACE"
 #define HVT_CHUNK_MAGIC  "HVMC"
 #define HVT_MAJOR        1u /* bump when anything existing changes layout or meaning */
-#define HVT_MINOR        2u /* bump when record types are added */
+#define HVT_MINOR        3u /* bump when record types are added */
 #define HVT_HEADER_SIZE  80u
 #define HVT_CHUNK_HDR    16u
 #define HVT_RECORD_HDR   16u
@@ -61,6 +61,8 @@ enum hvt_type {
     HVT_SET_SPACE = 34,
     HVT_SPACE_MEMORY = 35,
     HVT_CLOCK_IDLE = 36,
+    /* 1.3 */
+    HVT_RUN = 37,
     HVT_TYPE_COUNT
 };
 
