@@ -352,7 +352,7 @@ static void test_every_record_type_reads_back_with_its_exact_fields(void **state
     assert_int_equal(b.n, off);
     assert_memory_equal(b.p, "HVMTRACE", 8);
     assert_int_equal(hvt_get16(b.p + 8), 1);
-    assert_int_equal(hvt_get16(b.p + 10), 2);
+    assert_int_equal(hvt_get16(b.p + 10), 3);
     assert_int_equal(hvt_get32(b.p + 12), 80);
     assert_int_equal(hvt_get32(b.p + 16), 1);
     assert_int_equal(hvt_get32(b.p + 20), 0x0201);
