@@ -32,6 +32,7 @@ struct replay {
     char ring[RING][128];
     unsigned ring_n;
     long main_vcpu; /* the vCPU the replaying thread owns itself (-1: none) */
+    bool gic;       /* the VM has the in-framework GIC: its vCPUs may take turns */
     const struct replay_opts *opts;
     struct replay_result *res;
     FILE *log;
@@ -98,10 +99,17 @@ static void disassemble(struct replay_worker *w, uint64_t pc)
     cs_close(&cs);
 }
 
+/* The job that disassembles at the PC of the exit in w->got. */
+static const struct hvt_record disasm_job = {.type = 0};
+
 static int do_job(struct replay_worker *w, const struct hvt_record *r)
 {
+    if (r == &disasm_job) {
+        disassemble(w, hvt_get64(w->got + REPLAY_EXIT_PC));
+        return HV_SUCCESS;
+    }
     int ret = replay_flavour.vcpu_job(w, r);
-    if (ret == HV_SUCCESS && r->type == replay_flavour.exit_type) {
+    if (ret == HV_SUCCESS && r->type == replay_flavour.exit_type && r != &w->run_job) {
         w->disasm[0] = 0;
         /* For the report (or every exit when asked): the owner thread reads. */
         if (w->disasm_every || !exit_matches(r, w))
@@ -130,13 +138,72 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* Hands a job to the vCPU's thread; with `wait`, waits until it is done
+ * and returns its result. */
+static hv_return_t post(struct replay_worker *w, const struct hvt_record *r, bool wait)
+{
+    pthread_mutex_lock(&w->lock);
+    w->job = r;
+    pthread_cond_broadcast(&w->cond);
+    while (wait && w->job)
+        pthread_cond_wait(&w->cond, &w->lock);
+    hv_return_t ret = w->ret;
+    pthread_mutex_unlock(&w->lock);
+    return ret;
+}
+
+/* Waits for the run started at the vCPU's RUN record to return. */
+static hv_return_t finish_run(struct replay_worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    while (w->job)
+        pthread_cond_wait(&w->cond, &w->lock);
+    hv_return_t ret = w->ret;
+    pthread_mutex_unlock(&w->lock);
+    w->running = false;
+    return ret;
+}
+
+/* RUN: the vCPU's thread calls hv_vcpu_run and the replay goes on with the
+ * records of the other vCPUs; the model's scheduler orders the runs as it
+ * did when recording (model/sched.c, trace/FORMAT.md). */
+static hv_return_t start_run(struct replay *rp, uint32_t id)
+{
+    struct replay_worker *w = &rp->workers[id];
+    if (!w->started || w->running)
+        return HV_BAD_ARGUMENT;
+    memset(w->run_payload, 0, sizeof(w->run_payload));
+    hvt_put32(w->run_payload, id);
+    /* Not a recorded CANCELED (reason 0 in both flavours' layouts): a kick
+     * in the trace takes effect where it is. */
+    hvt_put32(w->run_payload + 4, UINT32_MAX);
+    w->run_job = (struct hvt_record){.type = replay_flavour.exit_type,
+                                     .size = hvt_payload_size(replay_flavour.exit_type),
+                                     .payload = w->run_payload};
+    w->running = true;
+    post(w, &w->run_job, false);
+    return HV_SUCCESS;
+}
+
 /* Runs one record on the vCPU's thread and waits for it. The replaying
  * thread owns the first vCPU itself (a thread may own one): single-vCPU
- * traces replay without any thread hand-off. */
+ * traces replay without any thread hand-off. Not in a VM with the GIC,
+ * whose vCPUs may take turns: there every vCPU has a thread of its own. */
 static hv_return_t on_vcpu(struct replay *rp, uint32_t id, const struct hvt_record *r)
 {
     struct replay_worker *w = &rp->workers[id];
-    if (!w->started &&
+    if (w->running) {
+        /* Only the exit may come between a vCPU's RUN and its EXIT: its
+         * thread was in hv_vcpu_run all that time. */
+        if (r->type != replay_flavour.exit_type)
+            return HV_BUSY;
+        hv_return_t ret = finish_run(w);
+        w->disasm[0] = 0;
+        if (ret == HV_SUCCESS && (w->disasm_every || !exit_matches(r, w)))
+            post(w, &disasm_job, true);
+        return ret;
+    }
+    if (!w->started && !rp->gic &&
         (rp->main_vcpu == (long)id || (rp->main_vcpu < 0 && r->type == HVT_VCPU_CREATE))) {
         hv_return_t ret = do_job(w, r);
         if (r->type == HVT_VCPU_CREATE && ret == HV_SUCCESS)
@@ -155,13 +222,7 @@ static hv_return_t on_vcpu(struct replay *rp, uint32_t id, const struct hvt_reco
             return HV_NO_RESOURCES;
         w->started = true;
     }
-    pthread_mutex_lock(&w->lock);
-    w->job = r;
-    pthread_cond_broadcast(&w->cond);
-    while (w->job)
-        pthread_cond_wait(&w->cond, &w->lock);
-    hv_return_t ret = w->ret;
-    pthread_mutex_unlock(&w->lock);
+    hv_return_t ret = post(w, r, true);
     if (r->type == HVT_VCPU_DESTROY && ret == HV_SUCCESS) {
         pthread_join(w->thread, NULL);
         pthread_mutex_destroy(&w->lock);
@@ -376,10 +437,26 @@ static int apply(struct replay *rp, const struct hvt_record *in)
         return 0;
     }
     case HVT_CLOCK_ADVANCE: ret = hvm_clock_advance(hvt_get64(p)); break;
-    case HVT_KICK: return 0; /* the cancelled exit says where it took effect */
+    case HVT_KICK:
+        /* A run in flight (vCPUs taking turns) is kicked where the kick is
+         * in the trace; otherwise the cancelled exit says where it took
+         * effect. */
+        if (id < MAX_VCPUS && rp->workers[id].running && replay_flavour.kick) {
+            ret = replay_flavour.kick(id);
+            break;
+        }
+        return 0;
+    case HVT_RUN:
+        if (id >= MAX_VCPUS)
+            return fail(rp, r, "vCPU %u out of range", id);
+        if (start_run(rp, id) != HV_SUCCESS)
+            return fail(rp, r, "vCPU %u does not exist or is already running", id);
+        return 0;
     case HVT_END: return 0;
     default:
         if (!hvt_has_vcpu(r->type)) {
+            if (r->type == HVT_GIC_CREATE)
+                rp->gic = true;
             int vr = replay_flavour.vm_job(r);
             if (vr == -1) /* not an hv_return_t: error codes are negative too */
                 return fail(rp, r, "not a record of this flavour");
@@ -389,6 +466,8 @@ static int apply(struct replay *rp, const struct hvt_record *in)
         if (id >= MAX_VCPUS)
             return fail(rp, r, "vCPU %u out of range", id);
         ret = on_vcpu(rp, id, r);
+        if (ret == HV_BUSY && rp->workers[id].running)
+            return fail(rp, r, "a record for vCPU %u while its run is in progress", id);
         if (ret == HV_SUCCESS && r->type == replay_flavour.exit_type) {
             rp->res->exits++;
             struct replay_worker *w = &rp->workers[id];
@@ -423,6 +502,23 @@ static int step(struct replay *rp, const struct hvt_record *in)
 
 static void teardown(struct replay *rp)
 {
+    /* Runs still in flight (the trace stopped, or diverged, before their
+     * exits): kick them, let the vCPUs that are not running go first (one
+     * of them may hold the token), then collect the runs. */
+    for (uint32_t i = 0; i < MAX_VCPUS; i++)
+        if (rp->workers[i].running && replay_flavour.kick)
+            replay_flavour.kick(i);
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < MAX_VCPUS; i++) {
+            struct replay_worker *w = &rp->workers[i];
+            if (!w->started || w->running != (pass == 1))
+                continue;
+            if (w->running)
+                finish_run(w);
+            struct hvt_record destroy = {.type = HVT_VCPU_DESTROY};
+            on_vcpu(rp, i, &destroy);
+        }
+    }
     if (rp->main_vcpu >= 0) {
         struct hvt_record destroy = {.type = HVT_VCPU_DESTROY};
         replay_flavour.vcpu_job(&rp->workers[rp->main_vcpu], &destroy);

@@ -168,6 +168,12 @@ static int vm_job(const struct hvt_record *r)
     return -1;
 }
 
+static int kick(uint32_t id)
+{
+    hv_vcpu_t v = id;
+    return hv_vcpus_exit(&v, 1);
+}
+
 static size_t code_at(struct replay_worker *w, uint64_t pc, uint8_t *code, size_t max,
                       cs_arch *arch, cs_mode *mode)
 {
@@ -184,5 +190,6 @@ const struct replay_flavour replay_flavour = {
     .create_vm = create_vm,
     .vcpu_job = vcpu_job,
     .vm_job = vm_job,
+    .kick = kick,
     .code_at = code_at,
 };

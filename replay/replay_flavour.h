@@ -38,6 +38,11 @@ struct replay_worker {
     uint8_t got[REPLAY_EXIT_MAX]; /* the replayed exit, as a record payload */
     char disasm[256];
     bool disasm_every; /* disassemble at every exit, not only a divergence */
+    /* A run started at a RUN record (vCPUs taking turns): its exit is
+     * collected at the vCPU's next EXIT record. */
+    bool running;
+    struct hvt_record run_job;
+    uint8_t run_payload[REPLAY_EXIT_MAX];
 };
 
 struct replay_field {
@@ -61,6 +66,9 @@ struct replay_flavour {
     /* SPACE_MEMORY (NULL: the flavour has no address spaces): host is the
      * memory a MAP names in its region, NULL for UNMAP and PROTECT. */
     int (*space_memory)(const struct hvt_record *r, void *host);
+    /* hv_vcpus_exit for one vCPU (NULL: the flavour's vCPUs never take
+     * turns, so no run is in flight while the replay reads on). */
+    int (*kick)(uint32_t vcpu); /* an hv_return_t */
     /* The guest code at pc (owner thread): up to max bytes into code, and the
      * Capstone architecture and mode to decode them in. Returns the bytes
      * read; 0 when the memory is not readable. */

@@ -398,10 +398,12 @@ static int64_t psci_cpu_on(uint64_t target, uint64_t entry, uint64_t context)
         return PSCI_INVALID_PARAMS;
     }
     /* The caller's vCPU resumes once the new one exists, so that it starts
-     * at the caller's time and the boot is the same on every run. */
+     * at the caller's time and the boot is the same on every run. It is
+     * on from here for AFFINITY_INFO, whatever its thread has done yet. */
     pthread_mutex_lock(&vm.lock);
     while (!c->created)
         pthread_cond_wait(&vm.cond, &vm.lock);
+    c->state = CPU_ON;
     pthread_mutex_unlock(&vm.lock);
     return PSCI_SUCCESS;
 }
@@ -485,9 +487,6 @@ static void *cpu_main(void *arg)
     set(c->vcpu, HV_REG_PC, c->entry);
     set(c->vcpu, HV_REG_X0, c->context_id);
     set(c->vcpu, HV_REG_CPSR, 0x3c5); /* EL1h, DAIF masked */
-    pthread_mutex_lock(&vm.lock);
-    c->state = CPU_ON;
-    pthread_mutex_unlock(&vm.lock);
 
     bool running = true;
     while (running && !atomic_load(&vm.stop)) {
@@ -643,7 +642,7 @@ int main(int argc, char **argv)
 
     /* The boot vCPU: x0 = the device tree, the MMU off, at EL1. */
     struct cpu *boot = &vm.cpu[0];
-    boot->state = CPU_STARTING;
+    boot->state = CPU_ON;
     boot->entry = RAM_BASE + KERNEL_OFF;
     boot->context_id = RAM_BASE + dtb_off;
     cpu_main(boot);
