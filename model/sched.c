@@ -1,29 +1,36 @@
 /*
  * sched.c — the deterministic scheduler of multi-vCPU VMs (DESIGN §3).
  *
- * Guest code of different vCPUs never runs at the same moment: a vCPU runs
- * guest code only while it holds the VM's token. Each vCPU has a virtual
- * time, vtime = its retired instructions + tbase (the time it was created
- * at, and the idle time it skipped). The token goes to the vCPU that wants
- * to run with the smallest time (ties: the lowest id), and it runs until its
- * time passes the smallest time of the others by a quantum (SCHED_QUANTUM
- * instructions), then passes the token on. The aim is that the order in
- * which the vCPUs' instructions interleave depends only on instruction
- * counts, not on host threads; on a loaded host a Linux SMP boot still
- * differs between runs, so some choice here still depends on when a VMM
- * thread comes back (docs/arm64.md, "Several vCPUs").
+ * Guest code of different vCPUs never runs at the same moment, and neither
+ * does VMM code of one vCPU with guest code of another: a vCPU holds the
+ * VM's token from the moment it is chosen to run until its thread calls
+ * hv_vcpu_run again, the VMM's handling of its exits included. Each vCPU
+ * has a virtual time, vtime = its retired instructions + tbase (the time it
+ * was created at, and the idle time it skipped). When the token is free,
+ * the thread that finds it so chooses (decide): a kicked vCPU first (its run
+ * returns CANCELED without guest code), else the waiting vCPU with the
+ * smallest time (ties: the lowest id), which runs until its time passes
+ * the smallest time of the others by a quantum (SCHED_QUANTUM instructions)
+ * and then gives the token up at its next block. Every choice is made while
+ * no vCPU runs and no VMM thread of the VM works, from times that are
+ * instruction counts, so the interleaving of the vCPUs is the same on every
+ * run however the host schedules the threads (tests/linux/boot.sh checks
+ * it on a Linux SMP boot, trace bytes included).
  *
- * A vCPU whose thread is in the VMM (between two hv_vcpu_run calls) keeps
- * its time: it holds the others back at that time plus a quantum until it
- * runs again. A VMM thread that stays away longer than SCHED_OUT_WAIT_MS (2 s) of
- * host time (blocked on its own) is then no longer waited for until it runs
- * again, which no longer gives the same interleaving on every run; the VMMs
- * of this project never do that. A kicked vCPU (hv_vcpus_exit) does not wait
- * for the token: its run returns CANCELED without running guest code.
+ * Threads that do not hold the token: a vCPU's own thread before its first
+ * run (a new vCPU) may set its registers; the trace records it made about
+ * its vCPU are kept back (sched_defer_record) and written when the vCPU gets
+ * the token, so the trace's order is the scheduler's. Such a vCPU (in the
+ * VMM, not holding the token) holds back every vCPU later than it: the
+ * choice waits for its thread to call hv_vcpu_run, so it does not depend on
+ * when that happens.
  *
- * The token is never given to a vCPU whose time is later than that of a vCPU
- * in the VMM: the choice waits for the latter's thread to come back, so it
- * does not depend on when that happens.
+ * A VMM thread that keeps the token longer than SCHED_OUT_WAIT_MS (2 s) of
+ * host time while others wait (it blocks on another vCPU's thread, which
+ * would otherwise wait for it forever) loses it: it and vCPUs in the VMM
+ * that held the others back are no longer waited for until they run again.
+ * That run no longer has the same interleaving every time; the VMMs of this
+ * project never block so.
  *
  * Idle: hvm_clock_advance() on a vCPU's thread (the VMM's counterpart of
  * sleeping in WFI until the timer's deadline) makes the vCPU idle until that
