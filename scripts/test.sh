@@ -37,9 +37,9 @@ step "ThreadSanitizer: the multi-thread tests"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHVMODEL_TSAN=ON -DHVMODEL_WERROR=ON \
       -DHVMODEL_EXAMPLES=ON
 cmake --build build-tsan -j "$jobs" --target arm64_test_api_vcpu arm64_test_guest_exits \
-      arm64_test_guest_determinism arm64_test_stress
+      arm64_test_guest_determinism arm64_test_stress arm64_test_gic arm64_test_guest_sched
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 \
-   ctest --output-on-failure -R 'arm64_test_(api_vcpu|guest_exits|guest_determinism|stress)')
+   ctest --output-on-failure -R 'arm64_test_(api_vcpu|guest_exits|guest_determinism|stress|gic|guest_sched)$')
 
 step "coverage"
 cmake -S . -B build-cov -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHVMODEL_COVERAGE=ON -DHVMODEL_WERROR=ON

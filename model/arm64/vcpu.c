@@ -198,9 +198,9 @@ hv_return_t a64_run(struct a64_vcpu *v)
     atomic_store(&b->state, HVM_VCPU_RUNNING);
     if (v->gic)
         atomic_fetch_add(&v->gic->running, 1u);
-    if (v->gic && !v->gic->ran) {
+    if (v->gic && !__atomic_load_n(&v->gic->ran, __ATOMIC_ACQUIRE)) {
         pthread_mutex_lock(&v->gic->lock);
-        v->gic->ran = true;
+        __atomic_store_n(&v->gic->ran, true, __ATOMIC_RELEASE);
         pthread_mutex_unlock(&v->gic->lock);
     }
     sched_enter(b);
