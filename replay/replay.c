@@ -32,7 +32,7 @@ struct replay {
     char ring[RING][128];
     unsigned ring_n;
     long main_vcpu; /* the vCPU the replaying thread owns itself (-1: none) */
-    bool gic;       /* the VM has the in-framework GIC: its vCPUs may take turns */
+    bool turns;     /* the trace has RUN records: every vCPU needs a thread of its own */
     const struct replay_opts *opts;
     struct replay_result *res;
     FILE *log;
@@ -185,10 +185,26 @@ static hv_return_t start_run(struct replay *rp, uint32_t id)
     return HV_SUCCESS;
 }
 
+/* Does the trace hold a RUN record (vCPUs that take turns)? A first pass
+ * over the file, stopping at the first one. */
+static bool has_turns(const char *path)
+{
+    struct hvt_reader r;
+    struct hvt_record rec;
+    bool found = false;
+    if (hvt_reader_open_file(&r, path) != 0)
+        return false; /* the replay itself reports why */
+    while (!found && hvt_reader_next(&r, &rec) == HVT_OK)
+        found = rec.type == HVT_RUN;
+    hvt_reader_close(&r);
+    return found;
+}
+
 /* Runs one record on the vCPU's thread and waits for it. The replaying
  * thread owns the first vCPU itself (a thread may own one): single-vCPU
- * traces replay without any thread hand-off. Not in a VM with the GIC,
- * whose vCPUs may take turns: there every vCPU has a thread of its own. */
+ * traces replay without any thread hand-off. Not when vCPUs take turns: a
+ * run started at a RUN record goes on while the replay reads on, so there
+ * every vCPU has a thread of its own. */
 static hv_return_t on_vcpu(struct replay *rp, uint32_t id, const struct hvt_record *r)
 {
     struct replay_worker *w = &rp->workers[id];
@@ -203,7 +219,7 @@ static hv_return_t on_vcpu(struct replay *rp, uint32_t id, const struct hvt_reco
             post(w, &disasm_job, true);
         return ret;
     }
-    if (!w->started && !rp->gic &&
+    if (!w->started && !rp->turns &&
         (rp->main_vcpu == (long)id || (rp->main_vcpu < 0 && r->type == HVT_VCPU_CREATE))) {
         hv_return_t ret = do_job(w, r);
         if (r->type == HVT_VCPU_CREATE && ret == HV_SUCCESS)
@@ -455,8 +471,6 @@ static int apply(struct replay *rp, const struct hvt_record *in)
     case HVT_END: return 0;
     default:
         if (!hvt_has_vcpu(r->type)) {
-            if (r->type == HVT_GIC_CREATE)
-                rp->gic = true;
             int vr = replay_flavour.vm_job(r);
             if (vr == -1) /* not an hv_return_t: error codes are negative too */
                 return fail(rp, r, "not a record of this flavour");
@@ -568,6 +582,7 @@ int replay_file(const char *path, const struct replay_opts *opts, struct replay_
     }
     if ((rc = create_vm(rp)))
         goto out;
+    rp->turns = has_turns(path);
     struct hvt_record r;
     enum hvt_status st;
     while ((st = hvt_reader_next(&rp->rd, &r)) == HVT_OK) {
