@@ -1137,7 +1137,7 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
              * before it in its block retired (sync_icount counts them). */
             v->blk_icount = blk_icount;
             /* Or past an x87 instruction that stores from a helper. */
-            bool x87 = x87_unwind(v);
+            bool x87 = x87_fault(v);
             if (!x87 && v->mem_access != 4 && undecodable(v)) {
                 /* The engine reads the operand of some reserved encodings
                  * (FF /7) before it finds them invalid; the CPU raises #UD

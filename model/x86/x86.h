@@ -313,12 +313,13 @@ void x86_exit_to_vmm(struct x86_vcpu *v, uint32_t reason, uint64_t qual, uint32_
 /* ---- x87.c ---- */
 /* Logs a write the stage-2 map refused (the stage-2 fault hook). */
 void x87_log_store(struct x86_vcpu *v, uint64_t gpa, int size, int64_t value);
-/* After a refused write: if the engine ran past an x87 instruction that
- * stores from a helper (FNSTENV, FSTP m80, FNSAVE, FBSTP) and whose
- * operand lies on the faulting page, sets RIP back to it, undoes what the
- * engine did after the store and sets mem_gpa to the operand's first byte
- * on that page. */
-bool x87_unwind(struct x86_vcpu *v);
+/* After a stage-2 fault on a read or write: if the engine ran past an x87
+ * instruction that stores from a helper (FNSTENV, FSTP m80, FNSAVE, FBSTP)
+ * and whose operand lies on the faulting page, sets RIP back to it and
+ * undoes what the engine did after the store. If that instruction, or the
+ * one at RIP, is an x87 instruction whose operand lies on the page, sets
+ * mem_gpa to the operand's first byte there and returns true. */
+bool x87_fault(struct x86_vcpu *v);
 
 /* ---- desc.c ---- */
 /* Descriptor-table exiting: the exit for the LGDT/LIDT/SGDT/SIDT or

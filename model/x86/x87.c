@@ -1,6 +1,6 @@
 /*
- * x87.c — x87 stores the engine makes from a helper, taken back when one of
- * them causes an EPT violation.
+ * x87.c — EPT violations on x87 memory operands: the stores the engine
+ * makes from a helper taken back, and the operand's address reported.
  *
  * The engine (Unicorn 2.1.4) writes the memory operand of FNSTENV (D9 /6),
  * FSTP m80 (DB /7), FNSAVE (DD /6) and FBSTP (DF /6) from a helper. A write
@@ -13,30 +13,37 @@
  * instruction with nothing changed; their value conversions leave the
  * status word alone in this engine, and pops come after the store.
  *
- * x87_unwind finds such an instruction just before the engine's RIP in the
+ * x87_fault finds such an instruction just before the engine's RIP in the
  * block the engine ran, sets RIP back to it and undoes what the engine
  * did after the refused store: the pop (TOP and the tag of the popped
  * register), or FNSAVE's FNINIT (control, status and tag words, FPU
  * instruction and data pointers, taken from the values FNSAVE stored or
- * tried to store: the stage-2 fault hook logs the refused writes). It
- * reports the guest-physical address of the operand's first byte on the
- * faulting page (FBSTP writes its sign byte first; hardware names the
- * operand).
+ * tried to store: the stage-2 fault hook logs the refused writes). For
+ * every x87 memory operand it reports the guest-physical address of the
+ * operand's first byte on the faulting page, as hardware names the
+ * operand: the engine's helpers access some operands from another byte
+ * first (FBSTP its sign byte, FBLD its top digits).
  *
  * Not undone: the FPU instruction and data pointers FSTP m80 and FBSTP
  * update after their store (they name this instruction, as its re-execution
- * will), and writes the helper made to another, writable page of an operand
- * that crosses a page boundary.
+ * will); writes a helper made to another, writable page of an operand
+ * that crosses a page boundary; the control word FLDENV and FRSTOR load
+ * (and FRSTOR's status and tag words) before a read on the operand's
+ * second page faults.
  */
 #include <string.h>
 
 #include "x86.h"
 
-enum x87_form { X87_NONE, X87_FNSTENV, X87_FSTP80, X87_FNSAVE, X87_FBSTP };
+/* An x87 instruction with a memory operand: its escape opcode (D8-DF),
+ * ModRM reg field and operand size attribute. */
+struct x87_insn {
+    uint8_t op;
+    unsigned reg;
+    bool size16; /* FNSTENV/FLDENV, FNSAVE/FRSTOR: the 14- and 94-byte layouts */
+};
 
-/* The helper-store form of the instruction in b[0..n), and whether its
- * operand size is 16 bits (FNSTENV/FNSAVE's 14- and 94-byte layouts). */
-static enum x87_form form_of(const uint8_t *b, size_t n, unsigned bits, bool *size16)
+static bool x87_decode(const uint8_t *b, size_t n, unsigned bits, struct x87_insn *x)
 {
     bool opsize = false;
     size_t i = 0;
@@ -51,30 +58,41 @@ static enum x87_form form_of(const uint8_t *b, size_t n, unsigned bits, bool *si
         else
             break;
     }
-    if (i + 1 >= n)
-        return X87_NONE;
-    uint8_t op = b[i], modrm = b[i + 1];
-    unsigned reg = (modrm >> 3) & 7u;
-    *size16 = bits == 16 ? !opsize : opsize;
-    if ((modrm >> 6) == 3)
-        return X87_NONE;
-    if (op == 0xd9 && reg == 6)
-        return X87_FNSTENV;
-    if (op == 0xdb && reg == 7)
-        return X87_FSTP80;
-    if (op == 0xdd && reg == 6)
-        return X87_FNSAVE;
-    if (op == 0xdf && reg == 6)
-        return X87_FBSTP;
-    return X87_NONE;
+    if (i + 1 >= n || b[i] < 0xd8 || b[i] > 0xdf || (b[i + 1] >> 6) == 3)
+        return false;
+    x->op = b[i];
+    x->reg = (b[i + 1] >> 3) & 7u;
+    x->size16 = bits == 16 ? !opsize : opsize;
+    return true;
 }
 
-static uint32_t operand_size(enum x87_form f, bool size16)
+/* The forms whose store the engine makes from a helper. */
+static bool helper_store(const struct x87_insn *x)
 {
-    switch (f) {
-    case X87_FNSTENV: return size16 ? 14u : 28u;
-    case X87_FNSAVE: return size16 ? 94u : 108u;
-    default: return 10u;
+    return (x->op == 0xd9 && x->reg == 6) || (x->op == 0xdb && x->reg == 7) ||
+           (x->op == 0xdd && x->reg == 6) || (x->op == 0xdf && x->reg == 6);
+}
+
+static uint32_t operand_size(const struct x87_insn *x)
+{
+    switch (x->op) {
+    case 0xd8:
+    case 0xda: return 4; /* m32fp, m32int */
+    case 0xdc: return 8; /* m64fp */
+    case 0xde: return 2; /* m16int */
+    case 0xd9:
+        if (x->reg == 4 || x->reg == 6)
+            return x->size16 ? 14u : 28u; /* FLDENV, FNSTENV */
+        return x->reg == 5 || x->reg == 7 ? 2u : 4u;
+    case 0xdb: return x->reg == 5 || x->reg == 7 ? 10u : 4u;
+    case 0xdd:
+        if (x->reg == 4 || x->reg == 6)
+            return x->size16 ? 94u : 108u; /* FRSTOR, FNSAVE */
+        return x->reg == 7 ? 2u : 8u;
+    default: /* 0xdf */
+        if (x->reg == 4 || x->reg == 6)
+            return 10; /* FBLD, FBSTP */
+        return x->reg == 5 || x->reg == 7 ? 8u : 2u;
     }
 }
 
@@ -184,33 +202,40 @@ static void undo_pop(struct x86_vcpu *v)
     uc_reg_write(uc, UC_X86_REG_FPTAG, &ftw);
 }
 
-bool x87_unwind(struct x86_vcpu *v)
+/* The operand of the x87 instruction at RIP, if it touches the page of
+ * mem_gpa: mem_gpa becomes its first byte there. */
+static bool operand_at_rip(struct x86_vcpu *v, const struct x87_insn *x, uint64_t *la)
 {
-    if (v->mem_access != 2)
+    uint64_t gpa;
+    if (!x86_mem_operand(v, la) || !operand_on_page(v, *la, operand_size(x), v->mem_gpa, &gpa))
         return false;
-    uint64_t end = state_rip_linear(v), start;
-    uint32_t len;
-    if (!insn_before(v, end, &start, &len))
-        return false;
-    uint8_t b[15];
-    if (len > sizeof(b) || !state_read_linear(v, start, b, len))
-        return false;
-    bool size16 = false;
-    enum x87_form f = form_of(b, len, state_code_bits(v), &size16);
-    if (f == X87_NONE)
-        return false;
-    uint64_t rip = x86_rd(v, UC_X86_REG_RIP);
-    x86_wr(v, UC_X86_REG_RIP, rip - len);
-    uint64_t la, gpa;
-    if (!x86_mem_operand(v, &la) ||
-        !operand_on_page(v, la, operand_size(f, size16), v->mem_gpa, &gpa)) {
-        x86_wr(v, UC_X86_REG_RIP, rip); /* the fault was not this instruction's */
-        return false;
-    }
     v->mem_gpa = gpa;
-    if (f == X87_FSTP80 || f == X87_FBSTP)
-        undo_pop(v);
-    else if (f == X87_FNSAVE)
-        undo_fninit(v, la, size16);
     return true;
+}
+
+bool x87_fault(struct x86_vcpu *v)
+{
+    if (v->mem_access == 4)
+        return false;
+    unsigned bits = state_code_bits(v);
+    struct x87_insn x;
+    uint64_t la, end = state_rip_linear(v), start;
+    uint8_t b[15];
+    uint32_t len;
+    if (v->mem_access == 2 && insn_before(v, end, &start, &len) && len <= sizeof(b) &&
+        state_read_linear(v, start, b, len) && x87_decode(b, len, bits, &x) && helper_store(&x)) {
+        uint64_t rip = x86_rd(v, UC_X86_REG_RIP);
+        x86_wr(v, UC_X86_REG_RIP, rip - len);
+        if (operand_at_rip(v, &x, &la)) {
+            if (x.op == 0xdb || x.op == 0xdf)
+                undo_pop(v); /* FSTP m80, FBSTP */
+            else if (x.op == 0xdd)
+                undo_fninit(v, la, x.size16);
+            return true;
+        }
+        x86_wr(v, UC_X86_REG_RIP, rip); /* the fault was not this instruction's */
+    }
+    /* The engine stopped at the instruction: the operand's address. */
+    size_t n = state_read_code(v, b, sizeof(b));
+    return x87_decode(b, n, bits, &x) && operand_at_rip(v, &x, &la);
 }

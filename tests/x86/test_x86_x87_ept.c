@@ -22,6 +22,7 @@
 
 #include "x86/harness.h"
 #include "x86_x87_ept.h"
+#include "x86_x87_ept_lmode.h"
 
 #define RAM_SIZE 0x100000u
 #define LOAD     0x10000u
@@ -48,6 +49,18 @@ static int setup(void **state)
     xt_map_page(0x402000, HOLE_GPA, XT_PTE_P | XT_PTE_W);
     assert_int_equal(hv_vm_protect(RO_GPA, 0x1000, HV_MEMORY_READ | HV_MEMORY_EXEC), HV_SUCCESS);
     /* CR0.NE (set by the set-up) and FNINIT's control word: all masked. */
+    hole_mapped = false;
+    return 0;
+}
+
+/* Long mode, identity-mapped; the page at LM_RO_GPA read+execute. */
+#define LM_RO_GPA (LOAD + 0x1000u)
+
+static int setup_lmode(void **state)
+{
+    (void)state;
+    ram = xt_longmode_setup(RAM_SIZE, LOAD, x86_x87_ept_lmode, x86_x87_ept_lmode_len);
+    assert_int_equal(hv_vm_protect(LM_RO_GPA, 0x1000, HV_MEMORY_READ | HV_MEMORY_EXEC), HV_SUCCESS);
     hole_mapped = false;
     return 0;
 }
@@ -296,6 +309,82 @@ static void test_x87_completed_fbstp_before_a_faulting_store_is_not_taken_back(v
     assert_int_equal(s.ftw, 0);
 }
 
+static void test_x87_lmode_rip_relative_fbstp_violation_is_at_the_instruction(void **state)
+{
+    (void)state;
+    xt_set_reg(HV_X86_RIP, LOAD);
+    /* fildl src(%rip); fbstp dst(%rip) (df 35 rel32, at +6) */
+    xt_expect_ept_violation(QUAL_WRITE_RX, LM_RO_GPA + 0x40, LM_RO_GPA + 0x40);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 6);
+    assert_int_equal(xt_retired(), 1);
+    struct x87 s = x87();
+    assert_int_equal(s.fsw, 7u << 11);
+    assert_int_equal(s.ftw, 0x80);
+    assert_int_equal(
+        hv_vm_protect(LM_RO_GPA, 0x1000, HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC),
+        HV_SUCCESS);
+    xt_expect_exit(VMX_REASON_HLT, 0, 1);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 12);
+    const uint8_t bcd[10] = {0x67, 0x45, 0x23, 0x01, 0, 0, 0, 0, 0, 0};
+    assert_memory_equal(ram + LM_RO_GPA + 0x40, bcd, 10);
+    s = x87();
+    assert_int_equal(s.fsw, 0);
+    assert_int_equal(s.ftw, 0);
+}
+
+static void test_x87_lmode_16_bit_fnstenv_violation_reports_the_operand(void **state)
+{
+    (void)state;
+    xt_set_reg(HV_X86_RIP, LOAD + 0x40);
+    /* data16 fnstenv env(%rip) (66 d9 35 rel32) */
+    xt_expect_ept_violation(QUAL_WRITE_RX, LM_RO_GPA + 0x100, LM_RO_GPA + 0x100);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x40);
+    assert_int_equal(xt_retired(), 0);
+    assert_int_equal(
+        hv_vm_protect(LM_RO_GPA, 0x1000, HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC),
+        HV_SUCCESS);
+    xt_expect_exit(VMX_REASON_HLT, 0, 1);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x47);
+    assert_int_equal(xt_retired(), 1);
+    /* 14 bytes: FCW, FSW, the tag word (all empty) as words */
+    const uint8_t env[6] = {0x7f, 0x03, 0, 0, 0xff, 0xff};
+    assert_memory_equal(ram + LM_RO_GPA + 0x100, env, 6);
+}
+
+static void test_x87_frstor_and_fbld_from_a_hole_change_nothing_until_mapped(void **state)
+{
+    (void)state;
+    xt_set_reg(HV_X86_RIP, LOAD + 0x800);
+    /* fld1; frstor 0x402100 (dd 25 imm32, at +2) */
+    xt_expect_ept_violation(QUAL_READ_NONE, HOLE_GPA + 0x100, 0x402100);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x802);
+    assert_int_equal(xt_retired(), 1);
+    struct x87 s = x87();
+    assert_int_equal(s.fcw, 0x37f);
+    assert_int_equal(s.fsw, 7u << 11);
+    assert_int_equal(s.ftw, 0x80);
+    /* The VMM skips it: fbld 0x402200 (df 25 imm32, at +8) */
+    xt_set_reg(HV_X86_RIP, LOAD + 0x808);
+    xt_expect_ept_violation(QUAL_READ_NONE, HOLE_GPA + 0x200, 0x402200);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x808);
+    s = x87();
+    assert_int_equal(s.fsw, 7u << 11); /* nothing pushed */
+    assert_int_equal(s.ftw, 0x80);
+    /* 0x402200: packed BCD 42 */
+    memset(hole_page, 0, sizeof(hole_page));
+    hole_page[0x200] = 0x42;
+    assert_int_equal(hv_vm_map(hole_page, HOLE_GPA, sizeof(hole_page), HV_MEMORY_READ), HV_SUCCESS);
+    hole_mapped = true;
+    xt_expect_exit(VMX_REASON_HLT, 0, 1);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x80e);
+    s = x87();
+    assert_int_equal(s.fsw, 6u << 11); /* pushed once */
+    assert_int_equal(s.ftw, 0xc0);
+    /* 42 = 0x2a × 2^0: mantissa 0xa800000000000000, exponent 0x4004 */
+    const uint8_t m42[10] = {0, 0, 0, 0, 0, 0, 0, 0xa8, 0x04, 0x40};
+    assert_memory_equal(s.st0, m42, 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,7 +397,13 @@ int main(void)
         T(test_x87_fstp_m80_violation_undoes_the_engines_pop),
         T(test_x87_fnsave_violation_keeps_the_state_fninit_would_reset),
         T(test_x87_completed_fbstp_before_a_faulting_store_is_not_taken_back),
+        T(test_x87_frstor_and_fbld_from_a_hole_change_nothing_until_mapped),
 #undef T
+        cmocka_unit_test_setup_teardown(
+            test_x87_lmode_rip_relative_fbstp_violation_is_at_the_instruction, setup_lmode,
+            teardown),
+        cmocka_unit_test_setup_teardown(test_x87_lmode_16_bit_fnstenv_violation_reports_the_operand,
+                                        setup_lmode, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

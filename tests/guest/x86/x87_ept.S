@@ -49,3 +49,9 @@ start:
   fbstp 0x400100
   movl $1, 0x401400
   hlt
+
+.org 0x800 /* FRSTOR and FBLD from a page with no RAM */
+  fld1
+  frstor 0x402100
+  fbld 0x402200
+  hlt
