@@ -3,15 +3,16 @@
  * makes from a helper taken back, and the operand's address reported.
  *
  * The engine (Unicorn 2.1.4) writes the memory operand of FNSTENV (D9 /6),
- * FSTP m80 (DB /7), FNSAVE (DD /6) and FBSTP (DF /6) from a helper. A write
- * there that the stage-2 map refuses is skipped, the helper and the rest of
- * the instruction run on, and the engine stops after the instruction: EIP
- * past it, FSTP m80 and FBSTP popped, FNSAVE's reinitialisation done. On
- * hardware the instruction does not retire: the exit reports RIP at it and
- * no architectural state changed. The other x87 stores (FST/FSTP m32/m64,
- * FIST/FISTP/FISTTP, FNSTCW, FNSTSW) store inline and stop at the
- * instruction with nothing changed; their value conversions leave the
- * status word alone in this engine, and pops come after the store.
+ * FSTP m80 (DB /7), FNSAVE (DD /6), FBSTP (DF /6) and FXSAVE (0F AE /0)
+ * from a helper. A write there that the stage-2 map refuses is skipped,
+ * the helper and the rest of the instruction run on, and the engine stops
+ * after the instruction: EIP past it, FSTP m80 and FBSTP popped, FNSAVE's
+ * reinitialisation done. On hardware the instruction does not retire: the
+ * exit reports RIP at it and no architectural state changed. The other x87
+ * stores (FST/FSTP m32/m64, FIST/FISTP/FISTTP, FNSTCW, FNSTSW) store
+ * inline and stop at the instruction with nothing changed; their value
+ * conversions leave the status word alone in this engine, and pops come
+ * after the store.
  *
  * x87_fault finds such an instruction just before the engine's RIP in the
  * block the engine ran, sets RIP back to it and undoes what the engine
@@ -35,8 +36,8 @@
 
 #include "x86.h"
 
-/* An x87 instruction with a memory operand: its escape opcode (D8-DF),
- * ModRM reg field and operand size attribute. */
+/* An x87 instruction with a memory operand, or FXSAVE: its escape opcode
+ * (D8-DF; AE for FXSAVE), ModRM reg field and operand size attribute. */
 struct x87_insn {
     uint8_t op;
     unsigned reg;
@@ -58,24 +59,31 @@ static bool x87_decode(const uint8_t *b, size_t n, unsigned bits, struct x87_ins
         else
             break;
     }
+    x->size16 = bits == 16 ? !opsize : opsize;
+    if (i + 2 < n && b[i] == 0x0f && b[i + 1] == 0xae && (b[i + 2] >> 3 & 7u) == 0 &&
+        (b[i + 2] >> 6) != 3) {
+        x->op = 0xae; /* FXSAVE (0F AE /0) */
+        x->reg = 0;
+        return true;
+    }
     if (i + 1 >= n || b[i] < 0xd8 || b[i] > 0xdf || (b[i + 1] >> 6) == 3)
         return false;
     x->op = b[i];
     x->reg = (b[i + 1] >> 3) & 7u;
-    x->size16 = bits == 16 ? !opsize : opsize;
     return true;
 }
 
 /* The forms whose store the engine makes from a helper. */
 static bool helper_store(const struct x87_insn *x)
 {
-    return (x->op == 0xd9 && x->reg == 6) || (x->op == 0xdb && x->reg == 7) ||
+    return x->op == 0xae || (x->op == 0xd9 && x->reg == 6) || (x->op == 0xdb && x->reg == 7) ||
            (x->op == 0xdd && x->reg == 6) || (x->op == 0xdf && x->reg == 6);
 }
 
 static uint32_t operand_size(const struct x87_insn *x)
 {
     switch (x->op) {
+    case 0xae: return 512; /* FXSAVE */
     case 0xd8:
     case 0xda: return 4; /* m32fp, m32int */
     case 0xdc: return 8; /* m64fp */

@@ -385,6 +385,21 @@ static void test_x87_frstor_and_fbld_from_a_hole_change_nothing_until_mapped(voi
     assert_memory_equal(s.st0, m42, 10);
 }
 
+static void test_fxsave_violation_is_at_the_instruction(void **state)
+{
+    (void)state;
+    xt_set_reg(HV_X86_RIP, LOAD + 0x900);
+    /* fxsave 0x401000 (0f ae 05 imm32): the engine's helper stores too */
+    xt_expect_ept_violation(QUAL_WRITE_RX, RO_GPA, 0x401000);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x900);
+    assert_int_equal(xt_retired(), 0);
+    allow_writes();
+    xt_expect_exit(VMX_REASON_HLT, 0, 1);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x907);
+    assert_int_equal(xt_retired(), 1);
+    assert_int_equal(xt_ram32(RO_GPA) & 0xffff, 0x37f); /* FCW, FSW 0 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +413,7 @@ int main(void)
         T(test_x87_fnsave_violation_keeps_the_state_fninit_would_reset),
         T(test_x87_completed_fbstp_before_a_faulting_store_is_not_taken_back),
         T(test_x87_frstor_and_fbld_from_a_hole_change_nothing_until_mapped),
+        T(test_fxsave_violation_is_at_the_instruction),
 #undef T
         cmocka_unit_test_setup_teardown(
             test_x87_lmode_rip_relative_fbstp_violation_is_at_the_instruction, setup_lmode,

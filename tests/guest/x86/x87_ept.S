@@ -55,3 +55,7 @@ start:
   frstor 0x402100
   fbld 0x402200
   hlt
+
+.org 0x900 /* FXSAVE to read-only memory */
+  fxsave 0x401000
+  hlt
