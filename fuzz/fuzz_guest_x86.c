@@ -528,25 +528,10 @@ static uint32_t prot_at(uint64_t gpa)
     return 0;
 }
 
-/* A known difference (docs/x86.md): an x87 instruction whose memory operand
- * causes an EPT violation is reported with RIP after it. True when an x87
- * escape opcode (D8-DF) sits just before RIP. */
-static bool after_x87(void)
-{
-    uint8_t b[6];
-    uint64_t la = vmcs(VMCS_GUEST_CS_BASE) + reg(HV_X86_RIP) - sizeof(b);
-    if (hvm_vcpu_read_guest(S.id, la, b, sizeof(b)) != HV_SUCCESS)
-        return false;
-    for (size_t i = 0; i < sizeof(b); i++)
-        if (b[i] >= 0xd8 && b[i] <= 0xdf)
-            return true;
-    return false;
-}
-
 static void check_ept(uint64_t qual, uint64_t gpa, uint64_t gla)
 {
     /* The set-ups map linear = physical (identity paging, or none). */
-    if ((qual & 0x80) && gla != gpa && S.mode != 16 && !after_x87())
+    if ((qual & 0x80) && gla != gpa && S.mode != 16)
         failf("EPT violation at GPA 0x%llx with guest-linear address 0x%llx (identity map)",
               (unsigned long long)gpa, (unsigned long long)gla);
     uint32_t access = qual & 7;

@@ -965,11 +965,13 @@ static bool mem_fault(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, 
                       void *user)
 {
     (void)uc;
-    (void)size;
-    (void)value;
     struct x86_vcpu *v = user;
-    if (v->stop != X86_STOP_NONE)
+    bool write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
+    if (v->stop != X86_STOP_NONE) {
+        if (v->stop == X86_STOP_MEM && write)
+            x87_log_store(v, addr, size, value);
         return false;
+    }
     uint32_t acc;
     switch (type) {
     case UC_MEM_WRITE_UNMAPPED:
@@ -981,6 +983,9 @@ static bool mem_fault(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, 
     v->stop = X86_STOP_MEM;
     v->mem_gpa = addr;
     v->mem_access = acc;
+    v->mem_nlog = 0;
+    if (write)
+        x87_log_store(v, addr, size, value);
     return false;
 }
 
@@ -1131,7 +1136,9 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
             /* The engine is back at the faulting instruction: the ones
              * before it in its block retired (sync_icount counts them). */
             v->blk_icount = blk_icount;
-            if (v->mem_access != 4 && undecodable(v)) {
+            /* Or past an x87 instruction that stores from a helper. */
+            bool x87 = x87_fault(v);
+            if (!x87 && v->mem_access != 4 && undecodable(v)) {
                 /* The engine reads the operand of some reserved encodings
                  * (FF /7) before it finds them invalid; the CPU raises #UD
                  * without touching memory. */

@@ -34,6 +34,8 @@
 /* Guest physical addresses the VMM may map: below 2^39 (hvmodel's choice,
  * the physical width of the Intel Macs that ran Hypervisor.framework). */
 #define X86_GPA_BITS 39u
+/* Refused writes logged after a stage-2 fault (FNSAVE stores 7 fields). */
+#define X86_MEM_LOG 8u
 
 /* Segment registers in VMCS order. */
 enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, SEG_N };
@@ -105,7 +107,14 @@ struct x86_vcpu {
     enum x86_stop stop;
     uint64_t mem_gpa;
     uint32_t mem_access; /* EPT qualification bits 0..2 */
-    bool io_pending;     /* the I/O hook saw an access; its #DB follows */
+    /* The writes the stage-2 map refused since that stop: the engine's
+     * helpers go on storing after the first (x87.c). */
+    struct {
+        uint64_t gpa, value;
+        uint8_t size;
+    } mem_log[X86_MEM_LOG];
+    unsigned mem_nlog;
+    bool io_pending; /* the I/O hook saw an access; its #DB follows */
     uint32_t io_port, io_size, io_dir;
     uint64_t io_rip;
     uint64_t io_rax;
@@ -300,6 +309,17 @@ csh x86_capstone(unsigned bits, bool detail);
 /* Ends the run with an exit for the VMM (from a hook): reason,
  * qualification and instruction length; the other exit fields cleared. */
 void x86_exit_to_vmm(struct x86_vcpu *v, uint32_t reason, uint64_t qual, uint32_t len);
+
+/* ---- x87.c ---- */
+/* Logs a write the stage-2 map refused (the stage-2 fault hook). */
+void x87_log_store(struct x86_vcpu *v, uint64_t gpa, int size, int64_t value);
+/* After a stage-2 fault on a read or write: if the engine ran past an x87
+ * instruction that stores from a helper (FNSTENV, FSTP m80, FNSAVE, FBSTP)
+ * and whose operand lies on the faulting page, sets RIP back to it and
+ * undoes what the engine did after the store. If that instruction, or the
+ * one at RIP, is an x87 instruction whose operand lies on the page, sets
+ * mem_gpa to the operand's first byte there and returns true. */
+bool x87_fault(struct x86_vcpu *v);
 
 /* ---- desc.c ---- */
 /* Descriptor-table exiting: the exit for the LGDT/LIDT/SGDT/SIDT or
