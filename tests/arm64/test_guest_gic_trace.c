@@ -194,7 +194,7 @@ static void test_trace_holds_every_gic_input_with_its_exact_fields(void **state)
     };
     struct hvt_reader r;
     assert_int_equal(hvt_reader_open_file(&r, trace_a), 0);
-    assert_int_equal(r.hdr.minor, 2);
+    assert_int_equal(r.hdr.minor, 3);
     struct hvt_record rec;
     unsigned order = 0, inputs = 0, regs = 0;
     while (hvt_reader_next(&r, &rec) == HVT_OK) {

@@ -155,7 +155,7 @@ static void test_space_calls_are_recorded_in_order_and_replay(void **state)
                                     HVT_SET_SPACE,    HVT_SPACE_DESTROY, HVT_EXIT_X86};
     struct hvt_reader r;
     assert_int_equal(hvt_reader_open_file(&r, path), 0);
-    assert_int_equal(r.hdr.minor, 2);
+    assert_int_equal(r.hdr.minor, 3);
     struct hvt_record rec;
     unsigned i = 0;
     bool started = false;
