@@ -42,7 +42,7 @@ aarch64-linux-gnu-objcopy -O binary "$OUT/bench-guest.elf" "$OUT/bench-guest.bin
 cc -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
     -DHVMODEL_FLAVOR_ARM64=1 -Iinclude/hv -Iinclude/hv/compat \
     -o "$OUT/bench-arm64" bench/bench_arm64.c bench/bench_common.c bench/suite.c bench/trace_size.c \
-    trace/reader.c trace/format.c \
+    trace/reader.c trace/format.c trace/compact.c \
     -L"$B" -lhvmodel-arm64 -Wl,-rpath,"$PWD/$B" $(pkg-config --libs unicorn) -lpthread
 
 # The x86 flavour: 32-bit guest code, assembled without a link step as the
@@ -51,7 +51,7 @@ as --64 -o "$OUT/bench-x86-guest.o" bench/guest/bench_x86.S
 objcopy -O binary "$OUT/bench-x86-guest.o" "$OUT/bench-x86-guest.bin"
 cc -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
     -DHVMODEL_FLAVOR_X86=1 -Iinclude/hv -Iinclude/hv/compat \
-    -o "$OUT/bench-x86" bench/bench_x86.c bench/bench_common.c bench/trace_size.c trace/reader.c trace/format.c \
+    -o "$OUT/bench-x86" bench/bench_x86.c bench/bench_common.c bench/trace_size.c trace/reader.c trace/format.c trace/compact.c \
     -L"$B" -lhvmodel-x86 -Wl,-rpath,"$PWD/$B" $(pkg-config --libs unicorn) -lpthread
 
 args=(--x86 "$OUT/bench-x86" --tmp "$OUT" --json "$JSON" --hello "$B/examples/hello-vmm" --hvtrace "$B/hvtrace"

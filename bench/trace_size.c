@@ -27,7 +27,7 @@ int trace_size_read(const char *path, struct trace_size *out)
     struct hvt_record rec;
     enum hvt_status s;
     while ((s = hvt_reader_next(&r, &rec)) == HVT_OK) {
-        uint64_t bytes = HVT_RECORD_HDR + rec.size;
+        uint64_t bytes = rec.stored; /* in the file: compact records are smaller */
         unsigned t = rec.type < 32 ? rec.type : 0;
         out->records++;
         out->bytes_by_type[t] += bytes;

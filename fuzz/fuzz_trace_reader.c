@@ -2,10 +2,10 @@
  * fuzz_trace_reader.c — feeds arbitrary bytes to the trace reader
  * (trace/reader.h) and checks what it returns: a header it accepts is
  * plausible, records come in sequence at increasing offsets inside the
- * data with the size their type requires, END is the last record, the trace
- * is called clean only after its END record was returned, and every stop
- * that is not a clean end carries a message naming an offset. Nothing is
- * replayed.
+ * data with the size their type requires (a compact record of 1.3 expanded
+ * to its canonical size, every other payload the bytes in the file), END is the last record, the
+ * trace is called clean only after its END record was returned, and every stop that is not a clean
+ * end carries a message naming an offset. Nothing is replayed.
  *
  * With libFuzzer (clang -fsanitize=fuzzer) a broken invariant aborts; with
  * fuzz/driver.c it is counted through fuzz_invariant_failed().
@@ -53,14 +53,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t n = 0, exits = 0;
     uint64_t last_off = 0;
     bool end_seen = false;
+    bool compact = r.hdr.minor >= HVT_MINOR_COMPACT;
+    size_t chunk_hdr = compact ? HVT_ZCHUNK_HDR : HVT_CHUNK_HDR;
+    size_t min_rec = compact ? HVT_ZRECORD_MIN : HVT_RECORD_HDR;
     while ((st = hvt_reader_next(&r, &rec)) == HVT_OK) {
         CHECK(!end_seen); /* nothing after END */
         CHECK(rec.seq == n);
-        CHECK(rec.offset >= HVT_HEADER_SIZE + HVT_CHUNK_HDR);
+        CHECK(rec.offset >= HVT_HEADER_SIZE + chunk_hdr);
         CHECK(n == 0 || rec.offset > last_off);
-        CHECK(rec.offset <= size - HVT_RECORD_HDR);
-        CHECK(rec.size <= size - HVT_RECORD_HDR - rec.offset);
-        CHECK(memcmp(rec.payload, data + rec.offset + HVT_RECORD_HDR, rec.size) == 0);
+        CHECK(rec.stored >= min_rec && rec.offset <= size - rec.stored);
+        if (!compact) {
+            CHECK(rec.stored == HVT_RECORD_HDR + rec.size);
+            CHECK(memcmp(rec.payload, data + rec.offset + HVT_RECORD_HDR, rec.size) == 0);
+        } else if (!hvt_is_compact_type(rec.type)) {
+            CHECK(rec.size <= rec.stored - HVT_ZRECORD_MIN);
+            CHECK(memcmp(rec.payload, data + rec.offset + rec.stored - rec.size, rec.size) == 0);
+        }
         if (hvt_type_name(rec.type)) {
             if (rec.type == HVT_MEM)
                 CHECK(rec.size >= 16 && hvt_get32(rec.payload + 12) == rec.size - 16);
@@ -78,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         last_off = rec.offset;
         n++;
-        CHECK(n <= size / HVT_RECORD_HDR);
+        CHECK(n <= size / min_rec);
     }
     if (st == HVT_DONE) {
         CHECK(r.clean == end_seen);

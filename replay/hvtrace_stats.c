@@ -87,7 +87,7 @@ static struct vcpu_stats *vcpu_get(struct stats *s, uint32_t id)
 static int count_record(struct stats *s, const struct hvt_record *rec)
 {
     unsigned t = rec->type < HVT_TYPE_COUNT && hvt_type_name(rec->type) ? rec->type : OTHER_TYPES;
-    uint64_t bytes = HVT_RECORD_HDR + (uint64_t)rec->size;
+    uint64_t bytes = rec->stored;
     s->records++;
     s->record_bytes += bytes;
     s->count[t]++;
@@ -183,8 +183,8 @@ static void print_text(const struct stats *s, const struct hvt_reader *r, const 
         print_exits_text(v->by_reason, v->by_ec, "    ");
     }
 
-    printf("\nrecords:          %" PRIu64 " (bytes include each record's %u-byte header)\n",
-           s->records, HVT_RECORD_HDR);
+    printf("\nrecords:          %" PRIu64 " (bytes in the file, each record's header included)\n",
+           s->records);
     printf("  %-17s %10s %12s\n", "type", "records", "bytes");
     for (unsigned t = 1; t <= OTHER_TYPES; t++) {
         if (!s->count[t])

@@ -8,16 +8,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HVT_MAGIC        "HVMTRACE"
-#define HVT_CHUNK_MAGIC  "HVMC"
-#define HVT_MAJOR        1u /* bump when anything existing changes layout or meaning */
-#define HVT_MINOR        3u /* bump when record types are added */
-#define HVT_HEADER_SIZE  80u
-#define HVT_CHUNK_HDR    16u
-#define HVT_RECORD_HDR   16u
-#define HVT_CHUNK_MAX    (16u << 20) /* payload bytes a reader accepts in one chunk */
-#define HVT_CHUNK_TARGET (64u << 10) /* the writer flushes a chunk at this size */
-#define HVT_CHUNK_EXITS  64u         /* ... or after this many EXIT records */
+#define HVT_MAGIC       "HVMTRACE"
+#define HVT_CHUNK_MAGIC "HVMC"
+#define HVT_MAJOR       1u /* bump when anything existing changes layout or meaning */
+#define HVT_MINOR       3u /* bump when record types or encodings are added */
+#define HVT_HEADER_SIZE 80u
+#define HVT_CHUNK_HDR   16u /* versions 1.0-1.2 */
+#define HVT_RECORD_HDR  16u /* versions 1.0-1.2 */
+/* 1.3: compact chunks (FORMAT.md, "Compact chunks") */
+#define HVT_MINOR_COMPACT 3u          /* the first minor whose chunks are compact */
+#define HVT_ZCHUNK_MAGIC  "HVMZ"      /* a compact chunk */
+#define HVT_ZCHUNK_HDR    24u         /* its header: HVT_CHUNK_HDR + u64 first seq */
+#define HVT_ZRECORD_MIN   2u          /* the shortest compact record: type, size 0 */
+#define HVT_CHUNK_MAX     (16u << 20) /* payload bytes a reader accepts in one chunk */
+#define HVT_CHUNK_TARGET  (64u << 10) /* the writer flushes a chunk at this size */
+#define HVT_CHUNK_EXITS   64u         /* ... or after this many EXIT records */
 
 enum hvt_flavour { HVT_FLAVOUR_ARM64 = 1, HVT_FLAVOUR_X86 = 2 };
 
@@ -143,7 +148,7 @@ uint64_t hvt_digest(const uint64_t *vals, size_t n);
 /* The format minor version that defined a record type. */
 static inline unsigned hvt_type_minor(uint16_t type)
 {
-    return type >= HVT_GIC_CREATE ? 2u : type >= HVT_SET_VMCS ? 1u : 0u;
+    return type >= HVT_RUN ? 3u : type >= HVT_GIC_CREATE ? 2u : type >= HVT_SET_VMCS ? 1u : 0u;
 }
 
 /* EXIT or EXIT_X86: the records replay compares. */

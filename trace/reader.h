@@ -9,14 +9,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compact.h"
 #include "format.h"
 
+struct hvt_arena;
+
+/* A record as the 1.2 layout has it, whatever its encoding in the file: a
+ * compact record (1.3) is expanded to its canonical payload. The payload
+ * stays valid until the reader is closed. */
 struct hvt_record {
     uint16_t type;
     uint64_t seq;
     uint64_t offset; /* of the record header in the file */
     const uint8_t *payload;
-    uint32_t size;
+    uint32_t size;   /* of the canonical payload */
+    uint32_t stored; /* bytes the record takes in the file, its header included */
 };
 
 enum hvt_status {
@@ -37,7 +44,10 @@ struct hvt_reader {
     bool clean;     /* ended with an END record */
     bool truncated; /* ended at an incomplete chunk (a killed recorder) */
     uint64_t end_records, end_exits;
-    char err[256]; /* the error, or why the trace ended early */
+    char err[256];              /* the error, or why the trace ended early */
+    bool compact;               /* format 1.3 and later: compact chunks */
+    struct hvt_cstate cs;       /* their per-vCPU delta state */
+    struct hvt_arena *expanded; /* canonical payloads of compact records */
 };
 
 /* Opens a trace file / a buffer (copied). Returns 0, or -1 with r->err (the

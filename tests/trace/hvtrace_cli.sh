@@ -55,6 +55,39 @@ else
 fi
 json_ok() { python3 -c 'import json,sys; json.load(sys.stdin)' <"$1"; }
 
+# A reader of the 1.3 layout written here from FORMAT.md, independent of the
+# project's reader: the chunks (24-byte headers) and every record's type,
+# offset, stored size and payload offset. Used by the checks below.
+cat >layout.py <<'EOF'
+import struct
+
+def varint(d, at):
+    v, shift = 0, 0
+    while True:
+        b = d[at]
+        at += 1
+        v |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return v, at
+
+def chunks(d):
+    assert struct.unpack_from("<HH", d, 8) == (1, 3), "not a 1.3 trace"
+    off = 80
+    while off < len(d):
+        assert d[off : off + 4] == b"HVMZ"
+        size, count = struct.unpack_from("<II", d, off + 4)
+        recs, at = [], off + 24
+        for _ in range(count):
+            rtype, p = varint(d, at)
+            rsize, p = varint(d, p)
+            recs.append((rtype, at, p + rsize - at, p))
+            at = p + rsize
+        assert at == off + 24 + size
+        yield off, size, recs
+        off = at
+EOF
+
 # The demo's exits, from examples/hello: one data abort per byte the guest
 # prints (each strb to the UART), then WFI, the timer, and PSCI SYSTEM_OFF.
 test -f "$SRC/examples/hello/guest.S" || { echo "no examples/hello/guest.S under $SRC" >&2; exit 2; }
@@ -123,8 +156,10 @@ check "stats --json exits 0" test "$(status "$HVTRACE" stats --json a.hvt)" = 0
 cp out.txt stats.json
 if [ $have_python = 1 ]; then
     check "stats --json is valid JSON" json_ok stats.json
-    check "stats --json counts the demo's exits" python3 - stats.json $EXITS $DATA_ABORTS <<'EOF'
+    check "stats --json counts the demo's exits" python3 - stats.json $EXITS $DATA_ABORTS a.hvt <<'EOF'
 import json, sys
+sys.path.insert(0, ".")
+import layout
 d = json.load(open(sys.argv[1]))
 exits, dabt = int(sys.argv[2]), int(sys.argv[3])
 e = d["exits"]
@@ -132,8 +167,13 @@ assert e["total"] == exits, e
 assert e["by_reason"] == {"EXCEPTION": exits - 1, "VTIMER_ACTIVATED": 1}, e
 assert e["by_exception_class"] == {"data abort": dabt, "HVC": 1, "WFx": 1}, e
 assert [v["vcpu"] for v in d["vcpus"]] == [0], d["vcpus"]
-assert d["records"]["by_type"]["EXIT"] == {"records": exits, "bytes": exits * (16 + 56)}
+# Bytes are those in the file: each record's stored size, header included.
+f = open(sys.argv[4], "rb").read()
+cs = list(layout.chunks(f))
+exit_bytes = sum(r[2] for _, _, recs in cs for r in recs if r[0] == 17)
+assert d["records"]["by_type"]["EXIT"] == {"records": exits, "bytes": exit_bytes}, exit_bytes
 assert sum(t["bytes"] for t in d["records"]["by_type"].values()) == d["records"]["bytes"]
+assert d["records"]["bytes"] + 80 + 24 * len(cs) == len(f)
 EOF
 else
     echo "SKIP: stats --json checks (no python3)"
@@ -186,9 +226,13 @@ check "diff of the two recordings exits 0" test "$(status "$HVTRACE" diff a.hvt 
 
 if [ $have_python = 1 ]; then
     # B = A with the first SET_REG's value changed (the initial PC 0x40010000
-    # becomes 0x40010004) and its chunk's CRC32C recomputed.
+    # becomes 0x40010004) and its chunk's CRC32C recomputed. The compact
+    # SET_REG is varint (vcpu << 2 | mode), varint reg, then the value: mode 0
+    # is a plain varint, whose first byte holds the value's low 7 bits.
     python3 - a.hvt b.hvt >modified.txt <<'EOF'
 import struct, sys
+sys.path.insert(0, ".")
+import layout
 
 def crc32c(data):
     crc = 0xFFFFFFFF
@@ -200,21 +244,20 @@ def crc32c(data):
 
 assert crc32c(b"123456789") == 0xE3069283
 d = bytearray(open(sys.argv[1], "rb").read())
-off = 80
-while off < len(d):
-    size, count = struct.unpack_from("<II", d, off + 4)
-    rec = off + 16
-    for _ in range(count):
-        rtype, _, rsize, seq = struct.unpack_from("<HHIQ", d, rec)
-        if rtype == 8:  # SET_REG: u32 vcpu, u32 reg, u64 value
-            d[rec + 16 + 8] ^= 0x04
-            crc = crc32c(bytes(d[off + 16 : off + 16 + size]))
+seq = 0
+for off, size, recs in layout.chunks(bytes(d)):
+    for rtype, rec, _, p in recs:
+        if rtype == 8:  # SET_REG
+            head, q = layout.varint(d, p)
+            reg, q = layout.varint(d, q)
+            assert head & 3 == 0 and d[q] & 0x7F == 0, (head, d[q])
+            d[q] ^= 0x04
+            crc = crc32c(bytes(d[off + 4 : off + 12] + d[off + 16 : off + 24 + size]))
             struct.pack_into("<I", d, off + 12, crc)
             open(sys.argv[2], "wb").write(d)
             print(seq, rec)
             sys.exit(0)
-        rec += 16 + rsize
-    off += 16 + size
+        seq += 1
 sys.exit("no SET_REG record")
 EOF
     read -r mseq moff <modified.txt
@@ -248,9 +291,10 @@ check "... A is a prefix of B" grep -q "^A is a prefix of B" out.txt
 # ---- corrupt input ----
 printf 'this is not an hvmodel trace, just some text to look at\n%.0s' 1 2 3 >garbage.hvt
 # A real trace with one byte of its first chunk's payload changed (the first
-# record's payload_size, 12, becomes 255) and the chunk's CRC left alone.
+# record's size, 12, becomes 255; the record is at 104, after the 24-byte
+# chunk header) and the chunk's CRC left alone.
 cp a.hvt crc.hvt
-printf '\xff' | dd of=crc.hvt bs=1 seek=100 conv=notrunc status=none
+printf '\xff' | dd of=crc.hvt bs=1 seek=105 conv=notrunc status=none
 check "the corrupt copy differs from the trace" bash -c '! cmp -s a.hvt crc.hvt'
 for f in garbage.hvt crc.hvt; do
     for cmd in info dump replay stats export; do
