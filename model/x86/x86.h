@@ -228,7 +228,15 @@ enum vmcs_class {
     VMCS_EXIT_RO,    /* exit information, read-only */
     VMCS_OWNED,      /* the framework's (host state, EPTP, bitmaps...) */
 };
-/* Slot of a field in x86_vcpu.vmcs, or -1 for an unknown encoding. */
+/* The slot of a known field's encoding in x86_vcpu.vmcs: width (bits
+ * 14:13), type (11:10) and index (5:1; every field has an index below 32,
+ * vmcs.c checks). For a constant field it is a constant: the model's own
+ * accesses look nothing up. Always below VMCS_SLOTS. */
+#define VMCS_SLOT(f)                                                                               \
+    ((((uint32_t)(f) >> 13) & 3u) * 128u + (((uint32_t)(f) >> 10) & 3u) * 32u +                    \
+     (((uint32_t)(f) >> 1) & 0x1fu))
+/* Slot of a field in x86_vcpu.vmcs, or -1 for an unknown encoding (the
+ * check for encodings a VMM passes). */
 int vmcs_slot(uint32_t field);
 enum vmcs_class vmcs_class_of(uint32_t field);
 /* The capability pair (allowed-0 low, allowed-1 high) constraining a
@@ -247,11 +255,11 @@ static inline uint64_t vmcs_width_mask(uint32_t field)
 }
 static inline uint64_t vmcs_get(const struct x86_vcpu *v, uint32_t field)
 {
-    return v->vmcs[vmcs_slot(field)];
+    return v->vmcs[VMCS_SLOT(field)];
 }
 static inline void vmcs_set(struct x86_vcpu *v, uint32_t field, uint64_t value)
 {
-    v->vmcs[vmcs_slot(field)] = value;
+    v->vmcs[VMCS_SLOT(field)] = value;
 }
 /* Power-on guest state and default controls. */
 void vmcs_reset(struct x86_vcpu *v);
