@@ -179,16 +179,18 @@ static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 
 /* ---- exit bookkeeping ---- */
 
+/* The exit-information fields (type 1, read-only data) lie in three runs
+ * of slots: eight 32-bit fields, six natural-width ones, and the 64-bit
+ * guest-physical address. */
+_Static_assert(VMCS_SLOT(VMCS_RO_VMX_INSTR_INFO) - VMCS_SLOT(VMCS_RO_INSTR_ERROR) == 7u &&
+                   VMCS_SLOT(VMCS_RO_GUEST_LIN_ADDR) - VMCS_SLOT(VMCS_RO_EXIT_QUALIFIC) == 5u,
+               "the exit-information slots are not contiguous");
+
 void x86_exit_clear(struct x86_vcpu *v)
 {
-    static const uint32_t ro[] = {
-        VMCS_RO_INSTR_ERROR,      VMCS_RO_EXIT_REASON,     VMCS_RO_VMEXIT_IRQ_INFO,
-        VMCS_RO_VMEXIT_IRQ_ERROR, VMCS_RO_IDT_VECTOR_INFO, VMCS_RO_IDT_VECTOR_ERROR,
-        VMCS_RO_VMEXIT_INSTR_LEN, VMCS_RO_VMX_INSTR_INFO,  VMCS_RO_EXIT_QUALIFIC,
-        VMCS_RO_IO_RCX,           VMCS_RO_IO_RSI,          VMCS_RO_IO_RDI,
-        VMCS_RO_IO_RIP,           VMCS_RO_GUEST_LIN_ADDR,  VMCS_GUEST_PHYSICAL_ADDRESS};
-    for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++)
-        vmcs_set(v, ro[i], 0);
+    memset(&v->vmcs[VMCS_SLOT(VMCS_RO_INSTR_ERROR)], 0, 8u * sizeof(v->vmcs[0]));
+    memset(&v->vmcs[VMCS_SLOT(VMCS_RO_EXIT_QUALIFIC)], 0, 6u * sizeof(v->vmcs[0]));
+    vmcs_set(v, VMCS_GUEST_PHYSICAL_ADDRESS, 0);
 }
 
 static void exit_to_vmm(struct x86_vcpu *v, uint32_t reason, uint64_t qual, uint32_t len)
