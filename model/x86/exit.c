@@ -133,6 +133,7 @@ static void sync_icount(struct x86_vcpu *v)
 static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
     struct x86_vcpu *v = user;
+    x86_mode_forget(v); /* the guest ran */
     if (v->stop != X86_STOP_NONE)
         return;
     v->base.icount = v->blk_icount_base + v->blk_icount;
@@ -302,6 +303,7 @@ out:
 
 static void io_hook(struct x86_vcpu *v, uint32_t port, int size, uint32_t dir)
 {
+    x86_mode_forget(v); /* the guest ran */
     if (v->stop != X86_STOP_NONE)
         return;
     v->io_pending = true;
@@ -855,6 +857,10 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
 {
     struct x86_vcpu *v = user;
     (void)uc;
+    /* The guest ran, unless this is the #DB right after the I/O
+     * instruction the I/O hook saw (it changes no mode register). */
+    if (!(intno == SVM_BASE + SVM_EXCP(1) && v->io_pending))
+        x86_mode_forget(v);
     if (v->stop != X86_STOP_NONE)
         return;
     if (intno < SVM_BASE) {
@@ -968,6 +974,7 @@ static bool mem_fault(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, 
 {
     (void)uc;
     struct x86_vcpu *v = user;
+    x86_mode_forget(v); /* the guest ran */
     bool write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
     if (v->stop != X86_STOP_NONE) {
         if (v->stop == X86_STOP_MEM && write)
@@ -1080,6 +1087,9 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         return HV_SUCCESS;
     }
     timer_entry(v);
+    /* The mode registers may be kept while this run handles its exits. */
+    x86_mode_forget(v);
+    v->mode_on = true;
     events_entry(v);
     for (;;) {
         /* hv_vcpu_interrupt, or where a replayed one took effect. */
@@ -1126,6 +1136,10 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         v->efer_valid = false; /* the stub's VMRUN loads it */
         uc_err err = uc_emu_start(b->uc, begin, UINT64_MAX, 0, 0);
         v->efer_valid = false;
+        /* What a hook read for an exit it took holds (it stopped the
+         * engine there); after any other stop the guest may have run on. */
+        if (v->stop != X86_STOP_EXIT)
+            x86_mode_forget(v);
         uint32_t blk_icount = v->blk_icount;
         b->icount = v->blk_icount_base + (v->stop == X86_STOP_NONE ? v->blk_icount : 0);
         v->blk_icount = 0;
@@ -1198,6 +1212,8 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
     }
     events_exit(v);
     timer_exit(v);
+    v->mode_on = false;
+    x86_mode_forget(v);
     atomic_store(&b->state, HVM_VCPU_IDLE);
     return ret;
 }

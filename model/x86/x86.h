@@ -76,8 +76,22 @@ struct x86_vcpu {
     bool load_pending;
     struct x86_seg seg[SEG_N]; /* segment caches as last known */
     struct x86_seg cs_now;     /* CS derived between syncs (state.c) */
-    uint16_t seg_mode;         /* CR0.PE | RFLAGS.VM<<1 | LMA<<2 when seg[] was known */
-    uint64_t dr[8];            /* the guest's debug registers (virtual) */
+    /* The registers that decide how guest code and addresses are read
+     * (state.c: current_cs, the paging walk), read once while x86_run
+     * handles an exit (mode_on) and kept until something may change them:
+     * the guest running (every hook entry but the #DB that ends an I/O
+     * instruction), an x86_wr of CS, CR0, CR3, CR4 or RFLAGS, an MSR write,
+     * a state load or a guest-state field write (x86_mode_forget). */
+    struct x86_mode {
+        uint64_t cr0, cr3, cr4, rflags, efer;
+        uint16_t cs_sel;
+        unsigned bits; /* CR0.PE | RFLAGS.VM<<1 | EFER.LMA<<2 */
+        bool valid;    /* the registers above */
+        bool cs_valid; /* cs_now is CS derived from them */
+    } mode;
+    bool mode_on;      /* inside x86_run: the mode may be kept */
+    uint16_t seg_mode; /* CR0.PE | RFLAGS.VM<<1 | LMA<<2 when seg[] was known */
+    uint64_t dr[8];    /* the guest's debug registers (virtual) */
     uint64_t xcr0;
     uint64_t tpr;              /* the guest's CR8 (HV_X86_TPR): the engine has no APIC to hold it */
     uint64_t tsc_offset_model; /* hv_vm_sync_tsc / set_tsc_relative */
@@ -168,6 +182,19 @@ static inline struct x86_vcpu *x86(struct hvm_vcpu *v)
 extern const struct hvm_arch_ops x86_ops;
 extern pthread_mutex_t vm_lock; /* vm.c */
 
+/* Forgets the registers read for the exit path (x86_vcpu.mode). */
+static inline void x86_mode_forget(struct x86_vcpu *v)
+{
+    v->mode.valid = false;
+}
+
+/* The engine registers x86_vcpu.mode holds. */
+static inline bool x86_mode_reg(int reg)
+{
+    return reg == UC_X86_REG_CS || reg == UC_X86_REG_CR0 || reg == UC_X86_REG_CR3 ||
+           reg == UC_X86_REG_CR4 || reg == UC_X86_REG_RFLAGS || reg == UC_X86_REG_EFLAGS;
+}
+
 /* A register of any width (the engine stores 8, 16, 32 or 64 bits at the
  * pointer it is given) as a 64-bit value. On a little-endian host a zeroed
  * 64-bit variable takes every width; a big-endian host asks the engine for
@@ -182,7 +209,20 @@ static inline uint64_t x86_rd(struct x86_vcpu *v, int reg)
 
 static inline void x86_wr(struct x86_vcpu *v, int reg, uint64_t x)
 {
+    if (x86_mode_reg(reg))
+        x86_mode_forget(v);
     uc_reg_write(v->base.uc, reg, &x);
+}
+
+/* n registers (at most 8) in one engine call. */
+static inline void x86_rd_n(struct x86_vcpu *v, const int *regs, uint64_t *vals, int n)
+{
+    void *p[8];
+    for (int i = 0; i < n; i++) {
+        vals[i] = 0;
+        p[i] = &vals[i];
+    }
+    uc_reg_read_batch(v->base.uc, regs, p, n);
 }
 #else
 union x86_regval {
@@ -204,6 +244,8 @@ static inline void x86_wr(struct x86_vcpu *v, int reg, uint64_t x)
 {
     union x86_regval u = {0};
     size_t size = sizeof(u);
+    if (x86_mode_reg(reg))
+        x86_mode_forget(v);
     uc_reg_read2(v->base.uc, reg, &u, &size); /* learn the width */
     if (size == 1)
         u.b = (uint8_t)x;
@@ -214,6 +256,12 @@ static inline void x86_wr(struct x86_vcpu *v, int reg, uint64_t x)
     else
         u.q = x;
     uc_reg_write(v->base.uc, reg, &u);
+}
+
+static inline void x86_rd_n(struct x86_vcpu *v, const int *regs, uint64_t *vals, int n)
+{
+    for (int i = 0; i < n; i++)
+        vals[i] = x86_rd(v, regs[i]);
 }
 #endif
 
