@@ -263,9 +263,8 @@ static void skip_insn(struct x86_vcpu *v, uint32_t len)
  * intercept), so the instruction is found by decoding forward from RIP to
  * the first IN/OUT/INS/OUTS: none can come before it in the block, since
  * the previous one ended the run. */
-static uint64_t io_insn_rip(struct x86_vcpu *v)
+static uint64_t io_insn_rip(struct x86_vcpu *v, uint64_t rip)
 {
-    uint64_t rip = rd(v, UC_X86_REG_RIP);
     uint8_t buf[256];
     size_t n = sizeof(buf);
     uint64_t la = state_rip_linear(v);
@@ -301,6 +300,11 @@ out:
     return rip;
 }
 
+/* The registers an I/O instruction may change before its exit: the I/O
+ * hook saves them, the exit puts them back. */
+static const int io_regs[5] = {UC_X86_REG_RIP, UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RSI,
+                               UC_X86_REG_RDI};
+
 static void io_hook(struct x86_vcpu *v, uint32_t port, int size, uint32_t dir)
 {
     x86_mode_forget(v); /* the guest ran */
@@ -311,11 +315,13 @@ static void io_hook(struct x86_vcpu *v, uint32_t port, int size, uint32_t dir)
     v->io_port = port;
     v->io_size = (uint32_t)size;
     v->io_dir = dir;
-    v->io_rip = io_insn_rip(v);
-    v->io_rax = rd(v, UC_X86_REG_RAX);
-    v->io_rcx = rd(v, UC_X86_REG_RCX);
-    v->io_rsi = rd(v, UC_X86_REG_RSI);
-    v->io_rdi = rd(v, UC_X86_REG_RDI);
+    uint64_t r[5];
+    x86_rd_n(v, io_regs, r, 5);
+    v->io_rip = io_insn_rip(v, r[0]);
+    v->io_rax = r[1];
+    v->io_rcx = r[2];
+    v->io_rsi = r[3];
+    v->io_rdi = r[4];
     /* Breakpoint 0 now matches this port: the engine raises #DB right after
      * the instruction, before any other runs (state.c). */
     wr(v, UC_X86_REG_DR0, port);
@@ -362,13 +368,12 @@ static bool lock_prefixed(struct x86_vcpu *v)
 static void io_exit(struct x86_vcpu *v)
 {
     v->io_pending = false;
-    wr(v, UC_X86_REG_DR0, 0x20000);
-    /* Back to the I/O instruction with the registers as before it. */
-    wr(v, UC_X86_REG_RIP, v->io_rip);
-    wr(v, UC_X86_REG_RAX, v->io_rax);
-    wr(v, UC_X86_REG_RCX, v->io_rcx);
-    wr(v, UC_X86_REG_RSI, v->io_rsi);
-    wr(v, UC_X86_REG_RDI, v->io_rdi);
+    /* Breakpoint 0 back on its idle port, and back to the I/O instruction
+     * with the registers as before it. */
+    static const int ids[6] = {UC_X86_REG_DR0, UC_X86_REG_RIP, UC_X86_REG_RAX,
+                               UC_X86_REG_RCX, UC_X86_REG_RSI, UC_X86_REG_RDI};
+    const uint64_t r[6] = {0x20000, v->io_rip, v->io_rax, v->io_rcx, v->io_rsi, v->io_rdi};
+    x86_wr_n(v, ids, r, 6);
     sync_icount(v);
     v->vmcs_fresh = false;
     if (lock_prefixed(v)) {

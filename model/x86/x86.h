@@ -224,6 +224,17 @@ static inline void x86_rd_n(struct x86_vcpu *v, const int *regs, uint64_t *vals,
     }
     uc_reg_read_batch(v->base.uc, regs, p, n);
 }
+
+static inline void x86_wr_n(struct x86_vcpu *v, const int *regs, const uint64_t *vals, int n)
+{
+    void *p[8];
+    for (int i = 0; i < n; i++) {
+        if (x86_mode_reg(regs[i]))
+            x86_mode_forget(v);
+        p[i] = (void *)&vals[i];
+    }
+    uc_reg_write_batch(v->base.uc, regs, p, n);
+}
 #else
 union x86_regval {
     uint64_t q;
@@ -262,6 +273,12 @@ static inline void x86_rd_n(struct x86_vcpu *v, const int *regs, uint64_t *vals,
 {
     for (int i = 0; i < n; i++)
         vals[i] = x86_rd(v, regs[i]);
+}
+
+static inline void x86_wr_n(struct x86_vcpu *v, const int *regs, const uint64_t *vals, int n)
+{
+    for (int i = 0; i < n; i++)
+        x86_wr(v, regs[i], vals[i]);
 }
 #endif
 
