@@ -215,11 +215,15 @@ static uint32_t insn_len(struct x86_vcpu *v)
 {
     uint8_t buf[15];
     size_t n = state_read_code(v, buf, sizeof(buf));
-    csh h = x86_capstone(state_code_bits(v), false);
+    unsigned bits = state_code_bits(v);
+    uint32_t len = x86_quick_len(buf, n, bits, NULL);
+    if (len)
+        return len;
+    csh h = x86_capstone(bits, false);
     cs_insn *insn;
     if (!n || !h || cs_disasm(h, buf, n, 0, 1, &insn) != 1)
         return 0;
-    uint32_t len = insn->size;
+    len = insn->size;
     cs_free(insn, 1);
     return len;
 }
@@ -266,11 +270,20 @@ static void skip_insn(struct x86_vcpu *v, uint32_t len)
 static uint64_t io_insn_rip(struct x86_vcpu *v, uint64_t rip)
 {
     uint8_t buf[256];
-    size_t n = sizeof(buf);
+    size_t n = state_read_code(v, buf, 15);
+    unsigned bits = state_code_bits(v);
+    bool io;
+    uint32_t len = x86_quick_len(buf, n, bits, &io);
+    if (len && io) { /* the usual case: RIP is up to date */
+        memcpy(v->io_insn, buf, len);
+        v->io_len = len;
+        return rip;
+    }
+    n = sizeof(buf);
     uint64_t la = state_rip_linear(v);
     while (n && !state_read_linear(v, la, buf, n))
         n /= 2;
-    csh h = x86_capstone(state_code_bits(v), false);
+    csh h = x86_capstone(bits, false);
     if (!n || !h)
         return rip;
     const uint8_t *code = buf;
@@ -1008,10 +1021,15 @@ static bool undecodable(struct x86_vcpu *v)
 {
     uint8_t buf[15];
     size_t n = state_read_code(v, buf, sizeof(buf));
-    csh h = x86_capstone(state_code_bits(v), false);
-    cs_insn *insn;
-    if (n < sizeof(buf) || !h)
+    unsigned bits = state_code_bits(v);
+    if (n < sizeof(buf))
         return false; /* code near the end of memory: not judged */
+    if (x86_quick_len(buf, n, bits, NULL))
+        return false;
+    csh h = x86_capstone(bits, false);
+    cs_insn *insn;
+    if (!h)
+        return false;
     if (cs_disasm(h, buf, n, 0, 1, &insn) == 1) {
         cs_free(insn, 1);
         return false;

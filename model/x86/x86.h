@@ -383,6 +383,14 @@ csh x86_capstone(unsigned bits, bool detail);
  * qualification and instruction length; the other exit fields cleared. */
 void x86_exit_to_vmm(struct x86_vcpu *v, uint32_t reason, uint64_t qual, uint32_t len);
 
+/* ---- insn.c ---- */
+/* The length (prefixes included) of the instruction in b[0..n) in
+ * `bits`-bit code when it is one the exit path meets most (I/O, HLT,
+ * CPUID, RDMSR/WRMSR, RDTSC(P), RDPMC, INVD/WBINVD, MONITOR/MWAIT, MOV
+ * between a register and memory), else 0: decode it with Capstone, whose
+ * length this one always equals. *io (if given): an IN/OUT/INS/OUTS. */
+uint32_t x86_quick_len(const uint8_t *b, size_t n, unsigned bits, bool *io);
+
 /* ---- x87.c ---- */
 /* Logs a write the stage-2 map refused (the stage-2 fault hook). */
 void x87_log_store(struct x86_vcpu *v, uint64_t gpa, int size, int64_t value);
