@@ -1156,13 +1156,18 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         v->vmcs_fresh = false; /* the guest is about to change its state */
         v->blk_icount = 0;
         v->blk_icount_base = b->icount;
-        v->efer_valid = false; /* the stub's VMRUN loads it */
+        if (begin == X86_PRIV_GPA + X86_PRIV_STUB)
+            v->efer_valid = false; /* the stub's VMRUN loads it */
         uc_err err = uc_emu_start(b->uc, begin, UINT64_MAX, 0, 0);
-        v->efer_valid = false;
         /* What a hook read for an exit it took holds (it stopped the
-         * engine there); after any other stop the guest may have run on. */
-        if (v->stop != X86_STOP_EXIT)
+         * engine there); after any other stop the guest may have run on.
+         * EFER holds after a stage-2 fault as well: the engine stopped in
+         * the guest's instruction, and only the model changes EFER. */
+        if (v->stop != X86_STOP_EXIT) {
+            if (v->stop != X86_STOP_MEM)
+                v->efer_valid = false;
             x86_mode_forget(v);
+        }
         uint32_t blk_icount = v->blk_icount;
         b->icount = v->blk_icount_base + (v->stop == X86_STOP_NONE ? v->blk_icount : 0);
         v->blk_icount = 0;

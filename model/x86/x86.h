@@ -104,7 +104,10 @@ struct x86_vcpu {
     /* The guest's EFER as last read from the engine (x86_efer). It changes
      * only where the model acts: a VMRUN load, an MSR write (every guest
      * RDMSR/WRMSR is intercepted), a CR0 write (always intercepted: LMA),
-     * so those and every engine run forget it. */
+     * so those forget it, as does every engine run that starts at the stub
+     * or ends other than in an exit a hook took or a stage-2 fault (after
+     * those the engine holds the guest's EFER, and a run from RIP starts
+     * with it). */
     uint64_t efer_cache;
     bool efer_valid;
 
