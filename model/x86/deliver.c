@@ -374,6 +374,7 @@ static void step_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
     (void)uc;
     struct x86_vcpu *v = user;
+    x86_mode_forget(v); /* the guest ran */
     if (v->stop != X86_STOP_NONE || addr >= X86_PRIV_GPA)
         return;
     uint64_t done = v->blk_icount_base + v->step_n++; /* retired before this one */

@@ -133,6 +133,7 @@ static void sync_icount(struct x86_vcpu *v)
 static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
     struct x86_vcpu *v = user;
+    x86_mode_forget(v); /* the guest ran */
     if (v->stop != X86_STOP_NONE)
         return;
     v->base.icount = v->blk_icount_base + v->blk_icount;
@@ -179,16 +180,18 @@ static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 
 /* ---- exit bookkeeping ---- */
 
+/* The exit-information fields (type 1, read-only data) lie in three runs
+ * of slots: eight 32-bit fields, six natural-width ones, and the 64-bit
+ * guest-physical address. */
+_Static_assert(VMCS_SLOT(VMCS_RO_VMX_INSTR_INFO) - VMCS_SLOT(VMCS_RO_INSTR_ERROR) == 7u &&
+                   VMCS_SLOT(VMCS_RO_GUEST_LIN_ADDR) - VMCS_SLOT(VMCS_RO_EXIT_QUALIFIC) == 5u,
+               "the exit-information slots are not contiguous");
+
 void x86_exit_clear(struct x86_vcpu *v)
 {
-    static const uint32_t ro[] = {
-        VMCS_RO_INSTR_ERROR,      VMCS_RO_EXIT_REASON,     VMCS_RO_VMEXIT_IRQ_INFO,
-        VMCS_RO_VMEXIT_IRQ_ERROR, VMCS_RO_IDT_VECTOR_INFO, VMCS_RO_IDT_VECTOR_ERROR,
-        VMCS_RO_VMEXIT_INSTR_LEN, VMCS_RO_VMX_INSTR_INFO,  VMCS_RO_EXIT_QUALIFIC,
-        VMCS_RO_IO_RCX,           VMCS_RO_IO_RSI,          VMCS_RO_IO_RDI,
-        VMCS_RO_IO_RIP,           VMCS_RO_GUEST_LIN_ADDR,  VMCS_GUEST_PHYSICAL_ADDRESS};
-    for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++)
-        vmcs_set(v, ro[i], 0);
+    memset(&v->vmcs[VMCS_SLOT(VMCS_RO_INSTR_ERROR)], 0, 8u * sizeof(v->vmcs[0]));
+    memset(&v->vmcs[VMCS_SLOT(VMCS_RO_EXIT_QUALIFIC)], 0, 6u * sizeof(v->vmcs[0]));
+    vmcs_set(v, VMCS_GUEST_PHYSICAL_ADDRESS, 0);
 }
 
 static void exit_to_vmm(struct x86_vcpu *v, uint32_t reason, uint64_t qual, uint32_t len)
@@ -212,11 +215,15 @@ static uint32_t insn_len(struct x86_vcpu *v)
 {
     uint8_t buf[15];
     size_t n = state_read_code(v, buf, sizeof(buf));
-    csh h = x86_capstone(state_code_bits(v), false);
+    unsigned bits = state_code_bits(v);
+    uint32_t len = x86_quick_len(buf, n, bits, NULL);
+    if (len)
+        return len;
+    csh h = x86_capstone(bits, false);
     cs_insn *insn;
     if (!n || !h || cs_disasm(h, buf, n, 0, 1, &insn) != 1)
         return 0;
-    uint32_t len = insn->size;
+    len = insn->size;
     cs_free(insn, 1);
     return len;
 }
@@ -260,15 +267,23 @@ static void skip_insn(struct x86_vcpu *v, uint32_t len)
  * intercept), so the instruction is found by decoding forward from RIP to
  * the first IN/OUT/INS/OUTS: none can come before it in the block, since
  * the previous one ended the run. */
-static uint64_t io_insn_rip(struct x86_vcpu *v)
+static uint64_t io_insn_rip(struct x86_vcpu *v, uint64_t rip)
 {
-    uint64_t rip = rd(v, UC_X86_REG_RIP);
     uint8_t buf[256];
-    size_t n = sizeof(buf);
+    size_t n = state_read_code(v, buf, 15);
+    unsigned bits = state_code_bits(v);
+    bool io;
+    uint32_t len = x86_quick_len(buf, n, bits, &io);
+    if (len && io) { /* the usual case: RIP is up to date */
+        memcpy(v->io_insn, buf, len);
+        v->io_len = len;
+        return rip;
+    }
+    n = sizeof(buf);
     uint64_t la = state_rip_linear(v);
     while (n && !state_read_linear(v, la, buf, n))
         n /= 2;
-    csh h = x86_capstone(state_code_bits(v), false);
+    csh h = x86_capstone(bits, false);
     if (!n || !h)
         return rip;
     const uint8_t *code = buf;
@@ -298,8 +313,14 @@ out:
     return rip;
 }
 
+/* The registers an I/O instruction may change before its exit: the I/O
+ * hook saves them, the exit puts them back. */
+static const int io_regs[5] = {UC_X86_REG_RIP, UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RSI,
+                               UC_X86_REG_RDI};
+
 static void io_hook(struct x86_vcpu *v, uint32_t port, int size, uint32_t dir)
 {
+    x86_mode_forget(v); /* the guest ran */
     if (v->stop != X86_STOP_NONE)
         return;
     v->io_pending = true;
@@ -307,11 +328,13 @@ static void io_hook(struct x86_vcpu *v, uint32_t port, int size, uint32_t dir)
     v->io_port = port;
     v->io_size = (uint32_t)size;
     v->io_dir = dir;
-    v->io_rip = io_insn_rip(v);
-    v->io_rax = rd(v, UC_X86_REG_RAX);
-    v->io_rcx = rd(v, UC_X86_REG_RCX);
-    v->io_rsi = rd(v, UC_X86_REG_RSI);
-    v->io_rdi = rd(v, UC_X86_REG_RDI);
+    uint64_t r[5];
+    x86_rd_n(v, io_regs, r, 5);
+    v->io_rip = io_insn_rip(v, r[0]);
+    v->io_rax = r[1];
+    v->io_rcx = r[2];
+    v->io_rsi = r[3];
+    v->io_rdi = r[4];
     /* Breakpoint 0 now matches this port: the engine raises #DB right after
      * the instruction, before any other runs (state.c). */
     wr(v, UC_X86_REG_DR0, port);
@@ -358,13 +381,12 @@ static bool lock_prefixed(struct x86_vcpu *v)
 static void io_exit(struct x86_vcpu *v)
 {
     v->io_pending = false;
-    wr(v, UC_X86_REG_DR0, 0x20000);
-    /* Back to the I/O instruction with the registers as before it. */
-    wr(v, UC_X86_REG_RIP, v->io_rip);
-    wr(v, UC_X86_REG_RAX, v->io_rax);
-    wr(v, UC_X86_REG_RCX, v->io_rcx);
-    wr(v, UC_X86_REG_RSI, v->io_rsi);
-    wr(v, UC_X86_REG_RDI, v->io_rdi);
+    /* Breakpoint 0 back on its idle port, and back to the I/O instruction
+     * with the registers as before it. */
+    static const int ids[6] = {UC_X86_REG_DR0, UC_X86_REG_RIP, UC_X86_REG_RAX,
+                               UC_X86_REG_RCX, UC_X86_REG_RSI, UC_X86_REG_RDI};
+    const uint64_t r[6] = {0x20000, v->io_rip, v->io_rax, v->io_rcx, v->io_rsi, v->io_rdi};
+    x86_wr_n(v, ids, r, 6);
     sync_icount(v);
     v->vmcs_fresh = false;
     if (lock_prefixed(v)) {
@@ -853,6 +875,10 @@ static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
 {
     struct x86_vcpu *v = user;
     (void)uc;
+    /* The guest ran, unless this is the #DB right after the I/O
+     * instruction the I/O hook saw (it changes no mode register). */
+    if (!(intno == SVM_BASE + SVM_EXCP(1) && v->io_pending))
+        x86_mode_forget(v);
     if (v->stop != X86_STOP_NONE)
         return;
     if (intno < SVM_BASE) {
@@ -966,6 +992,7 @@ static bool mem_fault(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, 
 {
     (void)uc;
     struct x86_vcpu *v = user;
+    x86_mode_forget(v); /* the guest ran */
     bool write = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT;
     if (v->stop != X86_STOP_NONE) {
         if (v->stop == X86_STOP_MEM && write)
@@ -994,10 +1021,15 @@ static bool undecodable(struct x86_vcpu *v)
 {
     uint8_t buf[15];
     size_t n = state_read_code(v, buf, sizeof(buf));
-    csh h = x86_capstone(state_code_bits(v), false);
-    cs_insn *insn;
-    if (n < sizeof(buf) || !h)
+    unsigned bits = state_code_bits(v);
+    if (n < sizeof(buf))
         return false; /* code near the end of memory: not judged */
+    if (x86_quick_len(buf, n, bits, NULL))
+        return false;
+    csh h = x86_capstone(bits, false);
+    cs_insn *insn;
+    if (!h)
+        return false;
     if (cs_disasm(h, buf, n, 0, 1, &insn) == 1) {
         cs_free(insn, 1);
         return false;
@@ -1078,6 +1110,9 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         return HV_SUCCESS;
     }
     timer_entry(v);
+    /* The mode registers may be kept while this run handles its exits. */
+    x86_mode_forget(v);
+    v->mode_on = true;
     events_entry(v);
     for (;;) {
         /* hv_vcpu_interrupt, or where a replayed one took effect. */
@@ -1121,9 +1156,18 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
         v->vmcs_fresh = false; /* the guest is about to change its state */
         v->blk_icount = 0;
         v->blk_icount_base = b->icount;
-        v->efer_valid = false; /* the stub's VMRUN loads it */
+        if (begin == X86_PRIV_GPA + X86_PRIV_STUB)
+            v->efer_valid = false; /* the stub's VMRUN loads it */
         uc_err err = uc_emu_start(b->uc, begin, UINT64_MAX, 0, 0);
-        v->efer_valid = false;
+        /* What a hook read for an exit it took holds (it stopped the
+         * engine there); after any other stop the guest may have run on.
+         * EFER holds after a stage-2 fault as well: the engine stopped in
+         * the guest's instruction, and only the model changes EFER. */
+        if (v->stop != X86_STOP_EXIT) {
+            if (v->stop != X86_STOP_MEM)
+                v->efer_valid = false;
+            x86_mode_forget(v);
+        }
         uint32_t blk_icount = v->blk_icount;
         b->icount = v->blk_icount_base + (v->stop == X86_STOP_NONE ? v->blk_icount : 0);
         v->blk_icount = 0;
@@ -1196,6 +1240,8 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
     }
     events_exit(v);
     timer_exit(v);
+    v->mode_on = false;
+    x86_mode_forget(v);
     atomic_store(&b->state, HVM_VCPU_IDLE);
     return ret;
 }

@@ -114,6 +114,7 @@ void x86_msr_set(struct x86_vcpu *v, uint32_t msr, uint64_t value)
 {
     uc_x86_msr m = {msr, value};
     v->efer_valid = false;
+    x86_mode_forget(v);
     msr_access_engine(v, &m, true);
 }
 
@@ -236,6 +237,7 @@ hv_return_t state_load(struct x86_vcpu *v)
     /* A control write (load_pending) can come while the VMCS still holds
      * the state of an earlier entry: take the engine's first. */
     state_sync(v);
+    x86_mode_forget(v); /* the entry loads every mode register */
 
     /* What VMRUN does not load: general registers and x87/SSE state. */
     x86_fx_capture(v, p + PRIV_FX);
@@ -340,13 +342,46 @@ static bool phys_read64(struct x86_vcpu *v, uint64_t gpa, uint64_t *out)
     return true;
 }
 
+/* ---- the mode registers (x86_vcpu.mode) ---- */
+
+static void mode_read(struct x86_vcpu *v, struct x86_mode *m)
+{
+    static const int ids[5] = {UC_X86_REG_CR0, UC_X86_REG_CR3, UC_X86_REG_CR4, UC_X86_REG_RFLAGS,
+                               UC_X86_REG_CS};
+    uint64_t r[5];
+    x86_rd_n(v, ids, r, 5);
+    m->cr0 = r[0];
+    m->cr3 = r[1];
+    m->cr4 = r[2];
+    m->rflags = r[3];
+    m->cs_sel = (uint16_t)r[4];
+    m->efer = x86_efer(v);
+    m->bits = (unsigned)((m->cr0 & 1u) | ((m->rflags >> 16) & 2u) | ((m->efer >> 8) & 4u));
+    m->valid = true;
+    m->cs_valid = false;
+}
+
+/* The mode registers now: kept in v->mode inside x86_run, else read into
+ * *tmp each time. */
+static const struct x86_mode *mode_now(struct x86_vcpu *v, struct x86_mode *tmp)
+{
+    if (!v->mode_on) {
+        mode_read(v, tmp);
+        return tmp;
+    }
+    if (!v->mode.valid)
+        mode_read(v, &v->mode);
+    return &v->mode;
+}
+
 /* The walk of the guest's paging structures; an entry with no RAM behind
  * it stops it, its guest-physical address in *gap (when gap is given). */
 static bool walk(struct x86_vcpu *v, uint64_t la, uint64_t *pa, uint64_t *gap)
 {
     uint64_t at = 0; /* the entry being read */
-    uint64_t cr0 = rd(v, UC_X86_REG_CR0), cr4 = rd(v, UC_X86_REG_CR4), cr3 = rd(v, UC_X86_REG_CR3);
-    uint64_t efer = x86_efer(v);
+    struct x86_mode tmp;
+    const struct x86_mode *m = mode_now(v, &tmp);
+    uint64_t cr0 = m->cr0, cr4 = m->cr4, cr3 = m->cr3, efer = m->efer;
     if (!(cr0 & 0x80000000u)) {
         *pa = (efer & 0x400) ? la : (uint32_t)la;
         return true;
@@ -566,6 +601,7 @@ void state_sync(struct x86_vcpu *v)
 void state_write_cr0(struct x86_vcpu *v, uint64_t value)
 {
     state_sync(v);
+    x86_mode_forget(v);
     uc_reg_write(v->base.uc, UC_X86_REG_CR0, &value);
     v->efer_valid = false; /* the engine may have changed LMA */
     uint64_t rflags = rd(v, UC_X86_REG_RFLAGS), efer = x86_efer(v);
@@ -582,13 +618,19 @@ static const struct x86_seg *current_cs(struct x86_vcpu *v, unsigned *mode)
         *mode = v->seg_mode;
         return &v->seg[SEG_CS];
     }
-    uint64_t cr0 = rd(v, UC_X86_REG_CR0), rflags = rd(v, UC_X86_REG_RFLAGS);
-    uint64_t efer = x86_efer(v);
-    *mode = (unsigned)((cr0 & 1u) | ((rflags >> 16) & 2u) | ((efer >> 8) & 4u));
+    if (v->mode_on && v->mode.valid && v->mode.cs_valid) {
+        *mode = v->mode.bits;
+        return &v->cs_now;
+    }
+    struct x86_mode tmp;
+    const struct x86_mode *m = mode_now(v, &tmp);
+    *mode = m->bits;
     struct x86_seg keep = v->seg[SEG_CS];
-    derive_seg(v, SEG_CS, (uint16_t)rd(v, UC_X86_REG_CS), *mode);
+    derive_seg(v, SEG_CS, m->cs_sel, *mode);
     v->cs_now = v->seg[SEG_CS];
     v->seg[SEG_CS] = keep;
+    if (m == &v->mode && v->mode.valid)
+        v->mode.cs_valid = true;
     return &v->cs_now;
 }
 
@@ -622,6 +664,7 @@ size_t state_read_code(struct x86_vcpu *v, uint8_t *buf, size_t n)
 void state_write_field(struct x86_vcpu *v, uint32_t field, uint64_t value)
 {
     value &= vmcs_width_mask(field);
+    x86_mode_forget(v);
     if (v->engine_is_live && !v->load_pending && !v->vmcs_fresh &&
         (field == VMCS_GUEST_RIP || field == VMCS_GUEST_RSP)) {
         /* The engine takes it as it is, and no other field depends on it:

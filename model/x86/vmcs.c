@@ -12,209 +12,192 @@
 
 #include "x86.h"
 
-static const struct {
-    uint32_t field;
-    uint8_t cls;
-} fields[] = {
-    {VMCS_VPID, VMCS_OWNED},
-    {VMCS_CTRL_POSTED_INT_N_VECTOR, VMCS_OWNED},
-    {VMCS_CTRL_EPTP_INDEX, VMCS_OWNED},
-    {VMCS_GUEST_ES, VMCS_GUEST},
-    {VMCS_GUEST_CS, VMCS_GUEST},
-    {VMCS_GUEST_SS, VMCS_GUEST},
-    {VMCS_GUEST_DS, VMCS_GUEST},
-    {VMCS_GUEST_FS, VMCS_GUEST},
-    {VMCS_GUEST_GS, VMCS_GUEST},
-    {VMCS_GUEST_LDTR, VMCS_GUEST},
-    {VMCS_GUEST_TR, VMCS_GUEST},
-    {VMCS_GUEST_INT_STATUS, VMCS_GUEST},
-    {VMCS_GUESTPML_INDEX, VMCS_GUEST},
-    {VMCS_HOST_ES, VMCS_OWNED},
-    {VMCS_HOST_CS, VMCS_OWNED},
-    {VMCS_HOST_SS, VMCS_OWNED},
-    {VMCS_HOST_DS, VMCS_OWNED},
-    {VMCS_HOST_FS, VMCS_OWNED},
-    {VMCS_HOST_GS, VMCS_OWNED},
-    {VMCS_HOST_TR, VMCS_OWNED},
-    {VMCS_CTRL_IO_BITMAP_A, VMCS_OWNED},
-    {VMCS_CTRL_IO_BITMAP_B, VMCS_OWNED},
-    {VMCS_CTRL_MSR_BITMAPS, VMCS_OWNED},
-    {VMCS_CTRL_VMEXIT_MSR_STORE_ADDR, VMCS_OWNED},
-    {VMCS_CTRL_VMEXIT_MSR_LOAD_ADDR, VMCS_OWNED},
-    {VMCS_CTRL_VMENTRY_MSR_LOAD_ADDR, VMCS_OWNED},
-    {VMCS_CTRL_EXECUTIVE_VMCS_PTR, VMCS_OWNED},
-    {VMCS_CTRL_PML_ADDR, VMCS_OWNED},
-    {VMCS_CTRL_TSC_OFFSET, VMCS_CTRL_RO},
-    {VMCS_CTRL_VIRTUAL_APIC, VMCS_CTRL},
-    {VMCS_CTRL_APIC_ACCESS, VMCS_CTRL_RO},
-    {VMCS_CTRL_POSTED_INT_DESC_ADDR, VMCS_OWNED},
-    {VMCS_CTRL_VMFUNC_CTRL, VMCS_OWNED},
-    {VMCS_CTRL_EPTP, VMCS_OWNED},
-    {VMCS_CTRL_EOI_EXIT_BITMAP_0, VMCS_OWNED},
-    {VMCS_CTRL_EOI_EXIT_BITMAP_1, VMCS_OWNED},
-    {VMCS_CTRL_EOI_EXIT_BITMAP_2, VMCS_OWNED},
-    {VMCS_CTRL_EOI_EXIT_BITMAP_3, VMCS_OWNED},
-    {VMCS_CTRL_EPTP_LIST_ADDR, VMCS_OWNED},
-    {VMCS_CTRL_VMREAD_BITMAP_ADDR, VMCS_OWNED},
-    {VMCS_CTRL_VMWRITE_BITMAP_ADDR, VMCS_OWNED},
-    {VMCS_CTRL_VIRT_EXC_INFO_ADDR, VMCS_OWNED},
-    {VMCS_CTRL_XSS_EXITING_BITMAP, VMCS_OWNED},
-    {VMCS_CTRL_ENCLS_EXITING_BITMAP, VMCS_OWNED},
-    {VMCS_CTRL_SPP_TABLE, VMCS_OWNED},
-    {VMCS_CTRL_TSC_MULTIPLIER, VMCS_OWNED},
-    {VMCS_CTRL_ENCLV_EXITING_BITMAP, VMCS_OWNED},
-    {VMCS_GUEST_PHYSICAL_ADDRESS, VMCS_EXIT_RO},
-    {VMCS_GUEST_LINK_POINTER, VMCS_GUEST},
-    {VMCS_GUEST_IA32_DEBUGCTL, VMCS_GUEST},
-    {VMCS_GUEST_IA32_PAT, VMCS_GUEST},
-    {VMCS_GUEST_IA32_EFER, VMCS_GUEST},
-    {VMCS_GUEST_IA32_PERF_GLOBAL_CTRL, VMCS_GUEST},
-    {VMCS_GUEST_PDPTE0, VMCS_GUEST},
-    {VMCS_GUEST_PDPTE1, VMCS_GUEST},
-    {VMCS_GUEST_PDPTE2, VMCS_GUEST},
-    {VMCS_GUEST_PDPTE3, VMCS_GUEST},
-    {VMCS_GUEST_IA32_BNDCFGS, VMCS_GUEST},
-    {VMCS_GUEST_IA32_RTIT_CTL, VMCS_GUEST},
-    {VMCS_GUEST_IA32_PKRS, VMCS_GUEST},
-    {VMCS_HOST_IA32_PAT, VMCS_OWNED},
-    {VMCS_HOST_IA32_EFER, VMCS_OWNED},
-    {VMCS_HOST_IA32_PERF_GLOBAL_CTRL, VMCS_OWNED},
-    {VMCS_HOST_IA32_PKRS, VMCS_OWNED},
-    {VMCS_CTRL_PIN_BASED, VMCS_CTRL_CAP},
-    {VMCS_CTRL_CPU_BASED, VMCS_CTRL_CAP},
-    {VMCS_CTRL_EXC_BITMAP, VMCS_CTRL},
-    {VMCS_CTRL_PF_ERROR_MASK, VMCS_CTRL},
-    {VMCS_CTRL_PF_ERROR_MATCH, VMCS_CTRL},
-    {VMCS_CTRL_CR3_COUNT, VMCS_CTRL},
-    {VMCS_CTRL_VMEXIT_CONTROLS, VMCS_CTRL_CAP},
-    {VMCS_CTRL_VMEXIT_MSR_STORE_COUNT, VMCS_OWNED},
-    {VMCS_CTRL_VMEXIT_MSR_LOAD_COUNT, VMCS_OWNED},
-    {VMCS_CTRL_VMENTRY_CONTROLS, VMCS_CTRL_CAP},
-    {VMCS_CTRL_VMENTRY_MSR_LOAD_COUNT, VMCS_OWNED},
-    {VMCS_CTRL_VMENTRY_IRQ_INFO, VMCS_CTRL},
-    {VMCS_CTRL_VMENTRY_EXC_ERROR, VMCS_CTRL},
-    {VMCS_CTRL_VMENTRY_INSTR_LEN, VMCS_CTRL},
-    {VMCS_CTRL_TPR_THRESHOLD, VMCS_CTRL},
-    {VMCS_CTRL_CPU_BASED2, VMCS_CTRL_CAP},
-    {VMCS_CTRL_PLE_GAP, VMCS_CTRL},
-    {VMCS_CTRL_PLE_WINDOW, VMCS_CTRL},
-    {VMCS_RO_INSTR_ERROR, VMCS_EXIT_RO},
-    {VMCS_RO_EXIT_REASON, VMCS_EXIT_RO},
-    {VMCS_RO_VMEXIT_IRQ_INFO, VMCS_EXIT_RO},
-    {VMCS_RO_VMEXIT_IRQ_ERROR, VMCS_EXIT_RO},
-    {VMCS_RO_IDT_VECTOR_INFO, VMCS_EXIT_RO},
-    {VMCS_RO_IDT_VECTOR_ERROR, VMCS_EXIT_RO},
-    {VMCS_RO_VMEXIT_INSTR_LEN, VMCS_EXIT_RO},
-    {VMCS_RO_VMX_INSTR_INFO, VMCS_EXIT_RO},
-    {VMCS_GUEST_ES_LIMIT, VMCS_GUEST},
-    {VMCS_GUEST_CS_LIMIT, VMCS_GUEST},
-    {VMCS_GUEST_SS_LIMIT, VMCS_GUEST},
-    {VMCS_GUEST_DS_LIMIT, VMCS_GUEST},
-    {VMCS_GUEST_FS_LIMIT, VMCS_GUEST},
-    {VMCS_GUEST_GS_LIMIT, VMCS_GUEST},
-    {VMCS_GUEST_LDTR_LIMIT, VMCS_GUEST},
-    {VMCS_GUEST_TR_LIMIT, VMCS_GUEST},
-    {VMCS_GUEST_GDTR_LIMIT, VMCS_GUEST},
-    {VMCS_GUEST_IDTR_LIMIT, VMCS_GUEST},
-    {VMCS_GUEST_ES_AR, VMCS_GUEST},
-    {VMCS_GUEST_CS_AR, VMCS_GUEST},
-    {VMCS_GUEST_SS_AR, VMCS_GUEST},
-    {VMCS_GUEST_DS_AR, VMCS_GUEST},
-    {VMCS_GUEST_FS_AR, VMCS_GUEST},
-    {VMCS_GUEST_GS_AR, VMCS_GUEST},
-    {VMCS_GUEST_LDTR_AR, VMCS_GUEST},
-    {VMCS_GUEST_TR_AR, VMCS_GUEST},
-    {VMCS_GUEST_INTERRUPTIBILITY, VMCS_GUEST},
-    {VMCS_GUEST_ACTIVITY_STATE, VMCS_GUEST_COND},
-    {VMCS_GUEST_SMBASE, VMCS_GUEST},
-    {VMCS_GUEST_IA32_SYSENTER_CS, VMCS_GUEST},
-    {VMCS_GUEST_VMX_TIMER_VALUE, VMCS_GUEST},
-    {VMCS_HOST_IA32_SYSENTER_CS, VMCS_OWNED},
-    {VMCS_CTRL_CR0_MASK, VMCS_CTRL},
-    {VMCS_CTRL_CR4_MASK, VMCS_CTRL},
-    {VMCS_CTRL_CR0_SHADOW, VMCS_CTRL},
-    {VMCS_CTRL_CR4_SHADOW, VMCS_CTRL},
-    {VMCS_CTRL_CR3_VALUE0, VMCS_CTRL},
-    {VMCS_CTRL_CR3_VALUE1, VMCS_CTRL},
-    {VMCS_CTRL_CR3_VALUE2, VMCS_CTRL},
-    {VMCS_CTRL_CR3_VALUE3, VMCS_CTRL},
-    {VMCS_RO_EXIT_QUALIFIC, VMCS_EXIT_RO},
-    {VMCS_RO_IO_RCX, VMCS_EXIT_RO},
-    {VMCS_RO_IO_RSI, VMCS_EXIT_RO},
-    {VMCS_RO_IO_RDI, VMCS_EXIT_RO},
-    {VMCS_RO_IO_RIP, VMCS_EXIT_RO},
-    {VMCS_RO_GUEST_LIN_ADDR, VMCS_EXIT_RO},
-    {VMCS_GUEST_CR0, VMCS_GUEST_COND},
-    {VMCS_GUEST_CR3, VMCS_GUEST},
-    {VMCS_GUEST_CR4, VMCS_GUEST},
-    {VMCS_GUEST_ES_BASE, VMCS_GUEST},
-    {VMCS_GUEST_CS_BASE, VMCS_GUEST},
-    {VMCS_GUEST_SS_BASE, VMCS_GUEST},
-    {VMCS_GUEST_DS_BASE, VMCS_GUEST},
-    {VMCS_GUEST_FS_BASE, VMCS_GUEST},
-    {VMCS_GUEST_GS_BASE, VMCS_GUEST},
-    {VMCS_GUEST_LDTR_BASE, VMCS_GUEST},
-    {VMCS_GUEST_TR_BASE, VMCS_GUEST},
-    {VMCS_GUEST_GDTR_BASE, VMCS_GUEST},
-    {VMCS_GUEST_IDTR_BASE, VMCS_GUEST},
-    {VMCS_GUEST_DR7, VMCS_GUEST},
-    {VMCS_GUEST_RSP, VMCS_GUEST},
-    {VMCS_GUEST_RIP, VMCS_GUEST},
-    {VMCS_GUEST_RFLAGS, VMCS_GUEST},
-    {VMCS_GUEST_DEBUG_EXC, VMCS_GUEST},
-    {VMCS_GUEST_SYSENTER_ESP, VMCS_GUEST},
-    {VMCS_GUEST_SYSENTER_EIP, VMCS_GUEST},
-    {VMCS_GUEST_IA32_S_CET, VMCS_GUEST},
-    {VMCS_GUEST_SSP, VMCS_GUEST},
-    {VMCS_GUEST_IA32_INTR_SSP_TABLE_ADDR, VMCS_GUEST},
-    {VMCS_HOST_CR0, VMCS_OWNED},
-    {VMCS_HOST_CR3, VMCS_OWNED},
-    {VMCS_HOST_CR4, VMCS_OWNED},
-    {VMCS_HOST_FS_BASE, VMCS_OWNED},
-    {VMCS_HOST_GS_BASE, VMCS_OWNED},
-    {VMCS_HOST_TR_BASE, VMCS_OWNED},
-    {VMCS_HOST_GDTR_BASE, VMCS_OWNED},
-    {VMCS_HOST_IDTR_BASE, VMCS_OWNED},
-    {VMCS_HOST_IA32_SYSENTER_ESP, VMCS_OWNED},
-    {VMCS_HOST_IA32_SYSENTER_EIP, VMCS_OWNED},
-    {VMCS_HOST_RSP, VMCS_OWNED},
-    {VMCS_HOST_RIP, VMCS_OWNED},
-    {VMCS_HOST_IA32_S_CET, VMCS_OWNED},
-    {VMCS_HOST_SSP, VMCS_OWNED},
-    {VMCS_HOST_IA32_INTR_SSP_TABLE_ADDR, VMCS_OWNED},
-};
+/* Every field: its encoding and its access class. */
+#define VMCS_FIELDS(F)                                                                             \
+    F(VMCS_VPID, VMCS_OWNED)                                                                       \
+    F(VMCS_CTRL_POSTED_INT_N_VECTOR, VMCS_OWNED)                                                   \
+    F(VMCS_CTRL_EPTP_INDEX, VMCS_OWNED)                                                            \
+    F(VMCS_GUEST_ES, VMCS_GUEST)                                                                   \
+    F(VMCS_GUEST_CS, VMCS_GUEST)                                                                   \
+    F(VMCS_GUEST_SS, VMCS_GUEST)                                                                   \
+    F(VMCS_GUEST_DS, VMCS_GUEST)                                                                   \
+    F(VMCS_GUEST_FS, VMCS_GUEST)                                                                   \
+    F(VMCS_GUEST_GS, VMCS_GUEST)                                                                   \
+    F(VMCS_GUEST_LDTR, VMCS_GUEST)                                                                 \
+    F(VMCS_GUEST_TR, VMCS_GUEST)                                                                   \
+    F(VMCS_GUEST_INT_STATUS, VMCS_GUEST)                                                           \
+    F(VMCS_GUESTPML_INDEX, VMCS_GUEST)                                                             \
+    F(VMCS_HOST_ES, VMCS_OWNED)                                                                    \
+    F(VMCS_HOST_CS, VMCS_OWNED)                                                                    \
+    F(VMCS_HOST_SS, VMCS_OWNED)                                                                    \
+    F(VMCS_HOST_DS, VMCS_OWNED)                                                                    \
+    F(VMCS_HOST_FS, VMCS_OWNED)                                                                    \
+    F(VMCS_HOST_GS, VMCS_OWNED)                                                                    \
+    F(VMCS_HOST_TR, VMCS_OWNED)                                                                    \
+    F(VMCS_CTRL_IO_BITMAP_A, VMCS_OWNED)                                                           \
+    F(VMCS_CTRL_IO_BITMAP_B, VMCS_OWNED)                                                           \
+    F(VMCS_CTRL_MSR_BITMAPS, VMCS_OWNED)                                                           \
+    F(VMCS_CTRL_VMEXIT_MSR_STORE_ADDR, VMCS_OWNED)                                                 \
+    F(VMCS_CTRL_VMEXIT_MSR_LOAD_ADDR, VMCS_OWNED)                                                  \
+    F(VMCS_CTRL_VMENTRY_MSR_LOAD_ADDR, VMCS_OWNED)                                                 \
+    F(VMCS_CTRL_EXECUTIVE_VMCS_PTR, VMCS_OWNED)                                                    \
+    F(VMCS_CTRL_PML_ADDR, VMCS_OWNED)                                                              \
+    F(VMCS_CTRL_TSC_OFFSET, VMCS_CTRL_RO)                                                          \
+    F(VMCS_CTRL_VIRTUAL_APIC, VMCS_CTRL)                                                           \
+    F(VMCS_CTRL_APIC_ACCESS, VMCS_CTRL_RO)                                                         \
+    F(VMCS_CTRL_POSTED_INT_DESC_ADDR, VMCS_OWNED)                                                  \
+    F(VMCS_CTRL_VMFUNC_CTRL, VMCS_OWNED)                                                           \
+    F(VMCS_CTRL_EPTP, VMCS_OWNED)                                                                  \
+    F(VMCS_CTRL_EOI_EXIT_BITMAP_0, VMCS_OWNED)                                                     \
+    F(VMCS_CTRL_EOI_EXIT_BITMAP_1, VMCS_OWNED)                                                     \
+    F(VMCS_CTRL_EOI_EXIT_BITMAP_2, VMCS_OWNED)                                                     \
+    F(VMCS_CTRL_EOI_EXIT_BITMAP_3, VMCS_OWNED)                                                     \
+    F(VMCS_CTRL_EPTP_LIST_ADDR, VMCS_OWNED)                                                        \
+    F(VMCS_CTRL_VMREAD_BITMAP_ADDR, VMCS_OWNED)                                                    \
+    F(VMCS_CTRL_VMWRITE_BITMAP_ADDR, VMCS_OWNED)                                                   \
+    F(VMCS_CTRL_VIRT_EXC_INFO_ADDR, VMCS_OWNED)                                                    \
+    F(VMCS_CTRL_XSS_EXITING_BITMAP, VMCS_OWNED)                                                    \
+    F(VMCS_CTRL_ENCLS_EXITING_BITMAP, VMCS_OWNED)                                                  \
+    F(VMCS_CTRL_SPP_TABLE, VMCS_OWNED)                                                             \
+    F(VMCS_CTRL_TSC_MULTIPLIER, VMCS_OWNED)                                                        \
+    F(VMCS_CTRL_ENCLV_EXITING_BITMAP, VMCS_OWNED)                                                  \
+    F(VMCS_GUEST_PHYSICAL_ADDRESS, VMCS_EXIT_RO)                                                   \
+    F(VMCS_GUEST_LINK_POINTER, VMCS_GUEST)                                                         \
+    F(VMCS_GUEST_IA32_DEBUGCTL, VMCS_GUEST)                                                        \
+    F(VMCS_GUEST_IA32_PAT, VMCS_GUEST)                                                             \
+    F(VMCS_GUEST_IA32_EFER, VMCS_GUEST)                                                            \
+    F(VMCS_GUEST_IA32_PERF_GLOBAL_CTRL, VMCS_GUEST)                                                \
+    F(VMCS_GUEST_PDPTE0, VMCS_GUEST)                                                               \
+    F(VMCS_GUEST_PDPTE1, VMCS_GUEST)                                                               \
+    F(VMCS_GUEST_PDPTE2, VMCS_GUEST)                                                               \
+    F(VMCS_GUEST_PDPTE3, VMCS_GUEST)                                                               \
+    F(VMCS_GUEST_IA32_BNDCFGS, VMCS_GUEST)                                                         \
+    F(VMCS_GUEST_IA32_RTIT_CTL, VMCS_GUEST)                                                        \
+    F(VMCS_GUEST_IA32_PKRS, VMCS_GUEST)                                                            \
+    F(VMCS_HOST_IA32_PAT, VMCS_OWNED)                                                              \
+    F(VMCS_HOST_IA32_EFER, VMCS_OWNED)                                                             \
+    F(VMCS_HOST_IA32_PERF_GLOBAL_CTRL, VMCS_OWNED)                                                 \
+    F(VMCS_HOST_IA32_PKRS, VMCS_OWNED)                                                             \
+    F(VMCS_CTRL_PIN_BASED, VMCS_CTRL_CAP)                                                          \
+    F(VMCS_CTRL_CPU_BASED, VMCS_CTRL_CAP)                                                          \
+    F(VMCS_CTRL_EXC_BITMAP, VMCS_CTRL)                                                             \
+    F(VMCS_CTRL_PF_ERROR_MASK, VMCS_CTRL)                                                          \
+    F(VMCS_CTRL_PF_ERROR_MATCH, VMCS_CTRL)                                                         \
+    F(VMCS_CTRL_CR3_COUNT, VMCS_CTRL)                                                              \
+    F(VMCS_CTRL_VMEXIT_CONTROLS, VMCS_CTRL_CAP)                                                    \
+    F(VMCS_CTRL_VMEXIT_MSR_STORE_COUNT, VMCS_OWNED)                                                \
+    F(VMCS_CTRL_VMEXIT_MSR_LOAD_COUNT, VMCS_OWNED)                                                 \
+    F(VMCS_CTRL_VMENTRY_CONTROLS, VMCS_CTRL_CAP)                                                   \
+    F(VMCS_CTRL_VMENTRY_MSR_LOAD_COUNT, VMCS_OWNED)                                                \
+    F(VMCS_CTRL_VMENTRY_IRQ_INFO, VMCS_CTRL)                                                       \
+    F(VMCS_CTRL_VMENTRY_EXC_ERROR, VMCS_CTRL)                                                      \
+    F(VMCS_CTRL_VMENTRY_INSTR_LEN, VMCS_CTRL)                                                      \
+    F(VMCS_CTRL_TPR_THRESHOLD, VMCS_CTRL)                                                          \
+    F(VMCS_CTRL_CPU_BASED2, VMCS_CTRL_CAP)                                                         \
+    F(VMCS_CTRL_PLE_GAP, VMCS_CTRL)                                                                \
+    F(VMCS_CTRL_PLE_WINDOW, VMCS_CTRL)                                                             \
+    F(VMCS_RO_INSTR_ERROR, VMCS_EXIT_RO)                                                           \
+    F(VMCS_RO_EXIT_REASON, VMCS_EXIT_RO)                                                           \
+    F(VMCS_RO_VMEXIT_IRQ_INFO, VMCS_EXIT_RO)                                                       \
+    F(VMCS_RO_VMEXIT_IRQ_ERROR, VMCS_EXIT_RO)                                                      \
+    F(VMCS_RO_IDT_VECTOR_INFO, VMCS_EXIT_RO)                                                       \
+    F(VMCS_RO_IDT_VECTOR_ERROR, VMCS_EXIT_RO)                                                      \
+    F(VMCS_RO_VMEXIT_INSTR_LEN, VMCS_EXIT_RO)                                                      \
+    F(VMCS_RO_VMX_INSTR_INFO, VMCS_EXIT_RO)                                                        \
+    F(VMCS_GUEST_ES_LIMIT, VMCS_GUEST)                                                             \
+    F(VMCS_GUEST_CS_LIMIT, VMCS_GUEST)                                                             \
+    F(VMCS_GUEST_SS_LIMIT, VMCS_GUEST)                                                             \
+    F(VMCS_GUEST_DS_LIMIT, VMCS_GUEST)                                                             \
+    F(VMCS_GUEST_FS_LIMIT, VMCS_GUEST)                                                             \
+    F(VMCS_GUEST_GS_LIMIT, VMCS_GUEST)                                                             \
+    F(VMCS_GUEST_LDTR_LIMIT, VMCS_GUEST)                                                           \
+    F(VMCS_GUEST_TR_LIMIT, VMCS_GUEST)                                                             \
+    F(VMCS_GUEST_GDTR_LIMIT, VMCS_GUEST)                                                           \
+    F(VMCS_GUEST_IDTR_LIMIT, VMCS_GUEST)                                                           \
+    F(VMCS_GUEST_ES_AR, VMCS_GUEST)                                                                \
+    F(VMCS_GUEST_CS_AR, VMCS_GUEST)                                                                \
+    F(VMCS_GUEST_SS_AR, VMCS_GUEST)                                                                \
+    F(VMCS_GUEST_DS_AR, VMCS_GUEST)                                                                \
+    F(VMCS_GUEST_FS_AR, VMCS_GUEST)                                                                \
+    F(VMCS_GUEST_GS_AR, VMCS_GUEST)                                                                \
+    F(VMCS_GUEST_LDTR_AR, VMCS_GUEST)                                                              \
+    F(VMCS_GUEST_TR_AR, VMCS_GUEST)                                                                \
+    F(VMCS_GUEST_INTERRUPTIBILITY, VMCS_GUEST)                                                     \
+    F(VMCS_GUEST_ACTIVITY_STATE, VMCS_GUEST_COND)                                                  \
+    F(VMCS_GUEST_SMBASE, VMCS_GUEST)                                                               \
+    F(VMCS_GUEST_IA32_SYSENTER_CS, VMCS_GUEST)                                                     \
+    F(VMCS_GUEST_VMX_TIMER_VALUE, VMCS_GUEST)                                                      \
+    F(VMCS_HOST_IA32_SYSENTER_CS, VMCS_OWNED)                                                      \
+    F(VMCS_CTRL_CR0_MASK, VMCS_CTRL)                                                               \
+    F(VMCS_CTRL_CR4_MASK, VMCS_CTRL)                                                               \
+    F(VMCS_CTRL_CR0_SHADOW, VMCS_CTRL)                                                             \
+    F(VMCS_CTRL_CR4_SHADOW, VMCS_CTRL)                                                             \
+    F(VMCS_CTRL_CR3_VALUE0, VMCS_CTRL)                                                             \
+    F(VMCS_CTRL_CR3_VALUE1, VMCS_CTRL)                                                             \
+    F(VMCS_CTRL_CR3_VALUE2, VMCS_CTRL)                                                             \
+    F(VMCS_CTRL_CR3_VALUE3, VMCS_CTRL)                                                             \
+    F(VMCS_RO_EXIT_QUALIFIC, VMCS_EXIT_RO)                                                         \
+    F(VMCS_RO_IO_RCX, VMCS_EXIT_RO)                                                                \
+    F(VMCS_RO_IO_RSI, VMCS_EXIT_RO)                                                                \
+    F(VMCS_RO_IO_RDI, VMCS_EXIT_RO)                                                                \
+    F(VMCS_RO_IO_RIP, VMCS_EXIT_RO)                                                                \
+    F(VMCS_RO_GUEST_LIN_ADDR, VMCS_EXIT_RO)                                                        \
+    F(VMCS_GUEST_CR0, VMCS_GUEST_COND)                                                             \
+    F(VMCS_GUEST_CR3, VMCS_GUEST)                                                                  \
+    F(VMCS_GUEST_CR4, VMCS_GUEST)                                                                  \
+    F(VMCS_GUEST_ES_BASE, VMCS_GUEST)                                                              \
+    F(VMCS_GUEST_CS_BASE, VMCS_GUEST)                                                              \
+    F(VMCS_GUEST_SS_BASE, VMCS_GUEST)                                                              \
+    F(VMCS_GUEST_DS_BASE, VMCS_GUEST)                                                              \
+    F(VMCS_GUEST_FS_BASE, VMCS_GUEST)                                                              \
+    F(VMCS_GUEST_GS_BASE, VMCS_GUEST)                                                              \
+    F(VMCS_GUEST_LDTR_BASE, VMCS_GUEST)                                                            \
+    F(VMCS_GUEST_TR_BASE, VMCS_GUEST)                                                              \
+    F(VMCS_GUEST_GDTR_BASE, VMCS_GUEST)                                                            \
+    F(VMCS_GUEST_IDTR_BASE, VMCS_GUEST)                                                            \
+    F(VMCS_GUEST_DR7, VMCS_GUEST)                                                                  \
+    F(VMCS_GUEST_RSP, VMCS_GUEST)                                                                  \
+    F(VMCS_GUEST_RIP, VMCS_GUEST)                                                                  \
+    F(VMCS_GUEST_RFLAGS, VMCS_GUEST)                                                               \
+    F(VMCS_GUEST_DEBUG_EXC, VMCS_GUEST)                                                            \
+    F(VMCS_GUEST_SYSENTER_ESP, VMCS_GUEST)                                                         \
+    F(VMCS_GUEST_SYSENTER_EIP, VMCS_GUEST)                                                         \
+    F(VMCS_GUEST_IA32_S_CET, VMCS_GUEST)                                                           \
+    F(VMCS_GUEST_SSP, VMCS_GUEST)                                                                  \
+    F(VMCS_GUEST_IA32_INTR_SSP_TABLE_ADDR, VMCS_GUEST)                                             \
+    F(VMCS_HOST_CR0, VMCS_OWNED)                                                                   \
+    F(VMCS_HOST_CR3, VMCS_OWNED)                                                                   \
+    F(VMCS_HOST_CR4, VMCS_OWNED)                                                                   \
+    F(VMCS_HOST_FS_BASE, VMCS_OWNED)                                                               \
+    F(VMCS_HOST_GS_BASE, VMCS_OWNED)                                                               \
+    F(VMCS_HOST_TR_BASE, VMCS_OWNED)                                                               \
+    F(VMCS_HOST_GDTR_BASE, VMCS_OWNED)                                                             \
+    F(VMCS_HOST_IDTR_BASE, VMCS_OWNED)                                                             \
+    F(VMCS_HOST_IA32_SYSENTER_ESP, VMCS_OWNED)                                                     \
+    F(VMCS_HOST_IA32_SYSENTER_EIP, VMCS_OWNED)                                                     \
+    F(VMCS_HOST_RSP, VMCS_OWNED)                                                                   \
+    F(VMCS_HOST_RIP, VMCS_OWNED)                                                                   \
+    F(VMCS_HOST_IA32_S_CET, VMCS_OWNED)                                                            \
+    F(VMCS_HOST_SSP, VMCS_OWNED)                                                                   \
+    F(VMCS_HOST_IA32_INTR_SSP_TABLE_ADDR, VMCS_OWNED)
 
-/* Encoding bits: 0 access type, 9:1 index, 11:10 type, 14:13 width. Every
- * field the header defines has index < 32, so 16 (width, type) groups of 32
- * slots hold them all. */
-static int slot_raw(uint32_t field)
-{
-    if (field & ~0x6fffu || (field & 1u) || ((field >> 1) & 0x1ffu) >= 32u)
-        return -1;
-    return (int)((((field >> 13) & 3u) * 4u + ((field >> 10) & 3u)) * 32u + ((field >> 1) & 0x1fu));
-}
+/* Every encoding is a valid VMCS_SLOT argument: access type 0 (the low
+ * half of a 64-bit field), index below 32, no bits beyond 14:13 width and
+ * 11:10 type. Two fields in one slot are an initializer override, which
+ * -Wextra reports. */
+#define FIELD_OK(f, c) &&!((f) & ~0x6fffu) && !((f)&1u) && (((f) >> 1) & 0x1ffu) < 32u
+_Static_assert(1 VMCS_FIELDS(FIELD_OK), "a VMCS field outside the slot layout");
 
-static uint8_t class_by_slot[VMCS_SLOTS];
-static uint32_t field_by_slot[VMCS_SLOTS];
-static pthread_once_t table_once = PTHREAD_ONCE_INIT;
-
-static void table_init(void)
-{
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        int s = slot_raw(fields[i].field);
-        HVM_ASSERT(s >= 0 && class_by_slot[s] == VMCS_NONE);
-        class_by_slot[s] = fields[i].cls;
-        field_by_slot[s] = fields[i].field;
-    }
-}
+#define CLASS_OF(f, c) [VMCS_SLOT(f)] = (c),
+static const uint8_t class_by_slot[VMCS_SLOTS] = {VMCS_FIELDS(CLASS_OF)};
 
 int vmcs_slot(uint32_t field)
 {
-    pthread_once(&table_once, table_init);
-    int s = slot_raw(field);
-    if (s < 0 || class_by_slot[s] == VMCS_NONE || field_by_slot[s] != field)
+    if (field & ~0x6fffu || (field & 1u) || ((field >> 1) & 0x1ffu) >= 32u)
         return -1;
-    return s;
+    /* VMCS_SLOT is one-to-one on the encodings that pass this check. */
+    unsigned s = VMCS_SLOT(field);
+    return class_by_slot[s] == VMCS_NONE ? -1 : (int)s;
 }
 
 enum vmcs_class vmcs_class_of(uint32_t field)

@@ -76,8 +76,22 @@ struct x86_vcpu {
     bool load_pending;
     struct x86_seg seg[SEG_N]; /* segment caches as last known */
     struct x86_seg cs_now;     /* CS derived between syncs (state.c) */
-    uint16_t seg_mode;         /* CR0.PE | RFLAGS.VM<<1 | LMA<<2 when seg[] was known */
-    uint64_t dr[8];            /* the guest's debug registers (virtual) */
+    /* The registers that decide how guest code and addresses are read
+     * (state.c: current_cs, the paging walk), read once while x86_run
+     * handles an exit (mode_on) and kept until something may change them:
+     * the guest running (every hook entry but the #DB that ends an I/O
+     * instruction), an x86_wr of CS, CR0, CR3, CR4 or RFLAGS, an MSR write,
+     * a state load or a guest-state field write (x86_mode_forget). */
+    struct x86_mode {
+        uint64_t cr0, cr3, cr4, rflags, efer;
+        uint16_t cs_sel;
+        unsigned bits; /* CR0.PE | RFLAGS.VM<<1 | EFER.LMA<<2 */
+        bool valid;    /* the registers above */
+        bool cs_valid; /* cs_now is CS derived from them */
+    } mode;
+    bool mode_on;      /* inside x86_run: the mode may be kept */
+    uint16_t seg_mode; /* CR0.PE | RFLAGS.VM<<1 | LMA<<2 when seg[] was known */
+    uint64_t dr[8];    /* the guest's debug registers (virtual) */
     uint64_t xcr0;
     uint64_t tpr;              /* the guest's CR8 (HV_X86_TPR): the engine has no APIC to hold it */
     uint64_t tsc_offset_model; /* hv_vm_sync_tsc / set_tsc_relative */
@@ -90,7 +104,10 @@ struct x86_vcpu {
     /* The guest's EFER as last read from the engine (x86_efer). It changes
      * only where the model acts: a VMRUN load, an MSR write (every guest
      * RDMSR/WRMSR is intercepted), a CR0 write (always intercepted: LMA),
-     * so those and every engine run forget it. */
+     * so those forget it, as does every engine run that starts at the stub
+     * or ends other than in an exit a hook took or a stage-2 fault (after
+     * those the engine holds the guest's EFER, and a run from RIP starts
+     * with it). */
     uint64_t efer_cache;
     bool efer_valid;
 
@@ -168,6 +185,19 @@ static inline struct x86_vcpu *x86(struct hvm_vcpu *v)
 extern const struct hvm_arch_ops x86_ops;
 extern pthread_mutex_t vm_lock; /* vm.c */
 
+/* Forgets the registers read for the exit path (x86_vcpu.mode). */
+static inline void x86_mode_forget(struct x86_vcpu *v)
+{
+    v->mode.valid = false;
+}
+
+/* The engine registers x86_vcpu.mode holds. */
+static inline bool x86_mode_reg(int reg)
+{
+    return reg == UC_X86_REG_CS || reg == UC_X86_REG_CR0 || reg == UC_X86_REG_CR3 ||
+           reg == UC_X86_REG_CR4 || reg == UC_X86_REG_RFLAGS || reg == UC_X86_REG_EFLAGS;
+}
+
 /* A register of any width (the engine stores 8, 16, 32 or 64 bits at the
  * pointer it is given) as a 64-bit value. On a little-endian host a zeroed
  * 64-bit variable takes every width; a big-endian host asks the engine for
@@ -182,7 +212,31 @@ static inline uint64_t x86_rd(struct x86_vcpu *v, int reg)
 
 static inline void x86_wr(struct x86_vcpu *v, int reg, uint64_t x)
 {
+    if (x86_mode_reg(reg))
+        x86_mode_forget(v);
     uc_reg_write(v->base.uc, reg, &x);
+}
+
+/* n registers (at most 8) in one engine call. */
+static inline void x86_rd_n(struct x86_vcpu *v, const int *regs, uint64_t *vals, int n)
+{
+    void *p[8];
+    for (int i = 0; i < n; i++) {
+        vals[i] = 0;
+        p[i] = &vals[i];
+    }
+    uc_reg_read_batch(v->base.uc, regs, p, n);
+}
+
+static inline void x86_wr_n(struct x86_vcpu *v, const int *regs, const uint64_t *vals, int n)
+{
+    void *p[8];
+    for (int i = 0; i < n; i++) {
+        if (x86_mode_reg(regs[i]))
+            x86_mode_forget(v);
+        p[i] = (void *)&vals[i];
+    }
+    uc_reg_write_batch(v->base.uc, regs, p, n);
 }
 #else
 union x86_regval {
@@ -204,6 +258,8 @@ static inline void x86_wr(struct x86_vcpu *v, int reg, uint64_t x)
 {
     union x86_regval u = {0};
     size_t size = sizeof(u);
+    if (x86_mode_reg(reg))
+        x86_mode_forget(v);
     uc_reg_read2(v->base.uc, reg, &u, &size); /* learn the width */
     if (size == 1)
         u.b = (uint8_t)x;
@@ -214,6 +270,18 @@ static inline void x86_wr(struct x86_vcpu *v, int reg, uint64_t x)
     else
         u.q = x;
     uc_reg_write(v->base.uc, reg, &u);
+}
+
+static inline void x86_rd_n(struct x86_vcpu *v, const int *regs, uint64_t *vals, int n)
+{
+    for (int i = 0; i < n; i++)
+        vals[i] = x86_rd(v, regs[i]);
+}
+
+static inline void x86_wr_n(struct x86_vcpu *v, const int *regs, const uint64_t *vals, int n)
+{
+    for (int i = 0; i < n; i++)
+        x86_wr(v, regs[i], vals[i]);
 }
 #endif
 
@@ -228,7 +296,15 @@ enum vmcs_class {
     VMCS_EXIT_RO,    /* exit information, read-only */
     VMCS_OWNED,      /* the framework's (host state, EPTP, bitmaps...) */
 };
-/* Slot of a field in x86_vcpu.vmcs, or -1 for an unknown encoding. */
+/* The slot of a known field's encoding in x86_vcpu.vmcs: width (bits
+ * 14:13), type (11:10) and index (5:1; every field has an index below 32,
+ * vmcs.c checks). For a constant field it is a constant: the model's own
+ * accesses look nothing up. Always below VMCS_SLOTS. */
+#define VMCS_SLOT(f)                                                                               \
+    ((((uint32_t)(f) >> 13) & 3u) * 128u + (((uint32_t)(f) >> 10) & 3u) * 32u +                    \
+     (((uint32_t)(f) >> 1) & 0x1fu))
+/* Slot of a field in x86_vcpu.vmcs, or -1 for an unknown encoding (the
+ * check for encodings a VMM passes). */
 int vmcs_slot(uint32_t field);
 enum vmcs_class vmcs_class_of(uint32_t field);
 /* The capability pair (allowed-0 low, allowed-1 high) constraining a
@@ -247,11 +323,11 @@ static inline uint64_t vmcs_width_mask(uint32_t field)
 }
 static inline uint64_t vmcs_get(const struct x86_vcpu *v, uint32_t field)
 {
-    return v->vmcs[vmcs_slot(field)];
+    return v->vmcs[VMCS_SLOT(field)];
 }
 static inline void vmcs_set(struct x86_vcpu *v, uint32_t field, uint64_t value)
 {
-    v->vmcs[vmcs_slot(field)] = value;
+    v->vmcs[VMCS_SLOT(field)] = value;
 }
 /* Power-on guest state and default controls. */
 void vmcs_reset(struct x86_vcpu *v);
@@ -309,6 +385,14 @@ csh x86_capstone(unsigned bits, bool detail);
 /* Ends the run with an exit for the VMM (from a hook): reason,
  * qualification and instruction length; the other exit fields cleared. */
 void x86_exit_to_vmm(struct x86_vcpu *v, uint32_t reason, uint64_t qual, uint32_t len);
+
+/* ---- insn.c ---- */
+/* The length (prefixes included) of the instruction in b[0..n) in
+ * `bits`-bit code when it is one the exit path meets most (I/O, HLT,
+ * CPUID, RDMSR/WRMSR, RDTSC(P), RDPMC, INVD/WBINVD, MONITOR/MWAIT, MOV
+ * between a register and memory), else 0: decode it with Capstone, whose
+ * length this one always equals. *io (if given): an IN/OUT/INS/OUTS. */
+uint32_t x86_quick_len(const uint8_t *b, size_t n, unsigned bits, bool *io);
 
 /* ---- x87.c ---- */
 /* Logs a write the stage-2 map refused (the stage-2 fault hook). */
