@@ -21,8 +21,10 @@
 # script's first line ("hvmodel-init: hello from the initramfs") and to the
 # process's exit after the guest's power-off (PSCI SYSTEM_OFF); a run that
 # takes longer than the timeout (default 120 s) is killed and counted as
-# failed. Prints a table of median, min and max per configuration and the
-# ratio model / QEMU, and writes every sample to
+# failed. The CPU time (user + system, all threads) of each run is taken too:
+# it moves less than wall time when other work shares the machine. Prints a
+# table of median, min and max per configuration and the ratios model / QEMU,
+# and writes every sample to
 # build-bench/linux-boot-results.json. The console logs, each line prefixed
 # with its arrival time in µs, stay in build-bench/linux-boot/.
 #
@@ -135,6 +137,7 @@ config_cmd() { # <name> <smp>
 
 # One boot. Sets R_INIT and R_EXIT (µs from the start; R_INIT empty when the
 # line never came), R_RC (the process's exit status, 124 on the timeout),
+# R_CPU (µs of CPU time, user + system, of the process and its threads),
 # R_GUEST (the kernel's own time stamp of "reboot: Power down", or empty).
 boot() { # <log> <command...>
     local log=$1 line t0 rcfile=$1.rc
@@ -154,10 +157,17 @@ boot() { # <log> <command...>
         rc=0
         timeout -k 5 "$TIMEOUT" "$@" </dev/null 2>&1 || rc=$?
         echo "$rc" >"$rcfile"
+        # The CPU time of the waited-for children (timeout and the process
+        # under it), from the builtin: no fork between.
+        times >>"$rcfile"
     ) >"$log"
     now_us
     R_EXIT=$((REPLY - t0))
-    R_RC=$(cat "$rcfile" 2>/dev/null || echo 255)
+    R_RC=$(head -n1 "$rcfile" 2>/dev/null || echo 255)
+    # times: "0m0.001s 0m0.002s" (the shell), then the same for its children.
+    R_CPU=$(awk 'NR == 3 { u = 0
+            for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); u += (p[1] * 60 + p[2]) * 1e6 }
+            printf "%d\n", u }' "$rcfile" 2>/dev/null)
     R_GUEST=$(sed -n 's/^[0-9]* \[ *\([0-9.]*\)\] reboot: Power down.*/\1/p' "$log" | head -n1)
     # linux-vmm's summary: the guest instructions of all vCPUs.
     R_INSNS=$(awk '$2 == "vCPU" && / instructions$/ { n += $(NF - 1); seen = 1 }
@@ -168,8 +178,10 @@ CONFIGS=()
 for s in $SMPS; do
     for c in model qemu-tcg qemu-tcg-icount; do CONFIGS+=("$c:$s"); done
 done
-declare -A INIT EXIT GUESTT INSNS FAILS
-for k in "${CONFIGS[@]}"; do INIT[$k]=""; EXIT[$k]=""; GUESTT[$k]=""; INSNS[$k]=""; FAILS[$k]=0; done
+declare -A INIT EXIT CPUT GUESTT INSNS FAILS
+for k in "${CONFIGS[@]}"; do
+    INIT[$k]=""; EXIT[$k]=""; CPUT[$k]=""; GUESTT[$k]=""; INSNS[$k]=""; FAILS[$k]=0
+done
 
 echo "--- machine ---"
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
@@ -200,14 +212,16 @@ for ((r = 0; r < RUNS; r++)); do
         if [[ $ok -eq 1 ]]; then
             INIT[$k]+="$R_INIT "
             EXIT[$k]+="$R_EXIT "
+            CPUT[$k]+="${R_CPU:--} "
             GUESTT[$k]+="${R_GUEST:-null} "
             INSNS[$k]+="${R_INSNS:-null} "
-            printf 'round %d  %-16s smp %s  init %7.3f s  exit %7.3f s\n' "$r" "${k%:*}" "${k#*:}" \
-                "$(awk -v u="$R_INIT" 'BEGIN { print u / 1e6 }')" \
-                "$(awk -v u="$R_EXIT" 'BEGIN { print u / 1e6 }')"
+            awk -v r="$r" -v c="${k%:*}" -v s="${k#*:}" -v i="$R_INIT" -v e="$R_EXIT" -v t="${R_CPU:-0}" \
+                'BEGIN { printf "round %d  %-16s smp %s  init %7.3f s  exit %7.3f s  cpu %7.3f s\n",
+                    r, c, s, i / 1e6, e / 1e6, t / 1e6 }'
         else
             INIT[$k]+="- "
             EXIT[$k]+="- "
+            CPUT[$k]+="- "
             GUESTT[$k]+="null "
             INSNS[$k]+="null "
             FAILS[$k]=$((FAILS[$k] + 1))
@@ -271,20 +285,25 @@ json_str() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
 
 echo
 echo "--- seconds from process start: median [min..max] over $RUNS runs ---"
-printf '%-16s %4s  %-26s %-26s %s\n' configuration vCPU "to the init message" "to power-off (exit)" failed
+printf '%-16s %4s  %-24s %-24s %-24s %s\n' configuration vCPU "to the init message" \
+    "to power-off (exit)" "CPU time (user+sys)" failed
 for k in "${CONFIGS[@]}"; do
     read -r im il ih <<<"$(stats "${INIT[$k]}")"
     read -r em el eh <<<"$(stats "${EXIT[$k]}")"
-    printf '%-16s %4s  %-26s %-26s %s\n' "${k%:*}" "${k#*:}" "$im [$il..$ih]" "$em [$el..$eh]" "${FAILS[$k]}"
+    read -r cm cl ch <<<"$(stats "${CPUT[$k]}")"
+    printf '%-16s %4s  %-24s %-24s %-24s %s\n' "${k%:*}" "${k#*:}" "$im [$il..$ih]" "$em [$el..$eh]" \
+        "$cm [$cl..$ch]" "${FAILS[$k]}"
 done
 echo
 echo "--- ratio model / QEMU (time; above 1 = the model is slower), per round: median [min..max] ---"
-printf '%-28s %4s  %-22s %s\n' "against" vCPU "to the init message" "to power-off (exit)"
+printf '%-16s %4s  %-24s %-24s %s\n' "against" vCPU "to the init message" "to power-off (exit)" \
+    "CPU time (user+sys)"
 for s in $SMPS; do
     for q in qemu-tcg qemu-tcg-icount; do
         read -r im il ih <<<"$(ratios "${INIT[model:$s]}" "${INIT[$q:$s]}")"
         read -r em el eh <<<"$(ratios "${EXIT[model:$s]}" "${EXIT[$q:$s]}")"
-        printf '%-28s %4s  %-22s %s\n' "$q" "$s" "$im [$il..$ih]" "$em [$el..$eh]"
+        read -r cm cl ch <<<"$(ratios "${CPUT[model:$s]}" "${CPUT[$q:$s]}")"
+        printf '%-16s %4s  %-24s %-24s %s\n' "$q" "$s" "$im [$il..$ih]" "$em [$el..$eh]" "$cm [$cl..$ch]"
     done
 done
 
@@ -308,6 +327,8 @@ done
             "$(json_list "${INIT[$k]}")"
         printf '     "exit_s": %s, "exit_samples_s": %s,\n' "$(json_stats "$(stats "${EXIT[$k]}")")" \
             "$(json_list "${EXIT[$k]}")"
+        printf '     "cpu_s": %s, "cpu_samples_s": %s,\n' "$(json_stats "$(stats "${CPUT[$k]}")")" \
+            "$(json_list "${CPUT[$k]}")"
         printf '     "guest_power_down_timestamp_s": [%s],\n' "$(echo "${GUESTT[$k]}" | sed 's/ *$//; s/ /, /g')"
         printf '     "guest_instructions": [%s]}' "$(echo "${INSNS[$k]}" | sed 's/ *$//; s/ /, /g')"
     done
@@ -317,9 +338,11 @@ done
         for q in qemu-tcg qemu-tcg-icount; do
             if [[ $n -gt 0 ]]; then printf ',\n'; fi
             n=$((n + 1))
-            printf '    {"vcpus": %s, "against": %s, "init": %s, "exit": %s}' "$s" "$(json_str "$q")" \
+            printf '    {"vcpus": %s, "against": %s, "init": %s, "exit": %s, "cpu": %s}' "$s" \
+                "$(json_str "$q")" \
                 "$(json_stats "$(ratios "${INIT[model:$s]}" "${INIT[$q:$s]}")")" \
-                "$(json_stats "$(ratios "${EXIT[model:$s]}" "${EXIT[$q:$s]}")")"
+                "$(json_stats "$(ratios "${EXIT[model:$s]}" "${EXIT[$q:$s]}")")" \
+                "$(json_stats "$(ratios "${CPUT[model:$s]}" "${CPUT[$q:$s]}")")"
         done
     done
     printf '\n  ]\n}\n'
