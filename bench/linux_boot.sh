@@ -7,10 +7,10 @@
 # directory of bench/bench.sh), fetches the guest with
 # scripts/fetch-linux-guest.sh into guest-dir (default build-bench/linux-guest;
 # a second run reuses it) and boots the same kernel and initramfs, with the
-# same kernel command line and RAM, N times in each configuration:
+# same kernel command line and RAM, N times (default 3) in each configuration:
 #
 #   model            linux-vmm (hvmodel, Unicorn's Cortex-A72)
-#   qemu-tcg         qemu-system-aarch64 -M "virt,gic-version=3" -cpu cortex-a72
+#   qemu-tcg         qemu-system-aarch64 -M virt,gic-version=3 -cpu cortex-a72
 #                    -accel tcg (QEMU's default threading: one thread per vCPU)
 #   qemu-tcg-icount  the same with -icount shift=0,sleep=off (one thread for
 #                    all vCPUs, a virtual clock of one guest instruction per ns)
@@ -28,11 +28,13 @@
 # build-bench/linux-boot-results.json. The console logs, each line prefixed
 # with its arrival time in µs, stay in build-bench/linux-boot/.
 #
+# QEMU=<path> names another qemu-system-aarch64.
 # Exit status: 0 every run booted, 1 a run failed (the table still shows the
 # others), 2 usage, 77 qemu-system-aarch64 is not installed or the guest
 # cannot be fetched. Benchmarks are never part of the test suite.
 set -euo pipefail
 export LC_ALL=C
+CALLER_DIR=$PWD
 cd "$(dirname "$0")/.."
 
 usage() {
@@ -65,6 +67,7 @@ while [[ $# -gt 0 ]]; do
     -*) usage ;;
     *)
         GUEST=$1
+        [[ $GUEST == /* ]] || GUEST=$CALLER_DIR/$GUEST
         shift
         [[ $# -eq 0 ]] || usage
         ;;
@@ -167,7 +170,7 @@ boot() { # <log> <command...>
     # times: "0m0.001s 0m0.002s" (the shell), then the same for its children.
     R_CPU=$(awk 'NR == 3 { u = 0
             for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); u += (p[1] * 60 + p[2]) * 1e6 }
-            printf "%d\n", u }' "$rcfile" 2>/dev/null)
+            printf "%d\n", u }' "$rcfile" 2>/dev/null || true)
     R_GUEST=$(sed -n 's/^[0-9]* \[ *\([0-9.]*\)\] reboot: Power down.*/\1/p' "$log" | head -n1)
     # linux-vmm's summary: the guest instructions of all vCPUs.
     R_INSNS=$(awk '$2 == "vCPU" && / instructions$/ { n += $(NF - 1); seen = 1 }
