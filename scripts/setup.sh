@@ -18,10 +18,13 @@ ARCHIVE_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
 # Packages from bookworm itself. libclang-rt-14-dev holds libFuzzer (the
 # fuzz harnesses' -fsanitize=fuzzer builds); clang only recommends it.
+# qemu-system-arm (qemu-system-aarch64) is used only by
+# bench/linux_boot.sh, the Linux boot beside QEMU TCG.
 BOOKWORM_PKGS=(
   build-essential cmake ninja-build pkg-config libcmocka-dev lcov
   binutils-aarch64-linux-gnu clang clang-format valgrind python3 xxd git
   seabios libfdt-dev zlib1g-dev debian-archive-keyring libclang-rt-14-dev
+  qemu-system-arm
 )
 # Packages taken from forky, and only these.
 FORKY_PKGS=(libunicorn-dev libunicorn2t64 libcapstone-dev libcapstone5)
