@@ -132,6 +132,27 @@ static bool insn_before(struct x86_vcpu *v, uint64_t end, uint64_t *start, uint3
     return found;
 }
 
+/* Can the instruction that ends at `end` in the block be one of the helper
+ * stores? Its opcode (D9, DB, DD, DF, or 0F AE), followed by a ModRM byte,
+ * lies in the 15 bytes before `end`: where none is, the block need not be
+ * decoded (the common MMIO store). */
+static bool helper_store_possible(struct x86_vcpu *v, uint64_t end)
+{
+    if (!v->blk_icount || end <= v->blk_addr || end - v->blk_addr > v->blk_size)
+        return false;
+    uint8_t b[15];
+    size_t n = (size_t)(end - v->blk_addr);
+    if (n > sizeof(b))
+        n = sizeof(b);
+    if (!state_read_linear(v, end - n, b, n))
+        return false;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (b[i] == 0xd9 || b[i] == 0xdb || b[i] == 0xdd || b[i] == 0xdf ||
+            (b[i] == 0x0f && b[i + 1] == 0xae))
+            return true;
+    return false;
+}
+
 /* The guest-physical address of the operand [la, la+size)'s first byte on
  * the page of `gpa` (false: the operand does not touch that page). */
 static bool operand_on_page(struct x86_vcpu *v, uint64_t la, uint32_t size, uint64_t gpa,
@@ -230,8 +251,9 @@ bool x87_fault(struct x86_vcpu *v)
     uint64_t la, end = state_rip_linear(v), start;
     uint8_t b[15];
     uint32_t len;
-    if (v->mem_access == 2 && insn_before(v, end, &start, &len) && len <= sizeof(b) &&
-        state_read_linear(v, start, b, len) && x87_decode(b, len, bits, &x) && helper_store(&x)) {
+    if (v->mem_access == 2 && helper_store_possible(v, end) && insn_before(v, end, &start, &len) &&
+        len <= sizeof(b) && state_read_linear(v, start, b, len) && x87_decode(b, len, bits, &x) &&
+        helper_store(&x)) {
         uint64_t rip = x86_rd(v, UC_X86_REG_RIP);
         x86_wr(v, UC_X86_REG_RIP, rip - len);
         if (operand_at_rip(v, &x, &la)) {
