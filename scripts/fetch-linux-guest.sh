@@ -65,7 +65,9 @@ for p in "${want[@]}"; do
     [[ -n $v ]] || die "no version of $p in $SUITE"
     versions+="$p $v"$'\n'
     deb=$(ls "$A/debs/${p}_"*"_$ARCH.deb" 2>/dev/null | head -n1 || true)
-    if [[ -z $deb || $deb != *"_${v/*:/}_"* ]]; then
+    # The file name has the version without its epoch (which apt writes
+    # as "1%3a" before it), then the architecture.
+    if [[ -z $deb || $deb != *"${v/*:/}_$ARCH.deb" ]]; then
         rm -f "$A/debs/${p}_"*.deb
         log "downloading $p $v"
         if ! (cd "$A/debs" && apt-get "${opts[@]}" download -q "$p") >"$A/download.log" 2>&1; then
@@ -75,7 +77,7 @@ for p in "${want[@]}"; do
     fi
 done
 
-if [[ -f $OUT/versions && $(cat "$OUT/versions") == "$versions" && -s $OUT/Image &&
+if [[ -f $OUT/versions && $(cat "$OUT/versions") == "$(printf '%s' "$versions")" && -s $OUT/Image &&
       -s $OUT/initramfs.cpio.gz && $OUT/initramfs.cpio.gz -nt "$0" ]]; then
     log "up to date: $(tr '\n' ' ' <"$OUT/versions")"
     exit 0
