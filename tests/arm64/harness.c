@@ -114,6 +114,20 @@ void run_hvc(struct guest *g, unsigned imm)
     run_expect_exception(g, ESR_HVC(imm));
 }
 
+void gic_create_at(uint64_t dist, uint64_t redist, uint64_t msi, uint32_t msi_lo, uint32_t msi_n)
+{
+    hv_gic_config_t c = hv_gic_config_create();
+    assert_non_null(c);
+    assert_int_equal(hv_gic_config_set_distributor_base(c, dist), HV_SUCCESS);
+    assert_int_equal(hv_gic_config_set_redistributor_base(c, redist), HV_SUCCESS);
+    if (msi) {
+        assert_int_equal(hv_gic_config_set_msi_region_base(c, msi), HV_SUCCESS);
+        assert_int_equal(hv_gic_config_set_msi_interrupt_range(c, msi_lo, msi_n), HV_SUCCESS);
+    }
+    assert_int_equal(hv_gic_create(c), HV_SUCCESS);
+    os_release(c);
+}
+
 uint64_t gic_dist(hv_gic_distributor_reg_t r)
 {
     uint64_t v = 0;

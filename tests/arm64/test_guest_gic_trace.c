@@ -56,14 +56,7 @@ static void vm_up(struct guest *v, const char *path)
     if (path)
         assert_int_equal(hvm_trace_start(path), HV_SUCCESS);
     guest_vm_create(v, guest_gic, guest_gic_len);
-    hv_gic_config_t c = hv_gic_config_create();
-    assert_non_null(c);
-    assert_int_equal(hv_gic_config_set_distributor_base(c, GICD), HV_SUCCESS);
-    assert_int_equal(hv_gic_config_set_redistributor_base(c, GICR), HV_SUCCESS);
-    assert_int_equal(hv_gic_config_set_msi_region_base(c, GICM), HV_SUCCESS);
-    assert_int_equal(hv_gic_config_set_msi_interrupt_range(c, MSI_LO, MSI_N), HV_SUCCESS);
-    assert_int_equal(hv_gic_create(c), HV_SUCCESS);
-    os_release(c);
+    gic_create_at(GICD, GICR, GICM, MSI_LO, MSI_N);
 
     assert_int_equal(
         hv_gic_set_distributor_reg(HV_GIC_DISTRIBUTOR_REG_GICD_ISENABLER1, 1u << (SPI_STATE - 32)),

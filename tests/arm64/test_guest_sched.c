@@ -99,12 +99,18 @@ static void vm_with_gic(struct guest *g, const char *trace)
     if (trace)
         assert_int_equal(hvm_trace_start(trace), HV_SUCCESS);
     guest_vm_create(g, guest_gic, guest_gic_len);
-    hv_gic_config_t c = hv_gic_config_create();
-    assert_non_null(c);
-    assert_int_equal(hv_gic_config_set_distributor_base(c, GICD), HV_SUCCESS);
-    assert_int_equal(hv_gic_config_set_redistributor_base(c, GICR), HV_SUCCESS);
-    assert_int_equal(hv_gic_create(c), HV_SUCCESS);
-    os_release(c);
+    gic_create_at(GICD, GICR, 0, 0, 0);
+}
+
+/* The VM, vCPU 0 on this thread and vCPU 1 on thread *t (p set up by the
+ * caller), both with the log's arguments; returns once vCPU 1 exists. */
+static void start_pair(struct guest *g, const char *trace, struct peer *p, pthread_t *t)
+{
+    vm_with_gic(g, trace);
+    vcpu_setup(g, 0);
+    assert_int_equal(pthread_create(t, NULL, peer_main, p), 0);
+    wait_for(p, &p->created);
+    log_args(g, 0);
 }
 
 static void vm_down(struct guest *g)
@@ -119,14 +125,10 @@ static void vm_down(struct guest *g)
 static void log_scenario(const char *trace, enum delay delay, uint64_t *out)
 {
     struct guest g;
-    vm_with_gic(&g, trace);
-    vcpu_setup(&g, 0);
     struct peer p = {.m = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
     p.delay = delay;
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, peer_main, &p), 0);
-    wait_for(&p, &p.created);
-    log_args(&g, 0);
+    start_pair(&g, trace, &p, &t);
     if (delay == DELAY_MAIN)
         usleep(30000);
     run_hvc(&g, 0);
@@ -244,14 +246,10 @@ static void test_vmm_thread_waiting_for_another_vcpu_loses_the_token(void **stat
 {
     (void)state;
     struct guest g;
-    vm_with_gic(&g, NULL);
-    vcpu_setup(&g, 0);
     struct peer p = {.m = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
     p.short_run = true;
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, peer_main, &p), 0);
-    wait_for(&p, &p.created);
-    log_args(&g, 0);
+    start_pair(&g, NULL, &p, &t);
     set_gpr(&g, 2, 1);
     run_hvc(&g, 0);       /* vCPU 0 first: the lower id at the same time */
     wait_for(&p, &p.ran); /* with the token */

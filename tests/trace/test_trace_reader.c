@@ -26,6 +26,7 @@
 #include "../../replay/replay.h"
 #include "../../trace/reader.h"
 #include "../../trace/writer.h"
+#include "trace_check.h"
 
 extern const unsigned char guest_trace_loop[];
 extern const unsigned int guest_trace_loop_len;
@@ -44,8 +45,7 @@ extern const unsigned int guest_trace_loop_len;
 
 static void tmp_path(char *out, size_t n, const char *name)
 {
-    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(out, n, "%s/hvmodel-trace-reader-%d-%s", dir, (int)getpid(), name);
+    trace_tmp_path(out, n, "trace-reader", name);
 }
 
 struct buf {
@@ -55,18 +55,8 @@ struct buf {
 
 static struct buf slurp(const char *path)
 {
-    struct buf b = {0};
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    b.n = (size_t)n;
-    b.p = malloc(b.n ? b.n : 1);
-    assert_non_null(b.p);
-    assert_int_equal(fread(b.p, 1, b.n, f), b.n);
-    fclose(f);
+    struct buf b;
+    b.p = trace_slurp(path, &b.n);
     return b;
 }
 

@@ -11,8 +11,10 @@
 
 #include "../../replay/replay.h"
 
-/* The whole (non-empty) file, malloc'ed; its size in *n. */
+/* The whole file, malloc'ed; its size in *n. */
 uint8_t *trace_slurp(const char *path, size_t *n);
+/* A scratch file name: $TMPDIR (or /tmp)/hvmodel-<test>-<pid>-<name>. */
+void trace_tmp_path(char *out, size_t n, const char *test, const char *name);
 /* The two files hold the same bytes. */
 void assert_same_trace_bytes(const char *a, const char *b);
 /* The sequence number of the n-th (0-based) record of type whose u32 at
