@@ -39,18 +39,6 @@ static struct buf slurp(const char *path)
     return b;
 }
 
-static bool names_offset(const char *msg, uint64_t off)
-{
-    for (const char *s = msg; (s = strstr(s, "offset ")) != NULL;) {
-        s += 7;
-        char *e;
-        unsigned long long v = strtoull(s, &e, 10);
-        if (e != s && v == off)
-            return true;
-    }
-    return false;
-}
-
 static const struct hvt_header header13 = {
     .major = 1,
     .minor = 3,
@@ -389,29 +377,6 @@ static void test_small_compact_trace_has_exactly_the_bytes_of_the_format(void **
     (void)state;
 }
 
-static enum hvt_status read_all(const uint8_t *p, size_t n, struct hvt_reader *r, size_t *got)
-{
-    assert_int_equal(hvt_reader_open_mem(r, p, n), 0);
-    struct hvt_record rec;
-    enum hvt_status st;
-    *got = 0;
-    while ((st = hvt_reader_next(r, &rec)) == HVT_OK)
-        (*got)++;
-    return st;
-}
-
-static void expect_error_at(const uint8_t *p, size_t n, uint64_t off, const char *what)
-{
-    struct hvt_reader r;
-    size_t got;
-    assert_int_equal(read_all(p, n, &r, &got), HVT_ERROR);
-    if (!names_offset(r.err, off) || !strstr(r.err, what))
-        fail_msg("expected \"offset %llu\" and \"%s\" in \"%s\"", (unsigned long long)off, what,
-                 r.err);
-    assert_false(r.clean);
-    hvt_reader_close(&r);
-}
-
 static void
 test_cut_compact_chunk_is_a_torn_end_and_a_cut_record_an_error_at_its_offset(void **state)
 {
@@ -420,11 +385,11 @@ test_cut_compact_chunk_is_a_torn_end_and_a_cut_record_an_error_at_its_offset(voi
     for (size_t len = 81; len < b.n; len++) {
         struct hvt_reader r;
         size_t got;
-        assert_int_equal(read_all(b.p, len, &r, &got), HVT_DONE);
+        assert_int_equal(trace_read_mem(b.p, len, &r, &got), HVT_DONE);
         assert_int_equal(got, 0);
         assert_true(r.truncated);
         assert_false(r.clean);
-        if (!names_offset(r.err, 80))
+        if (!trace_names_offset(r.err, 80))
             fail_msg("cut at %zu: \"%s\"", len, r.err);
         hvt_reader_close(&r);
     }
@@ -437,41 +402,41 @@ test_cut_compact_chunk_is_a_torn_end_and_a_cut_record_an_error_at_its_offset(voi
     t[113] = 21;
     hvt_put32(t + 84, hvt_get32(t + 84) - 1);
     hvt_put32(t + 92, zchunk_crc(t + 80));
-    expect_error_at(t, b.n - 1, 112, "compact EXIT record of 21 bytes: digest cut short");
+    assert_trace_error_at(t, b.n - 1, 112, "compact EXIT record of 21 bytes: digest cut short");
     /* A record size past the end of the chunk. */
     memcpy(t, b.p, b.n);
     t[113] = 0x7f;
     hvt_put32(t + 92, zchunk_crc(t + 80));
-    expect_error_at(t, b.n, 112, "runs past the end of its chunk");
+    assert_trace_error_at(t, b.n, 112, "runs past the end of its chunk");
     /* A reserved EXIT flag. */
     memcpy(t, b.p, b.n);
     t[115] |= 0x80;
     hvt_put32(t + 92, zchunk_crc(t + 80));
-    expect_error_at(t, b.n, 112, "bad EXIT flags");
+    assert_trace_error_at(t, b.n, 112, "bad EXIT flags");
     /* A type varint that is not minimal: 8 as 0x88 0x00. */
     memcpy(t, b.p, b.n);
     t[107] = 0x88;
     t[108] = 0x00;
     hvt_put32(t + 92, zchunk_crc(t + 80));
-    expect_error_at(t, b.n, 107, "bad record type varint");
+    assert_trace_error_at(t, b.n, 107, "bad record type varint");
     /* The first seq of the chunk is not the next record's. */
     memcpy(t, b.p, b.n);
     hvt_put64(t + 96, 1);
     hvt_put32(t + 92, zchunk_crc(t + 80));
-    expect_error_at(t, b.n, 80, "chunk starts at record 1, expected 0");
+    assert_trace_error_at(t, b.n, 80, "chunk starts at record 1, expected 0");
     /* The first seq is under the CRC. */
     memcpy(t, b.p, b.n);
     t[96] ^= 1;
-    expect_error_at(t, b.n, 80, "CRC mismatch");
+    assert_trace_error_at(t, b.n, 80, "CRC mismatch");
     /* A 1.2 chunk in a 1.3 trace, and a compact chunk in a 1.2 trace. */
     memcpy(t, b.p, b.n);
     memcpy(t + 80, "HVMC", 4);
-    expect_error_at(t, b.n, 80, "a 1.2 chunk in a format 1.3 trace");
+    assert_trace_error_at(t, b.n, 80, "a 1.2 chunk in a format 1.3 trace");
     memcpy(t, b.p, b.n);
     struct hvt_header h12 = header13;
     h12.minor = 2;
     hvt_header_encode(&h12, t);
-    expect_error_at(t, b.n, 80, "a compact (1.3) chunk in a format 1.2 trace");
+    assert_trace_error_at(t, b.n, 80, "a compact (1.3) chunk in a format 1.2 trace");
     free(t);
     free(b.p);
     (void)state;

@@ -70,18 +70,6 @@ static void spit(const char *path, const void *p, size_t n)
 }
 
 /* True if msg contains "offset <off>" (the reader's way of naming a byte). */
-static bool names_offset(const char *msg, uint64_t off)
-{
-    for (const char *s = msg; (s = strstr(s, "offset ")) != NULL;) {
-        s += 7;
-        char *e;
-        unsigned long long v = strtoull(s, &e, 10);
-        if (e != s && v == off)
-            return true;
-    }
-    return false;
-}
-
 /* The first offset msg names, or -1. */
 static long long named_offset(const char *msg)
 {
@@ -505,7 +493,7 @@ static void test_every_prefix_reads_as_exactly_its_complete_chunks(void **state)
         assert_int_equal(got, want);
         assert_int_equal(r.truncated, !boundary);
         assert_int_equal(r.clean, len == b.n);
-        if (!boundary && !names_offset(r.err, c[complete].off))
+        if (!boundary && !trace_names_offset(r.err, c[complete].off))
             fail_msg("cut at %zu: \"%s\" does not name chunk offset %zu", len, r.err,
                      c[complete].off);
         hvt_reader_close(&r);
@@ -593,7 +581,7 @@ static void test_every_flipped_bit_is_an_error_or_a_torn_end_naming_its_offset(v
              * format cannot tell it from a torn end (FORMAT.md). */
             assert_true(r.truncated);
             assert_int_equal(got, before);
-            assert_true(names_offset(r.err, c[k].off));
+            assert_true(trace_names_offset(r.err, c[k].off));
             torn++;
         } else if (in >= 8 && in < 12) {
             /* The record count: the records no longer fill the payload. */
@@ -605,7 +593,7 @@ static void test_every_flipped_bit_is_an_error_or_a_torn_end_naming_its_offset(v
             /* Magic, size, stored CRC or payload: the chunk is refused. */
             assert_int_equal(st, HVT_ERROR);
             assert_int_equal(got, before);
-            if (!names_offset(r.err, c[k].off))
+            if (!trace_names_offset(r.err, c[k].off))
                 fail_msg("flip at %zu: \"%s\" does not name chunk offset %zu", i, r.err, c[k].off);
             if (in >= 12 && !strstr(r.err, "CRC mismatch"))
                 fail_msg("flip at %zu (payload of chunk at %zu): \"%s\"", i, c[k].off, r.err);
@@ -634,30 +622,7 @@ static void expect_open_error_at(const void *p, size_t n, uint64_t off, const ch
 {
     struct hvt_reader r;
     assert_int_equal(hvt_reader_open_mem(&r, p, n), -1);
-    if (!names_offset(r.err, off) || !strstr(r.err, what))
-        fail_msg("expected \"offset %llu\" and \"%s\" in \"%s\"", (unsigned long long)off, what,
-                 r.err);
-    hvt_reader_close(&r);
-}
-
-/* Opens p (which must have a valid header) and reads until it stops. */
-static enum hvt_status read_to_end(const void *p, size_t n, struct hvt_reader *r, size_t *got)
-{
-    assert_int_equal(hvt_reader_open_mem(r, p, n), 0);
-    struct hvt_record rec;
-    enum hvt_status st;
-    *got = 0;
-    while ((st = hvt_reader_next(r, &rec)) == HVT_OK)
-        (*got)++;
-    return st;
-}
-
-static void expect_read_error_at(const void *p, size_t n, uint64_t off, const char *what)
-{
-    struct hvt_reader r;
-    size_t got;
-    assert_int_equal(read_to_end(p, n, &r, &got), HVT_ERROR);
-    if (!names_offset(r.err, off) || !strstr(r.err, what))
+    if (!trace_names_offset(r.err, off) || !strstr(r.err, what))
         fail_msg("expected \"offset %llu\" and \"%s\" in \"%s\"", (unsigned long long)off, what,
                  r.err);
     hvt_reader_close(&r);
@@ -694,10 +659,10 @@ static void test_header_followed_by_garbage_is_a_bad_chunk_at_offset_80(void **s
     lcg_state = 777;
     for (size_t i = HVT_HEADER_SIZE; i < sizeof(t); i++)
         t[i] = lcg_byte();
-    expect_read_error_at(t, sizeof(t), 80, "chunk");
+    assert_trace_error_at(t, sizeof(t), 80, "chunk");
     /* All-zero garbage after the header is no chunk either. */
     memset(t + HVT_HEADER_SIZE, 0, 4096);
-    expect_read_error_at(t, sizeof(t), 80, "chunk magic");
+    assert_trace_error_at(t, sizeof(t), 80, "chunk magic");
 }
 
 static void test_header_only_trace_reads_as_no_records_and_not_clean(void **state)
@@ -706,7 +671,7 @@ static void test_header_only_trace_reads_as_no_records_and_not_clean(void **stat
     hvt_header_encode(&test_header, h);
     struct hvt_reader r;
     size_t got;
-    assert_int_equal(read_to_end(h, sizeof(h), &r, &got), HVT_DONE);
+    assert_int_equal(trace_read_mem(h, sizeof(h), &r, &got), HVT_DONE);
     assert_int_equal(got, 0);
     assert_false(r.clean);
     assert_false(r.truncated);
@@ -747,23 +712,23 @@ static void test_chunk_claiming_4_GiB_is_an_error_not_a_torn_end(void **state)
     struct hvt_header h = header_of(2);
     hvt_header_encode(&h, t);
     put_chunk_header(t + 80, 0xffffffffu, 1, 0);
-    expect_read_error_at(t, sizeof(t), 80, "chunk header");
+    assert_trace_error_at(t, sizeof(t), 80, "chunk header");
     put_chunk_header(t + 80, HVT_CHUNK_MAX + 1, 1, 0);
-    expect_read_error_at(t, sizeof(t), 80, "chunk header");
+    assert_trace_error_at(t, sizeof(t), 80, "chunk header");
     put_chunk_header(t + 80, 0, 1, 0);
-    expect_read_error_at(t, sizeof(t), 80, "chunk header");
+    assert_trace_error_at(t, sizeof(t), 80, "chunk header");
     put_chunk_header(t + 80, 64, 0, hvt_crc32c(0, t + 96, 64));
-    expect_read_error_at(t, sizeof(t), 80, "chunk header");
+    assert_trace_error_at(t, sizeof(t), 80, "chunk header");
     put_chunk_header(t + 80, 64, 5, hvt_crc32c(0, t + 96, 64)); /* 5 x 16 B > 64 B */
-    expect_read_error_at(t, sizeof(t), 80, "chunk header");
+    assert_trace_error_at(t, sizeof(t), 80, "chunk header");
 
     /* Exactly 16 MiB is a legal size: with 64 bytes present it is torn. */
     put_chunk_header(t + 80, HVT_CHUNK_MAX, 1, 0);
     struct hvt_reader r;
     size_t got;
-    assert_int_equal(read_to_end(t, sizeof(t), &r, &got), HVT_DONE);
+    assert_int_equal(trace_read_mem(t, sizeof(t), &r, &got), HVT_DONE);
     assert_true(r.truncated);
-    assert_true(names_offset(r.err, 80));
+    assert_true(trace_names_offset(r.err, 80));
     hvt_reader_close(&r);
 }
 
@@ -801,7 +766,7 @@ static void test_malformed_records_are_errors_naming_the_record_offset(void **st
     assert_non_null(t);
     struct hvt_reader r;
     size_t got;
-    assert_int_equal(read_to_end(b.p, b.n, &r, &got), HVT_DONE);
+    assert_int_equal(trace_read_mem(b.p, b.n, &r, &got), HVT_DONE);
     assert_int_equal(got, 4);
     assert_true(r.clean);
     hvt_reader_close(&r);
@@ -809,54 +774,54 @@ static void test_malformed_records_are_errors_naming_the_record_offset(void **st
     memcpy(t, b.p, b.n); /* a sequence number skipped */
     hvt_put64(t + 116 + 8, 2);
     fix_chunk_crc(t, 80);
-    expect_read_error_at(t, b.n, 116, "sequence 2, expected 1");
+    assert_trace_error_at(t, b.n, 116, "sequence 2, expected 1");
 
     memcpy(t, b.p, b.n); /* the reserved field */
     hvt_put16(t + 148 + 2, 1);
     fix_chunk_crc(t, 80);
-    expect_read_error_at(t, b.n, 148, "reserved");
+    assert_trace_error_at(t, b.n, 148, "reserved");
 
     memcpy(t, b.p, b.n); /* SET_REG's 16 bytes under the type VCPU_CREATE (4) */
     hvt_put16(t + 116, HVT_VCPU_CREATE);
     fix_chunk_crc(t, 80);
-    expect_read_error_at(t, b.n, 116, "VCPU_CREATE");
+    assert_trace_error_at(t, b.n, 116, "VCPU_CREATE");
 
     memcpy(t, b.p, b.n); /* a record larger than its chunk */
     hvt_put32(t + 148 + 4, 1000);
     fix_chunk_crc(t, 80);
-    expect_read_error_at(t, b.n, 148, "past the end of its chunk");
+    assert_trace_error_at(t, b.n, 148, "past the end of its chunk");
 
     memcpy(t, b.p, b.n); /* a type no minor defines yet */
     hvt_put16(t + 116, HVT_TYPE_COUNT);
     fix_chunk_crc(t, 80);
-    expect_read_error_at(t, b.n, 116, "unknown record type");
+    assert_trace_error_at(t, b.n, 116, "unknown record type");
 
     memcpy(t, b.p, b.n); /* a type of minor 1 in a 1.0 trace */
     hvt_put16(t + 116, HVT_SET_VMCS);
     fix_chunk_crc(t, 80);
-    expect_read_error_at(t, b.n, 116, "not defined in format 1.0");
+    assert_trace_error_at(t, b.n, 116, "not defined in format 1.0");
 
     memcpy(t, b.p, b.n); /* a type of minor 2 (address spaces) in a 1.0 trace */
     hvt_put16(t + 116, HVT_SET_SPACE);
     fix_chunk_crc(t, 80);
-    expect_read_error_at(t, b.n, 116, "not defined in format 1.0");
+    assert_trace_error_at(t, b.n, 116, "not defined in format 1.0");
 
     memcpy(t, b.p, b.n); /* END miscounting the records */
     hvt_put64(t + 220 + 16, 7);
     fix_chunk_crc(t, 80);
-    expect_read_error_at(t, b.n, 220, "END");
+    assert_trace_error_at(t, b.n, 220, "END");
 
     memcpy(t, b.p, b.n); /* a count one short: END is left over */
     hvt_put32(t + 88, 3);
-    expect_read_error_at(t, b.n, 220, "after its last record");
+    assert_trace_error_at(t, b.n, 220, "after its last record");
 
     memcpy(t, b.p, b.n); /* a count one too many: nothing left for it */
     hvt_put32(t + 88, 5);
-    expect_read_error_at(t, b.n, 252, "after the END");
+    assert_trace_error_at(t, b.n, 252, "after the END");
 
     memcpy(t, b.p, b.n); /* bytes after the END chunk */
     memcpy(t + b.n, b.p + 80, 32);
-    expect_read_error_at(t, b.n + 32, 252, "after the END");
+    assert_trace_error_at(t, b.n + 32, 252, "after the END");
     free(t);
     free(b.p);
 }
@@ -868,7 +833,7 @@ static void test_end_record_that_fails_its_checks_does_not_make_the_trace_clean(
     size_t got;
     hvt_put64(b.p + 220 + 16, 7); /* END counts 7 records; there are 3 */
     fix_chunk_crc(b.p, 80);
-    assert_int_equal(read_to_end(b.p, b.n, &r, &got), HVT_ERROR);
+    assert_int_equal(trace_read_mem(b.p, b.n, &r, &got), HVT_ERROR);
     assert_int_equal(got, 3);
     assert_false(r.clean);
     /* Asked again, the reader does not turn the error into a clean end. */
@@ -879,7 +844,7 @@ static void test_end_record_that_fails_its_checks_does_not_make_the_trace_clean(
 
     b = small_trace(0);
     hvt_put32(b.p + 88, 5); /* a fifth record announced after END */
-    assert_int_equal(read_to_end(b.p, b.n, &r, &got), HVT_ERROR);
+    assert_int_equal(trace_read_mem(b.p, b.n, &r, &got), HVT_ERROR);
     assert_int_equal(got, 3);
     assert_false(r.clean);
     hvt_reader_close(&r);
@@ -901,10 +866,10 @@ static void test_mem_record_with_inconsistent_length_is_an_error(void **state)
     unlink(path);
     hvt_put32(b.p + 96 + 16 + 12, 9); /* len 9 in a 24-byte payload */
     fix_chunk_crc(b.p, 80);
-    expect_read_error_at(b.p, b.n, 96, "MEM");
+    assert_trace_error_at(b.p, b.n, 96, "MEM");
     hvt_put32(b.p + 96 + 4, 8); /* shorter than MEM's 16-byte head */
     fix_chunk_crc(b.p, 80);
-    expect_read_error_at(b.p, b.n, 96, "MEM");
+    assert_trace_error_at(b.p, b.n, 96, "MEM");
     free(b.p);
 }
 
@@ -914,8 +879,8 @@ static void test_address_space_types_are_errors_in_a_1_1_trace(void **state)
     struct buf b = small_trace(1);
     hvt_put16(b.p + 116, HVT_SPACE_MEMORY); /* SET_REG becomes a type of minor 2 */
     fix_chunk_crc(b.p, 80);
-    expect_read_error_at(b.p, b.n, 116,
-                         "record type 35 (SPACE_MEMORY) is not defined in format 1.1");
+    assert_trace_error_at(b.p, b.n, 116,
+                          "record type 35 (SPACE_MEMORY) is not defined in format 1.1");
     free(b.p);
 }
 
@@ -933,7 +898,7 @@ static void test_gic_types_are_minor_2_and_errors_in_a_1_1_trace(void **state)
         struct buf b = small_trace(1);
         hvt_put16(b.p + 116, t); /* SET_REG becomes a GIC record */
         fix_chunk_crc(b.p, 80);
-        expect_read_error_at(b.p, b.n, 116, want[t - HVT_GIC_CREATE]);
+        assert_trace_error_at(b.p, b.n, 116, want[t - HVT_GIC_CREATE]);
         free(b.p);
     }
     assert_int_equal(hvt_type_minor(HVT_EXIT_X86), 1);
@@ -964,10 +929,10 @@ static void test_gic_state_record_with_inconsistent_length_is_an_error(void **st
     unlink(path);
     hvt_put32(b.p + 96 + 16, 9); /* len 9 in a 12-byte payload */
     fix_chunk_crc(b.p, 80);
-    expect_read_error_at(b.p, b.n, 96, "GIC_SET_STATE record of 12 bytes");
+    assert_trace_error_at(b.p, b.n, 96, "GIC_SET_STATE record of 12 bytes");
     hvt_put32(b.p + 96 + 4, 3); /* shorter than the length field */
     fix_chunk_crc(b.p, 80);
-    expect_read_error_at(b.p, b.n, 96, "GIC_SET_STATE record of 3 bytes");
+    assert_trace_error_at(b.p, b.n, 96, "GIC_SET_STATE record of 3 bytes");
     free(b.p);
     (void)state;
 }
@@ -980,7 +945,7 @@ static void test_newer_minor_passes_unknown_types_up_and_replay_refuses_them(voi
     fix_chunk_crc(b.p, 80);
     struct hvt_reader r;
     size_t got;
-    assert_int_equal(read_to_end(b.p, b.n, &r, &got), HVT_DONE);
+    assert_int_equal(trace_read_mem(b.p, b.n, &r, &got), HVT_DONE);
     assert_int_equal(got, 4);
     assert_true(r.clean);
     hvt_reader_close(&r);
@@ -992,7 +957,7 @@ static void test_newer_minor_passes_unknown_types_up_and_replay_refuses_them(voi
     assert_int_equal(replay_file(path, NULL, &res), 2);
     char want[32];
     snprintf(want, sizeof(want), "record type %u", HVT_TYPE_COUNT);
-    if (!strstr(res.error, want) || !names_offset(res.error, 107))
+    if (!strstr(res.error, want) || !trace_names_offset(res.error, 107))
         fail_msg("replay error \"%s\"", res.error);
     unlink(path);
     free(b.p);
@@ -1306,7 +1271,7 @@ static void test_write_failure_is_reported_and_leaves_a_prefix_that_replays(void
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     assert_true(st.st_size <= 16384);
-    if (!strstr(out, path) || !names_offset(out, (uint64_t)st.st_size))
+    if (!strstr(out, path) || !trace_names_offset(out, (uint64_t)st.st_size))
         fail_msg("size %lld, output:\n%s", (long long)st.st_size, out);
 
     bool clean;

@@ -31,6 +31,41 @@ uint8_t *trace_slurp(const char *path, size_t *n)
     return p;
 }
 
+bool trace_names_offset(const char *msg, uint64_t off)
+{
+    for (const char *s = msg; (s = strstr(s, "offset ")) != NULL;) {
+        s += 7;
+        char *e;
+        unsigned long long v = strtoull(s, &e, 10);
+        if (e != s && v == off)
+            return true;
+    }
+    return false;
+}
+
+enum hvt_status trace_read_mem(const void *p, size_t n, struct hvt_reader *r, size_t *got)
+{
+    assert_int_equal(hvt_reader_open_mem(r, p, n), 0);
+    struct hvt_record rec;
+    enum hvt_status st;
+    *got = 0;
+    while ((st = hvt_reader_next(r, &rec)) == HVT_OK)
+        (*got)++;
+    return st;
+}
+
+void assert_trace_error_at(const void *p, size_t n, uint64_t off, const char *what)
+{
+    struct hvt_reader r;
+    size_t got;
+    assert_int_equal(trace_read_mem(p, n, &r, &got), HVT_ERROR);
+    if (!trace_names_offset(r.err, off) || !strstr(r.err, what))
+        fail_msg("expected \"offset %llu\" and \"%s\" in \"%s\"", (unsigned long long)off, what,
+                 r.err);
+    assert_false(r.clean);
+    hvt_reader_close(&r);
+}
+
 void trace_tmp_path(char *out, size_t n, const char *test, const char *name)
 {
     const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";

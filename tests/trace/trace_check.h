@@ -10,11 +10,20 @@
 #include <stdint.h>
 
 #include "../../replay/replay.h"
+#include "../../trace/reader.h"
 
 /* The whole file, malloc'ed; its size in *n. */
 uint8_t *trace_slurp(const char *path, size_t *n);
 /* A scratch file name: $TMPDIR (or /tmp)/hvmodel-<test>-<pid>-<name>. */
 void trace_tmp_path(char *out, size_t n, const char *test, const char *name);
+/* Does msg name "offset <off>"? */
+bool trace_names_offset(const char *msg, uint64_t off);
+/* Opens the trace in memory (its header must be valid) and reads records
+ * until it stops; *got counts them. The reader is left open. */
+enum hvt_status trace_read_mem(const void *p, size_t n, struct hvt_reader *r, size_t *got);
+/* Reading the trace in memory ends in an error that names offset off and
+ * says `what`. */
+void assert_trace_error_at(const void *p, size_t n, uint64_t off, const char *what);
 /* The two files hold the same bytes. */
 void assert_same_trace_bytes(const char *a, const char *b);
 /* The sequence number of the n-th (0-based) record of type whose u32 at
