@@ -114,7 +114,8 @@ void run_hvc(struct guest *g, unsigned imm)
     run_expect_exception(g, ESR_HVC(imm));
 }
 
-void gic_create_at(uint64_t dist, uint64_t redist, uint64_t msi, uint32_t msi_lo, uint32_t msi_n)
+hv_gic_config_t gic_config_at(uint64_t dist, uint64_t redist, uint64_t msi, uint32_t msi_lo,
+                              uint32_t msi_n)
 {
     hv_gic_config_t c = hv_gic_config_create();
     assert_non_null(c);
@@ -124,6 +125,12 @@ void gic_create_at(uint64_t dist, uint64_t redist, uint64_t msi, uint32_t msi_lo
         assert_int_equal(hv_gic_config_set_msi_region_base(c, msi), HV_SUCCESS);
         assert_int_equal(hv_gic_config_set_msi_interrupt_range(c, msi_lo, msi_n), HV_SUCCESS);
     }
+    return c;
+}
+
+void gic_create_at(uint64_t dist, uint64_t redist, uint64_t msi, uint32_t msi_lo, uint32_t msi_n)
+{
+    hv_gic_config_t c = gic_config_at(dist, redist, msi, msi_lo, msi_n);
     assert_int_equal(hv_gic_create(c), HV_SUCCESS);
     os_release(c);
 }

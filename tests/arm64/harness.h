@@ -71,6 +71,11 @@ uint64_t gpr(struct guest *g, unsigned n);
 void set_gpr(struct guest *g, unsigned n, uint64_t value);
 /* Runs and expects an HVC #imm exit: run_expect_exception(g, ESR_HVC(imm)). */
 void run_hvc(struct guest *g, unsigned imm);
+/* A GIC configuration with the distributor and redistributors at these IPAs
+ * and, when msi is not 0, the MSI frame there for INTIDs
+ * [msi_lo, msi_lo+msi_n). */
+hv_gic_config_t gic_config_at(uint64_t dist, uint64_t redist, uint64_t msi, uint32_t msi_lo,
+                              uint32_t msi_n);
 /* hv_gic_create with the distributor and redistributors at these IPAs and,
  * when msi is not 0, the MSI frame there for INTIDs [msi_lo, msi_lo+msi_n). */
 void gic_create_at(uint64_t dist, uint64_t redist, uint64_t msi, uint32_t msi_lo, uint32_t msi_n);

@@ -29,15 +29,7 @@ extern const unsigned int guest_gic_len;
 
 static hv_gic_config_t config(bool msi)
 {
-    hv_gic_config_t c = hv_gic_config_create();
-    assert_non_null(c);
-    assert_int_equal(hv_gic_config_set_distributor_base(c, GICD), HV_SUCCESS);
-    assert_int_equal(hv_gic_config_set_redistributor_base(c, GICR), HV_SUCCESS);
-    if (msi) {
-        assert_int_equal(hv_gic_config_set_msi_region_base(c, GICM), HV_SUCCESS);
-        assert_int_equal(hv_gic_config_set_msi_interrupt_range(c, MSI_LO, MSI_N), HV_SUCCESS);
-    }
-    return c;
+    return gic_config_at(GICD, GICR, msi ? GICM : 0, MSI_LO, MSI_N);
 }
 
 /* VM + RAM with the guest + GIC (+ MSI frame) + no vCPU yet. */
