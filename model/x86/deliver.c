@@ -135,6 +135,10 @@ int x86_deliver(struct x86_vcpu *v)
              * it retires (an injected event is no guest instruction). */
             if (v->event_retires)
                 v->base.icount++;
+            v->inject_info = info;
+            v->inject_err = err;
+            v->inject_len = is_soft(info) ? v->event_len : 0;
+            v->inject_retired = v->event_retires;
             v->event_retires = false;
             if ((info & 0xffu) == 14 && v->event_cr2)
                 uc_reg_write(v->base.uc, UC_X86_REG_CR2, &v->event_cr2);
