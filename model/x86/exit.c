@@ -1190,7 +1190,9 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
             /* The engine is back at the faulting instruction: the ones
              * before it in its block retired (sync_icount counts them). */
             v->blk_icount = blk_icount;
-            if (v->injecting) {
+            if (v->injecting && v->mem_access != 4) {
+                /* (a fetch is the handler's first instruction: the event
+                 * was delivered) */
                 delivery_violation(v);
                 break;
             }

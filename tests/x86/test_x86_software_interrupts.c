@@ -131,6 +131,25 @@ static void test_int_n_with_its_stack_in_a_hole_exits_during_delivery(void **sta
     assert_int_equal(hv_vm_unmap(0x10000, sizeof(stack_page)), HV_SUCCESS);
 }
 
+/* The handler's first instruction on a page with no RAM: the delivery is
+ * done (the INT retired, the frame pushed), the fetch exits at the handler
+ * with no IDT-vectoring information. */
+static void test_int_n_to_a_handler_in_a_hole_exits_at_the_handler(void **state)
+{
+    (void)state;
+    ram[0x30 * 4] = 0; /* IVT[0x30] = 1000:0000, linear 0x10000 */
+    ram[0x30 * 4 + 1] = 0;
+    ram[0x30 * 4 + 2] = 0x00;
+    ram[0x30 * 4 + 3] = 0x10;
+    xt_expect_ept_violation(0x184, 0x10000, 0x10000);
+    assert_int_equal(xt_vmcs(VMCS_RO_IDT_VECTOR_INFO), 0);
+    assert_int_equal(xt_vmcs(VMCS_GUEST_CS), 0x1000);
+    assert_int_equal(xt_reg(HV_X86_RIP), 0);
+    assert_int_equal(xt_retired(), 2);
+    assert_int_equal(xt_reg(HV_X86_RSP), 0x7000 - 6);
+    assert_int_equal(ram16(0x7000 - 6), LOAD + 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +158,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_int3_retires_when_delivered_and_not_when_it_exits,
                                         setup, xt_teardown_state),
         cmocka_unit_test_setup_teardown(test_int_n_with_its_stack_in_a_hole_exits_during_delivery,
+                                        setup, xt_teardown_state),
+        cmocka_unit_test_setup_teardown(test_int_n_to_a_handler_in_a_hole_exits_at_the_handler,
                                         setup, xt_teardown_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
