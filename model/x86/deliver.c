@@ -324,6 +324,13 @@ bool x86_mem_operand(struct x86_vcpu *v, uint64_t *la)
     return decode_at_rip(v, la, &writes, &rip_la, &len);
 }
 
+/* True when linear `la` translates to gpa's page. */
+static bool on_page(struct x86_vcpu *v, uint64_t la, uint64_t gpa)
+{
+    uint64_t pa;
+    return state_translate(v, la, &pa) && !((pa ^ gpa) & ~0xfffull);
+}
+
 uint64_t x86_fault_linear(struct x86_vcpu *v, uint32_t access, uint64_t gpa)
 {
     uint64_t mem = 0, rip_la = 0;
@@ -331,6 +338,20 @@ uint64_t x86_fault_linear(struct x86_vcpu *v, uint32_t access, uint64_t gpa)
     uint32_t len = 0;
     bool has_mem = decode_at_rip_for(v, &mem, &writes, &rip_la, &len, &gpa);
     uint64_t la = access == 4 || !has_mem ? rip_la : mem;
+    if (access != 4 && !(has_mem && on_page(v, mem, gpa))) {
+        /* No explicit operand on that page: an implicit stack access
+         * (PUSH, POP, CALL, RET, ENTER, LEAVE ...) near SS:RSP. */
+        unsigned bits = state_code_bits(v);
+        uint64_t mask = bits == 64 ? UINT64_MAX : 0xffffffffull;
+        uint64_t sp = v->seg[SEG_SS].base + x86_rd(v, UC_X86_REG_RSP);
+        for (uint64_t k = 0; k < 128; k += 8) {
+            uint64_t a = (sp + k - 64) & mask;
+            if (on_page(v, a, gpa)) {
+                la = a;
+                break;
+            }
+        }
+    }
     return (la & ~0xfffull) | (gpa & 0xfffu);
 }
 

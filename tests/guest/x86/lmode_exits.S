@@ -43,3 +43,8 @@ start:
 
 .org 0x700 /* handler */
   hlt
+
+.org 0x800 /* implicit stack accesses with RSP on a page with no RAM */
+  push %rbx
+  pop %rax
+  hlt
