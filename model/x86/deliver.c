@@ -340,15 +340,20 @@ uint64_t x86_fault_linear(struct x86_vcpu *v, uint32_t access, uint64_t gpa)
     uint64_t la = access == 4 || !has_mem ? rip_la : mem;
     if (access != 4 && !(has_mem && on_page(v, mem, gpa))) {
         /* No explicit operand on that page: an implicit stack access
-         * (PUSH, POP, CALL, RET, ENTER, LEAVE ...) near SS:RSP. */
+         * (PUSH, POP, CALL, RET, ENTER ...) near SS:RSP, or LEAVE's pop
+         * at SS:RBP. */
         unsigned bits = state_code_bits(v);
         uint64_t mask = bits == 64 ? UINT64_MAX : 0xffffffffull;
-        uint64_t sp = v->seg[SEG_SS].base + x86_rd(v, UC_X86_REG_RSP);
-        for (uint64_t k = 0; k < 128; k += 8) {
-            uint64_t a = (sp + k - 64) & mask;
-            if (on_page(v, a, gpa)) {
-                la = a;
-                break;
+        static const int base[2] = {UC_X86_REG_RSP, UC_X86_REG_RBP};
+        bool found = false;
+        for (unsigned b = 0; b < 2 && !found; b++) {
+            uint64_t sp = v->seg[SEG_SS].base + x86_rd(v, base[b]);
+            for (uint64_t k = 0; k < 128 && !found; k += 8) {
+                uint64_t a = (sp + k - 64) & mask;
+                if (on_page(v, a, gpa)) {
+                    la = a;
+                    found = true;
+                }
             }
         }
     }

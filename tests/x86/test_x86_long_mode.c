@@ -146,6 +146,13 @@ static void test_long_mode_stack_access_ept_violation_reports_the_stack_address(
     xt_set_reg(HV_X86_RIP, LOAD + 0x801);
     xt_expect_ept_violation(0x181, 0x200ff8, 0x401ff8);
     assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x801);
+    /* leave pops at RBP (RSP elsewhere, in RAM) */
+    xt_set_reg(HV_X86_RSP, 0x8000);
+    xt_set_reg(HV_X86_RBP, 0x401fe0);
+    xt_set_reg(HV_X86_RIP, LOAD + 0x810);
+    xt_expect_ept_violation(0x181, 0x200fe0, 0x401fe0);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x810);
+    assert_int_equal(xt_reg(HV_X86_RSP), 0x8000);
 }
 
 int main(void)

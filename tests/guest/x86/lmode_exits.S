@@ -48,3 +48,6 @@ start:
   push %rbx
   pop %rax
   hlt
+.org 0x810 /* LEAVE with RBP on a page with no RAM */
+  leave
+  hlt
