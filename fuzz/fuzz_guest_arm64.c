@@ -469,7 +469,8 @@ static void emulate_load(uint32_t iss)
 
 /* The IPA of the first descriptor outside RAM that the stage-1 walk of va
  * reads (the harness's TCR: 4 KiB granule, T0SZ 25, start at level 1), or 0
- * when the walk stays in RAM. */
+ * when the walk stays in RAM or ends in an Address size fault (a table
+ * address above the 36-bit IPS: the next level is never read). */
 static uint64_t walk_leaves_ram(uint64_t ttbr, uint64_t va)
 {
     uint64_t table = ttbr & 0xfffffffff000ull;
@@ -484,6 +485,8 @@ static uint64_t walk_leaves_ram(uint64_t ttbr, uint64_t va)
         if ((d & 3) != 3 || level == 3)
             return 0; /* invalid, a block or a page: the walk ends in RAM */
         table = d & 0xfffffffff000ull;
+        if (table >> 36)
+            return 0; /* Address size fault at this level */
     }
     return 0;
 }

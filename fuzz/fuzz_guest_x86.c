@@ -530,8 +530,10 @@ static uint32_t prot_at(uint64_t gpa)
 
 static void check_ept(uint64_t qual, uint64_t gpa, uint64_t gla)
 {
-    /* The set-ups map linear = physical (identity paging, or none). */
-    if ((qual & 0x80) && gla != gpa && S.mode != 16)
+    /* The set-ups map linear = physical (identity paging, or none). With
+     * bit 8 clear the access was to a paging-structure entry (the walk of
+     * a guest that moved CR3): GPA is the entry's, GLA the translated one. */
+    if ((qual & 0x180) == 0x180 && gla != gpa && S.mode != 16)
         failf("EPT violation at GPA 0x%llx with guest-linear address 0x%llx (identity map)",
               (unsigned long long)gpa, (unsigned long long)gla);
     uint32_t access = qual & 7;

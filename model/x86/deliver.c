@@ -135,6 +135,10 @@ int x86_deliver(struct x86_vcpu *v)
              * it retires (an injected event is no guest instruction). */
             if (v->event_retires)
                 v->base.icount++;
+            v->inject_info = info;
+            v->inject_err = err;
+            v->inject_len = is_soft(info) ? v->event_len : 0;
+            v->inject_retired = v->event_retires;
             v->event_retires = false;
             if ((info & 0xffu) == 14 && v->event_cr2)
                 uc_reg_write(v->base.uc, UC_X86_REG_CR2, &v->event_cr2);
@@ -320,6 +324,13 @@ bool x86_mem_operand(struct x86_vcpu *v, uint64_t *la)
     return decode_at_rip(v, la, &writes, &rip_la, &len);
 }
 
+/* True when linear `la` translates to gpa's page. */
+static bool on_page(struct x86_vcpu *v, uint64_t la, uint64_t gpa)
+{
+    uint64_t pa;
+    return state_translate(v, la, &pa) && !((pa ^ gpa) & ~0xfffull);
+}
+
 uint64_t x86_fault_linear(struct x86_vcpu *v, uint32_t access, uint64_t gpa)
 {
     uint64_t mem = 0, rip_la = 0;
@@ -327,6 +338,25 @@ uint64_t x86_fault_linear(struct x86_vcpu *v, uint32_t access, uint64_t gpa)
     uint32_t len = 0;
     bool has_mem = decode_at_rip_for(v, &mem, &writes, &rip_la, &len, &gpa);
     uint64_t la = access == 4 || !has_mem ? rip_la : mem;
+    if (access != 4 && !(has_mem && on_page(v, mem, gpa))) {
+        /* No explicit operand on that page: an implicit stack access
+         * (PUSH, POP, CALL, RET, ENTER ...) near SS:RSP, or LEAVE's pop
+         * at SS:RBP. */
+        unsigned bits = state_code_bits(v);
+        uint64_t mask = bits == 64 ? UINT64_MAX : 0xffffffffull;
+        static const int base[2] = {UC_X86_REG_RSP, UC_X86_REG_RBP};
+        bool found = false;
+        for (unsigned b = 0; b < 2 && !found; b++) {
+            uint64_t sp = v->seg[SEG_SS].base + x86_rd(v, base[b]);
+            for (uint64_t k = 0; k < 128 && !found; k += 8) {
+                uint64_t a = (sp + k - 64) & mask;
+                if (on_page(v, a, gpa)) {
+                    la = a;
+                    found = true;
+                }
+            }
+        }
+    }
     return (la & ~0xfffull) | (gpa & 0xfffu);
 }
 

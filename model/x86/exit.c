@@ -140,7 +140,8 @@ static void block_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
     v->blk_icount_base = v->base.icount;
     v->blk_icount = 0;
     if (addr >= X86_PRIV_GPA)
-        return; /* the model's stub is not guest time */
+        return;           /* the model's stub is not guest time */
+    v->injecting = false; /* the handler runs: the delivery is done */
     if (v->pending_errcode) {
         /* The engine delivered an event as an external interrupt: add the
          * error code the exception pushes (state.c). */
@@ -874,13 +875,18 @@ static void soft_int(struct x86_vcpu *v)
 static void intr_hook(uc_engine *uc, uint32_t intno, void *user)
 {
     struct x86_vcpu *v = user;
-    (void)uc;
     /* The guest ran, unless this is the #DB right after the I/O
      * instruction the I/O hook saw (it changes no mode register). */
     if (!(intno == SVM_BASE + SVM_EXCP(1) && v->io_pending))
         x86_mode_forget(v);
-    if (v->stop != X86_STOP_NONE)
+    if (v->stop != X86_STOP_NONE) {
+        /* The stop is decided; the engine may go on raising exceptions
+         * (after a write it refused in its own event delivery, the handler
+         * runs and its #UD exits to the stub, which enters it again):
+         * every one asks again. */
+        uc_emu_stop(uc);
         return;
+    }
     if (intno < SVM_BASE) {
         exception(v, intno & 0x1fu);
         return;
@@ -1037,6 +1043,54 @@ static bool undecodable(struct x86_vcpu *v)
     return true;
 }
 
+/* An EPT violation while the engine delivered an event (a push to the
+ * guest's stack it refused): the exit the CPU takes during delivery. The
+ * event did not happen: the guest state is the VMCS's from before it (the
+ * engine's half-delivered state is dropped), RIP back at a software
+ * interrupt, which does not retire; the event is the IDT-vectoring
+ * information, with its instruction length (SDM vol. 3C, 27.2.4). */
+static void delivery_violation(struct x86_vcpu *v)
+{
+    v->injecting = false;
+    uint32_t prot = 0;
+    pthread_mutex_lock(&vm_lock);
+    const struct s2_entry *e = stage2_lookup(vcpu_s2(&v->base), v->mem_gpa);
+    if (e)
+        prot = e->prot;
+    pthread_mutex_unlock(&vm_lock);
+    uint64_t qual = v->mem_access | ((uint64_t)(prot & 7u) << 3) | (1u << 7) | (1u << 8);
+    /* The linear address: the stack the engine pushed to (paging off:
+     * linear = physical). */
+    uint64_t la = v->mem_gpa;
+    if (rd(v, UC_X86_REG_CR0) & 0x80000000u) {
+        uint64_t sp = v->seg[SEG_SS].base + rd(v, UC_X86_REG_RSP), pa;
+        for (uint64_t k = 0; k < 64; k++) {
+            if (state_translate(v, sp + k, &pa) && !((pa ^ v->mem_gpa) & ~0xfffull)) {
+                la = ((sp + k) & ~0xfffull) | (v->mem_gpa & 0xfffu);
+                break;
+            }
+        }
+    }
+    v->vmcs_fresh = true; /* the VMCS holds the state before the delivery */
+    v->load_pending = true;
+    vmcs_set(v, VMCS_GUEST_RIP, vmcs_get(v, VMCS_GUEST_RIP) - v->inject_len);
+    if (v->inject_retired)
+        v->base.icount--;
+    v->pending_errcode = false;
+    v->event_entered = false;
+    if ((v->inject_info & IRQ_INFO_TYPE_MASK) == IRQ_INFO_NMI)
+        v->nmi_blocked = false;
+    x86_exit_clear(v);
+    vmcs_set(v, VMCS_RO_EXIT_REASON, VMX_REASON_EPT_VIOLATION);
+    vmcs_set(v, VMCS_RO_EXIT_QUALIFIC, qual);
+    vmcs_set(v, VMCS_GUEST_PHYSICAL_ADDRESS, v->mem_gpa);
+    vmcs_set(v, VMCS_RO_GUEST_LIN_ADDR, la);
+    vmcs_set(v, VMCS_RO_IDT_VECTOR_INFO, v->inject_info & ~(uint32_t)(1u << 12));
+    vmcs_set(v, VMCS_RO_IDT_VECTOR_ERROR,
+             (v->inject_info & IRQ_INFO_ERROR_VALID) ? v->inject_err : 0);
+    vmcs_set(v, VMCS_RO_VMEXIT_INSTR_LEN, v->inject_len);
+}
+
 static void ept_violation(struct x86_vcpu *v)
 {
     sync_icount(v);
@@ -1180,6 +1234,12 @@ hv_return_t x86_run(struct x86_vcpu *v, uint64_t deadline)
             /* The engine is back at the faulting instruction: the ones
              * before it in its block retired (sync_icount counts them). */
             v->blk_icount = blk_icount;
+            if (v->injecting && v->mem_access != 4) {
+                /* (a fetch is the handler's first instruction: the event
+                 * was delivered) */
+                delivery_violation(v);
+                break;
+            }
             /* Or past an x87 instruction that stores from a helper. */
             bool x87 = x87_fault(v);
             if (!x87 && v->mem_access != 4 && undecodable(v)) {

@@ -221,6 +221,7 @@ static void fill_controls(struct x86_vcpu *v, uint8_t *cb)
     put64(cb + CB_TSC_OFF, 0);
     put32(cb + CB_INT_CTL, 0);
     put32(cb + CB_EVENT_INJ, v->inject_vec >= 0 ? 0x80000000u | (uint32_t)v->inject_vec : 0u);
+    v->injecting = v->inject_vec >= 0;
     v->inject_vec = -1;
     put32(cb + CB_EVENT_ERR, 0);
 }

@@ -144,7 +144,13 @@ struct x86_vcpu {
     bool event_retires; /* the guest's own INT n/INT3/INTO: retired once delivered */
     uint32_t event_info, event_err, event_len;
     uint64_t event_cr2;
-    int inject_vec;       /* VMRUN delivers this vector (-1: none) */
+    int inject_vec; /* VMRUN delivers this vector (-1: none) */
+    /* The event that vector delivers, until the handler's first block runs
+     * (an EPT violation in between exits with it as IDT-vectoring
+     * information, exit.c). */
+    bool injecting;
+    bool inject_retired; /* the delivery counted the guest's INT n as retired */
+    uint32_t inject_info, inject_err, inject_len;
     bool pending_errcode; /* deliver: push this error code in the handler's first block */
     uint32_t errcode;
     uint32_t errcode_width;

@@ -2,35 +2,39 @@
  * x87.c — EPT violations on x87 memory operands: the stores the engine
  * makes from a helper taken back, and the operand's address reported.
  *
- * The engine (Unicorn 2.1.4) writes the memory operand of FNSTENV (D9 /6),
- * FSTP m80 (DB /7), FNSAVE (DD /6), FBSTP (DF /6) and FXSAVE (0F AE /0)
- * from a helper. A write there that the stage-2 map refuses is skipped,
- * the helper and the rest of the instruction run on, and the engine stops
- * after the instruction: EIP past it, FSTP m80 and FBSTP popped, FNSAVE's
- * reinitialisation done. On hardware the instruction does not retire: the
- * exit reports RIP at it and no architectural state changed. The other x87
- * stores (FST/FSTP m32/m64, FIST/FISTP/FISTTP, FNSTCW, FNSTSW) store
- * inline and stop at the instruction with nothing changed; their value
- * conversions leave the status word alone in this engine, and pops come
- * after the store.
+ * The engine (Unicorn 2.1.4) writes the memory operand of FNSTENV (D9
+ * /6), FSTP m80 (DB /7), FNSAVE (DD /6), FBSTP (DF /6) and FXSAVE (0F AE
+ * /0) from a helper. A write there that the stage-2 map refuses is
+ * skipped, the helper and the rest of the instruction run on, and so do
+ * the instructions after it up to the engine's next stop check (the next
+ * guest memory access or the end of the block): EIP past it, FSTP m80 and
+ * FBSTP popped, FNSAVE's reinitialisation done. On hardware the
+ * instruction does not retire: the exit reports RIP at it and no
+ * architectural state changed. The other x87 stores (FST/FSTP m32/m64,
+ * FIST/FISTP/FISTTP, FNSTCW, FNSTSW) store inline and stop at the
+ * instruction with nothing changed; their value conversions leave the
+ * status word alone in this engine, and pops come after the store.
  *
- * x87_fault finds such an instruction just before the engine's RIP in the
- * block the engine ran, sets RIP back to it and undoes what the engine
- * did after the refused store: the pop (TOP and the tag of the popped
- * register), or FNSAVE's FNINIT (control, status and tag words, FPU
- * instruction and data pointers, taken from the values FNSAVE stored or
- * tried to store: the stage-2 fault hook logs the refused writes). For
- * every x87 memory operand it reports the guest-physical address of the
- * operand's first byte on the faulting page, as hardware names the
- * operand: the engine's helpers access some operands from another byte
- * first (FBSTP its sign byte, FBLD its top digits).
+ * x87_fault finds the first such instruction with its operand on the
+ * faulting page before the engine's RIP in the block the engine ran, sets
+ * RIP back to it and undoes what the engine did after the refused store:
+ * the pop (TOP and the tag of the popped register), or FNSAVE's FNINIT
+ * (control, status and tag words, FPU instruction and data pointers,
+ * taken from the values FNSAVE stored or tried to store: the stage-2
+ * fault hook logs the refused writes). For every x87 memory operand it
+ * reports the guest-physical address of the operand's first byte on the
+ * faulting page, as hardware names the operand: the engine's helpers
+ * access some operands from another byte first (FBSTP its sign byte, FBLD
+ * its top digits).
  *
- * Not undone: the FPU instruction and data pointers FSTP m80 and FBSTP
- * update after their store (they name this instruction, as its re-execution
- * will); writes a helper made to another, writable page of an operand
- * that crosses a page boundary; the control word FLDENV and FRSTOR load
- * (and FRSTOR's status and tag words) before a read on the operand's
- * second page faults.
+ * Not undone: what instructions after it in the block that access no
+ * memory did (register and flag changes: they run again when the guest
+ * resumes at the instruction); the FPU instruction and data pointers FSTP
+ * m80 and FBSTP update after their store (they name this instruction, as
+ * its re-execution will); writes a helper made to another, writable page
+ * of an operand that crosses a page boundary; the control word FLDENV and
+ * FRSTOR load (and FRSTOR's status and tag words) before a read on the
+ * operand's second page faults.
  */
 #include <string.h>
 
@@ -102,55 +106,6 @@ static uint32_t operand_size(const struct x87_insn *x)
             return 10; /* FBLD, FBSTP */
         return x->reg == 5 || x->reg == 7 ? 8u : 2u;
     }
-}
-
-/* The instruction that ends at linear `end` in the block the engine ran:
- * its linear address and length (false: none does). */
-static bool insn_before(struct x86_vcpu *v, uint64_t end, uint64_t *start, uint32_t *len)
-{
-    if (!v->blk_icount || end <= v->blk_addr || end - v->blk_addr > v->blk_size)
-        return false;
-    uint8_t buf[4096];
-    size_t size = (size_t)(end - v->blk_addr);
-    if (size > sizeof(buf) || !state_read_linear(v, v->blk_addr, buf, size))
-        return false;
-    csh h = x86_capstone(state_code_bits(v), false);
-    if (!h)
-        return false;
-    const uint8_t *code = buf;
-    uint64_t addr = v->blk_addr;
-    bool found = false;
-    cs_insn *insn = cs_malloc(h);
-    while (size && cs_disasm_iter(h, &code, &size, &addr, insn)) {
-        if (addr == end) {
-            *start = insn->address;
-            *len = insn->size;
-            found = true;
-        }
-    }
-    cs_free(insn, 1);
-    return found;
-}
-
-/* Can the instruction that ends at `end` in the block be one of the helper
- * stores? Its opcode (D9, DB, DD, DF, or 0F AE), followed by a ModRM byte,
- * lies in the 15 bytes before `end`: where none is, the block need not be
- * decoded (the common MMIO store). */
-static bool helper_store_possible(struct x86_vcpu *v, uint64_t end)
-{
-    if (!v->blk_icount || end <= v->blk_addr || end - v->blk_addr > v->blk_size)
-        return false;
-    uint8_t b[15];
-    size_t n = (size_t)(end - v->blk_addr);
-    if (n > sizeof(b))
-        n = sizeof(b);
-    if (!state_read_linear(v, end - n, b, n))
-        return false;
-    for (size_t i = 0; i + 1 < n; i++)
-        if (b[i] == 0xd9 || b[i] == 0xdb || b[i] == 0xdd || b[i] == 0xdf ||
-            (b[i] == 0x0f && b[i + 1] == 0xae))
-            return true;
-    return false;
 }
 
 /* The guest-physical address of the operand [la, la+size)'s first byte on
@@ -242,30 +197,59 @@ static bool operand_at_rip(struct x86_vcpu *v, const struct x87_insn *x, uint64_
     return true;
 }
 
+/* The first instruction of the block the engine ran, before linear `end`
+ * (the engine's RIP), that stores from a helper to the page of mem_gpa: RIP
+ * is set back to it (false, RIP unchanged: none). */
+static bool helper_store_before(struct x86_vcpu *v, uint64_t end, struct x87_insn *x, uint64_t *la)
+{
+    if (!v->blk_icount || end <= v->blk_addr || end - v->blk_addr > v->blk_size)
+        return false;
+    uint8_t buf[4096];
+    size_t size = (size_t)(end - v->blk_addr);
+    if (size > sizeof(buf) || !state_read_linear(v, v->blk_addr, buf, size))
+        return false;
+    /* Without one of the helper stores' opcodes (D9, DB, DD, DF, 0F AE)
+     * there is nothing to decode: the common MMIO store. */
+    bool maybe = false;
+    for (size_t i = 0; i + 1 < size && !maybe; i++)
+        maybe = buf[i] == 0xd9 || buf[i] == 0xdb || buf[i] == 0xdd || buf[i] == 0xdf ||
+                (buf[i] == 0x0f && buf[i + 1] == 0xae);
+    unsigned bits = state_code_bits(v);
+    csh h = maybe ? x86_capstone(bits, false) : 0;
+    if (!h)
+        return false;
+    uint64_t rip = x86_rd(v, UC_X86_REG_RIP);
+    const uint8_t *code = buf;
+    uint64_t addr = v->blk_addr;
+    bool found = false;
+    cs_insn *insn = cs_malloc(h);
+    while (!found && size && cs_disasm_iter(h, &code, &size, &addr, insn)) {
+        if (!x87_decode(insn->bytes, insn->size, bits, x) || !helper_store(x))
+            continue;
+        x86_wr(v, UC_X86_REG_RIP, rip - (end - insn->address));
+        found = operand_at_rip(v, x, la);
+        if (!found)
+            x86_wr(v, UC_X86_REG_RIP, rip); /* the fault was not this instruction's */
+    }
+    cs_free(insn, 1);
+    return found;
+}
+
 bool x87_fault(struct x86_vcpu *v)
 {
     if (v->mem_access == 4)
         return false;
-    unsigned bits = state_code_bits(v);
     struct x87_insn x;
-    uint64_t la, end = state_rip_linear(v), start;
-    uint8_t b[15];
-    uint32_t len;
-    if (v->mem_access == 2 && helper_store_possible(v, end) && insn_before(v, end, &start, &len) &&
-        len <= sizeof(b) && state_read_linear(v, start, b, len) && x87_decode(b, len, bits, &x) &&
-        helper_store(&x)) {
-        uint64_t rip = x86_rd(v, UC_X86_REG_RIP);
-        x86_wr(v, UC_X86_REG_RIP, rip - len);
-        if (operand_at_rip(v, &x, &la)) {
-            if (x.op == 0xdb || x.op == 0xdf)
-                undo_pop(v); /* FSTP m80, FBSTP */
-            else if (x.op == 0xdd)
-                undo_fninit(v, la, x.size16);
-            return true;
-        }
-        x86_wr(v, UC_X86_REG_RIP, rip); /* the fault was not this instruction's */
+    uint64_t la;
+    if (v->mem_access == 2 && helper_store_before(v, state_rip_linear(v), &x, &la)) {
+        if (x.op == 0xdb || x.op == 0xdf)
+            undo_pop(v); /* FSTP m80, FBSTP */
+        else if (x.op == 0xdd)
+            undo_fninit(v, la, x.size16);
+        return true;
     }
     /* The engine stopped at the instruction: the operand's address. */
+    uint8_t b[15];
     size_t n = state_read_code(v, b, sizeof(b));
-    return x87_decode(b, n, bits, &x) && operand_at_rip(v, &x, &la);
+    return x87_decode(b, n, state_code_bits(v), &x) && operand_at_rip(v, &x, &la);
 }

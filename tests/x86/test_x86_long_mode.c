@@ -132,6 +132,29 @@ static void test_long_mode_injected_page_fault_pushes_64bit_frame_and_error(void
     assert_int_equal(xt_retired(), 0);
 }
 
+static void test_long_mode_stack_access_ept_violation_reports_the_stack_address(void **state)
+{
+    (void)state;
+    /* RSP in linear 0x401000 -> GPA 0x200000 (no RAM) */
+    xt_set_reg(HV_X86_RSP, 0x401ff8);
+    xt_set_reg(HV_X86_RIP, LOAD + 0x800);
+    /* push %rbx writes RSP-8: write, no EPT permissions, GLA valid */
+    xt_expect_ept_violation(0x182, 0x200ff0, 0x401ff0);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x800);
+    assert_int_equal(xt_reg(HV_X86_RSP), 0x401ff8);
+    /* pop %rax reads RSP */
+    xt_set_reg(HV_X86_RIP, LOAD + 0x801);
+    xt_expect_ept_violation(0x181, 0x200ff8, 0x401ff8);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x801);
+    /* leave pops at RBP (RSP elsewhere, in RAM) */
+    xt_set_reg(HV_X86_RSP, 0x8000);
+    xt_set_reg(HV_X86_RBP, 0x401fe0);
+    xt_set_reg(HV_X86_RIP, LOAD + 0x810);
+    xt_expect_ept_violation(0x181, 0x200fe0, 0x401fe0);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x810);
+    assert_int_equal(xt_reg(HV_X86_RSP), 0x8000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +166,7 @@ int main(void)
         T(test_long_mode_segment_load_gp_carries_selector),
         T(test_long_mode_cr4_write_under_mask_exits),
         T(test_long_mode_injected_page_fault_pushes_64bit_frame_and_error),
+        T(test_long_mode_stack_access_ept_violation_reports_the_stack_address),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -230,6 +230,34 @@ static void test_pmode_hlt_exits_with_length_one(void **state)
     assert_int_equal(xt_retired(), 0);
 }
 
+static void test_pmode_ept_violation_on_an_int_frame_exits_during_delivery(void **state)
+{
+    (void)state;
+    assert_int_equal(hv_vm_protect(0x50000, 0x1000, HV_MEMORY_READ | HV_MEMORY_EXEC), HV_SUCCESS);
+    xt_idt_gate(0x30, LOAD + 0x710, 0);
+    xt_set_reg(HV_X86_RSP, 0x400100);
+    uint64_t flags = xt_reg(HV_X86_RFLAGS);
+    enter_at(0x700);
+    /* EFLAGS, the first push, at ESP-4: linear 0x4000fc -> GPA 0x500fc */
+    xt_expect_ept_violation(0x1aa, 0x500fc, 0x4000fc);
+    assert_int_equal(xt_vmcs(VMCS_RO_IDT_VECTOR_INFO), 0x80000430u);
+    assert_int_equal(xt_vmcs(VMCS_RO_VMEXIT_INSTR_LEN), 2);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x700);
+    assert_int_equal(xt_reg(HV_X86_RSP), 0x400100);
+    assert_int_equal(xt_reg(HV_X86_RFLAGS), flags);
+    assert_int_equal(xt_retired(), 0);
+    assert_int_equal(
+        hv_vm_protect(0x50000, 0x1000, HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC),
+        HV_SUCCESS);
+    xt_expect_exit(VMX_REASON_HLT, 0, 1);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0x710);
+    assert_int_equal(xt_retired(), 1);
+    assert_int_equal(xt_ram32(0x500f4), LOAD + 0x702); /* EIP after the INT */
+    assert_int_equal(xt_ram32(0x500f8), XT_SEL_CS32);
+    assert_int_equal(xt_ram32(0x500fc), (uint32_t)flags);
+    assert_int_equal(xt_reg(HV_X86_RSP), 0x4000f4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +271,7 @@ int main(void)
         T(test_pmode_segment_load_gp_exit_carries_the_selector),
         T(test_pmode_undeliverable_exception_is_a_triple_fault),
         T(test_pmode_hlt_exits_with_length_one),
+        T(test_pmode_ept_violation_on_an_int_frame_exits_during_delivery),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

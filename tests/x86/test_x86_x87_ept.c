@@ -400,6 +400,29 @@ static void test_fxsave_violation_is_at_the_instruction(void **state)
     assert_int_equal(xt_ram32(RO_GPA) & 0xffff, 0x37f); /* FCW, FSW 0 */
 }
 
+/* The engine runs on past the refused store to its next stop check (here
+ * the HLT): the exit is still at the FBSTP. */
+static void test_x87_fbstp_violation_before_a_register_instruction_is_at_the_fbstp(void **state)
+{
+    (void)state;
+    int32_t v = 1234567;
+    memcpy(ram + SRC_GPA + 4, &v, 4);
+    xt_set_reg(HV_X86_RIP, LOAD + 0xa00);
+    /* fildl 0x400004; fbstp 0x401030 (at +6); cmp %ah,%dh; hlt */
+    xt_expect_ept_violation(QUAL_WRITE_RX, RO_GPA + 0x30, 0x401030);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0xa06);
+    assert_int_equal(xt_retired(), 1);
+    struct x87 s = x87();
+    assert_int_equal(s.fsw, 7u << 11);
+    assert_int_equal(s.ftw, 0x80);
+    allow_writes();
+    xt_expect_exit(VMX_REASON_HLT, 0, 1);
+    assert_int_equal(xt_reg(HV_X86_RIP), LOAD + 0xa0e);
+    assert_int_equal(xt_retired(), 3);
+    const uint8_t bcd[10] = {0x67, 0x45, 0x23, 0x01, 0, 0, 0, 0, 0, 0};
+    assert_memory_equal(ram + RO_GPA + 0x30, bcd, 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -414,6 +437,7 @@ int main(void)
         T(test_x87_completed_fbstp_before_a_faulting_store_is_not_taken_back),
         T(test_x87_frstor_and_fbld_from_a_hole_change_nothing_until_mapped),
         T(test_fxsave_violation_is_at_the_instruction),
+        T(test_x87_fbstp_violation_before_a_register_instruction_is_at_the_fbstp),
 #undef T
         cmocka_unit_test_setup_teardown(
             test_x87_lmode_rip_relative_fbstp_violation_is_at_the_instruction, setup_lmode,

@@ -43,3 +43,11 @@ start:
 
 .org 0x700 /* handler */
   hlt
+
+.org 0x800 /* implicit stack accesses with RSP on a page with no RAM */
+  push %rbx
+  pop %rax
+  hlt
+.org 0x810 /* LEAVE with RBP on a page with no RAM */
+  leave
+  hlt

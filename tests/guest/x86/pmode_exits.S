@@ -59,3 +59,9 @@ start:
 
 .org 0x600 /* #UD with an IDT that cannot deliver it */
   ud2
+
+.org 0x700 /* INT n whose frame goes to memory the VMM made read-only */
+  int $0x30
+  hlt
+.org 0x710 /* its handler */
+  hlt

@@ -59,3 +59,9 @@ start:
 .org 0x900 /* FXSAVE to read-only memory */
   fxsave 0x401000
   hlt
+
+.org 0xa00 /* FBSTP to read-only memory, then an instruction without memory */
+  fildl 0x400004
+  fbstp 0x401030
+  cmp %ah, %dh
+  hlt
