@@ -81,6 +81,7 @@ const char fuzz_name[] = "fuzz_guest_x86";
 #define GDT_GPA         0x1000u
 #define IDT_GPA         0x2000u
 #define PT_GPA          0x3000u
+#define PT_SIZE         0x5000u /* the paging structures of either set-up */
 #define STACK_TOP       0x9000u
 #define STUBS_GPA       0xf000u
 #define REPORT_PORT     0xe9u
@@ -105,6 +106,7 @@ static struct {
     uint32_t exc_bitmap;
     struct exit_rec log[MAX_LOG];
     unsigned nlog;
+    uint8_t paging[PT_SIZE]; /* the paging structures as the set-up wrote them */
 } S;
 
 static char trace_path[96];
@@ -305,6 +307,7 @@ static void load_guest(const uint8_t *code, size_t size)
         for (uint64_t i = 0; i < 1024; i++)
             put64(PT_GPA + 0x3000 + 8 * i, i << 12 | 7);
     }
+    memcpy(S.paging, S.mem + PT_GPA, PT_SIZE);
 }
 
 static void set_state(void)
@@ -399,6 +402,17 @@ static size_t code_at_rip(uint8_t *b, size_t n)
     uint64_t la = vmcs(VMCS_GUEST_CS_BASE) + reg(HV_X86_RIP);
     if (S.mode != 64)
         la &= 0xffffffffu;
+    /* A guest that wrote its paging structures may run on translations the
+     * CPU cached before (as hardware may, until it flushes them), while a
+     * walk now leads elsewhere: the code is where the set-up's identity
+     * map put it. (A guest that also reloaded CR3 is not told apart.) */
+    if (S.mode != 16 && memcmp(S.mem + PT_GPA, S.paging, PT_SIZE) != 0) {
+        if (la >= MEM_SIZE)
+            return 0;
+        n = n < MEM_SIZE - la ? n : (size_t)(MEM_SIZE - la);
+        memcpy(b, S.mem + la, n);
+        return n;
+    }
     while (n && hvm_vcpu_read_guest(S.id, la, b, n) != HV_SUCCESS)
         n--;
     return n;
