@@ -1043,6 +1043,20 @@ static bool undecodable(struct x86_vcpu *v)
     return true;
 }
 
+/* The qualification of an EPT violation on the data access at mem_gpa: the
+ * access, the mapping's rights there (bits 3-5), a valid guest-linear
+ * address (bit 7) that the access itself translated (bit 8). */
+static uint64_t ept_data_qualification(struct x86_vcpu *v)
+{
+    uint32_t prot = 0;
+    pthread_mutex_lock(&vm_lock);
+    const struct s2_entry *e = stage2_lookup(vcpu_s2(&v->base), v->mem_gpa);
+    if (e)
+        prot = e->prot;
+    pthread_mutex_unlock(&vm_lock);
+    return v->mem_access | ((uint64_t)(prot & 7u) << 3) | (1u << 7) | (1u << 8);
+}
+
 /* An EPT violation while the engine delivered an event (a push to the
  * guest's stack it refused): the exit the CPU takes during delivery. The
  * event did not happen: the guest state is the VMCS's from before it (the
@@ -1052,13 +1066,7 @@ static bool undecodable(struct x86_vcpu *v)
 static void delivery_violation(struct x86_vcpu *v)
 {
     v->injecting = false;
-    uint32_t prot = 0;
-    pthread_mutex_lock(&vm_lock);
-    const struct s2_entry *e = stage2_lookup(vcpu_s2(&v->base), v->mem_gpa);
-    if (e)
-        prot = e->prot;
-    pthread_mutex_unlock(&vm_lock);
-    uint64_t qual = v->mem_access | ((uint64_t)(prot & 7u) << 3) | (1u << 7) | (1u << 8);
+    uint64_t qual = ept_data_qualification(v);
     /* The linear address: the stack the engine pushed to (paging off:
      * linear = physical). */
     uint64_t la = v->mem_gpa;
@@ -1095,13 +1103,7 @@ static void ept_violation(struct x86_vcpu *v)
 {
     sync_icount(v);
     v->vmcs_fresh = false;
-    uint32_t prot = 0;
-    pthread_mutex_lock(&vm_lock);
-    const struct s2_entry *e = stage2_lookup(vcpu_s2(&v->base), v->mem_gpa);
-    if (e)
-        prot = e->prot;
-    pthread_mutex_unlock(&vm_lock);
-    uint64_t qual = v->mem_access | ((uint64_t)(prot & 7u) << 3) | (1u << 7) | (1u << 8);
+    uint64_t qual = ept_data_qualification(v);
     uint64_t la = v->mem_gpa;
     if (rd(v, UC_X86_REG_CR0) & 0x80000000u)
         la = x86_fault_linear(v, v->mem_access, v->mem_gpa);

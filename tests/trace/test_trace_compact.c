@@ -27,18 +27,6 @@ static void tmp_path(char *out, size_t n, const char *name)
     trace_tmp_path(out, n, "trace-compact", name);
 }
 
-struct buf {
-    uint8_t *p;
-    size_t n;
-};
-
-static struct buf slurp(const char *path)
-{
-    struct buf b;
-    b.p = trace_slurp(path, &b.n);
-    return b;
-}
-
 static const struct hvt_header header13 = {
     .major = 1,
     .minor = 3,
@@ -294,7 +282,7 @@ static void test_bad_compact_payloads_are_refused_with_a_reason(void **state)
 
 /* VCPU_CREATE 0, SET_REG X1 = 7, the first EXIT of the format example
  * (FORMAT.md), END: one compact chunk, every byte known. */
-static struct buf small_trace(void)
+static struct trace_buf small_trace(void)
 {
     char path[256];
     tmp_path(path, sizeof(path), "small.hvt");
@@ -308,7 +296,7 @@ static struct buf small_trace(void)
              0x1122334455667788ull);
     hvt_writer_record(&w, HVT_EXIT, p, 56);
     hvt_writer_close(&w);
-    struct buf b = slurp(path);
+    struct trace_buf b = trace_file(path);
     unlink(path);
     return b;
 }
@@ -324,7 +312,7 @@ static const uint8_t small_records[] = {
 
 static void test_small_compact_trace_has_exactly_the_bytes_of_the_format(void **state)
 {
-    struct buf b = small_trace();
+    struct trace_buf b = small_trace();
     assert_int_equal(b.n, 80 + 24 + sizeof(small_records));
     assert_int_equal(hvt_get16(b.p + 10), 3);
     assert_memory_equal(b.p + 80, "HVMZ", 4);
@@ -380,7 +368,7 @@ static void test_small_compact_trace_has_exactly_the_bytes_of_the_format(void **
 static void
 test_cut_compact_chunk_is_a_torn_end_and_a_cut_record_an_error_at_its_offset(void **state)
 {
-    struct buf b = small_trace();
+    struct trace_buf b = small_trace();
     /* Every cut inside the chunk: a torn end naming the chunk, no record. */
     for (size_t len = 81; len < b.n; len++) {
         struct hvt_reader r;
@@ -459,7 +447,7 @@ static void test_every_chunk_decodes_without_the_chunks_before_it(void **state)
         hvt_writer_record(&w, HVT_EXIT, p, 56);
     }
     hvt_writer_close(&w);
-    struct buf b = slurp(path);
+    struct trace_buf b = trace_file(path);
     unlink(path);
 
     struct hvt_reader all;
@@ -557,7 +545,7 @@ static void test_golden_trace_as_1_0_1_2_and_1_3_reads_the_same_records_and_repl
     reencode(golden, v13, 3);
     expect_same_records(golden, v12);
     expect_same_records(golden, v13);
-    struct buf g = slurp(golden), c = slurp(v13);
+    struct trace_buf g = trace_file(golden), c = trace_file(v13);
     assert_int_equal(hvt_get16(g.p + 10), 0);
     assert_true(c.n * 2 < g.n); /* less than half the size */
     free(g.p);

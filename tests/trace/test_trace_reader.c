@@ -48,18 +48,6 @@ static void tmp_path(char *out, size_t n, const char *name)
     trace_tmp_path(out, n, "trace-reader", name);
 }
 
-struct buf {
-    uint8_t *p;
-    size_t n;
-};
-
-static struct buf slurp(const char *path)
-{
-    struct buf b;
-    b.p = trace_slurp(path, &b.n);
-    return b;
-}
-
 static void spit(const char *path, const void *p, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -107,7 +95,7 @@ static uint32_t small_varint(const uint8_t *p, size_t *at)
     }
 }
 
-static size_t chunk_map(const struct buf *b, struct chunk *c, size_t max)
+static size_t chunk_map(const struct trace_buf *b, struct chunk *c, size_t max)
 {
     bool z = is_compact(b->p);
     size_t hdr = z ? 24 : 16, off = HVT_HEADER_SIZE, k = 0;
@@ -222,7 +210,7 @@ struct rec_list {
     size_t n;
 };
 
-static void read_all(const struct buf *b, struct rec_list *l)
+static void read_all(const struct trace_buf *b, struct rec_list *l)
 {
     struct hvt_reader r;
     assert_int_equal(hvt_reader_open_mem(&r, b->p, b->n), 0);
@@ -371,7 +359,7 @@ static void every_type_reads_back(uint16_t minor)
     hvt_reader_close(&r);
 
     /* The bytes on disk, as FORMAT.md draws them. */
-    struct buf b = slurp(path);
+    struct trace_buf b = trace_file(path);
     assert_int_equal(b.n, off);
     assert_memory_equal(b.p, "HVMTRACE", 8);
     assert_int_equal(hvt_get16(b.p + 8), 1);
@@ -439,7 +427,7 @@ static void writer_cuts(uint16_t minor)
         hvt_writer_record(&w, HVT_MEM, mem, mlen);
     hvt_writer_close(&w);
 
-    struct buf b = slurp(path);
+    struct trace_buf b = trace_file(path);
     struct chunk c[8];
     size_t n = chunk_map(&b, c, 8);
     assert_int_equal(n, 3);
@@ -464,7 +452,7 @@ static void test_reencoding_a_recording_through_the_writer_gives_the_same_bytes(
 
 static void test_every_prefix_reads_as_exactly_its_complete_chunks(void **state)
 {
-    struct buf b = slurp(scenario_trace());
+    struct trace_buf b = trace_file(scenario_trace());
     struct chunk c[64];
     size_t nc = chunk_map(&b, c, 64);
     assert_true(nc >= 3); /* the cuts below cross several chunks */
@@ -504,7 +492,7 @@ static void test_every_prefix_reads_as_exactly_its_complete_chunks(void **state)
 
 static void test_prefixes_replay_their_complete_chunks(void **state)
 {
-    struct buf b = slurp(scenario_trace());
+    struct trace_buf b = trace_file(scenario_trace());
     struct chunk c[64];
     size_t nc = chunk_map(&b, c, 64);
     size_t cuts[256], ncuts = 0;
@@ -544,7 +532,7 @@ static void test_prefixes_replay_their_complete_chunks(void **state)
 
 static void test_every_flipped_bit_is_an_error_or_a_torn_end_naming_its_offset(void **state)
 {
-    struct buf b = slurp(scenario_trace());
+    struct trace_buf b = trace_file(scenario_trace());
     struct chunk c[64];
     size_t nc = chunk_map(&b, c, 64);
     struct rec_list *all = malloc(sizeof(*all));
@@ -735,7 +723,7 @@ static void test_chunk_claiming_4_GiB_is_an_error_not_a_torn_end(void **state)
 /* A small trace: VCPU_CREATE, SET_REG, EXIT, END in one chunk at 80.
  * Before 1.3: records at 96, 116, 148, 220; the file ends at 252. In 1.3
  * (compact): records at 104, 107, 112, 132; the file ends at 150. */
-static struct buf small_trace(uint16_t minor)
+static struct trace_buf small_trace(uint16_t minor)
 {
     char path[256];
     tmp_path(path, sizeof(path), "small.hvt");
@@ -753,7 +741,7 @@ static struct buf small_trace(uint16_t minor)
     hvt_put64(p + 8, ESR_HVC1);
     hvt_writer_record(&w, HVT_EXIT, p, 56);
     hvt_writer_close(&w);
-    struct buf b = slurp(path);
+    struct trace_buf b = trace_file(path);
     unlink(path);
     assert_int_equal(b.n, minor >= 3 ? 150 : 252);
     return b;
@@ -761,7 +749,7 @@ static struct buf small_trace(uint16_t minor)
 
 static void test_malformed_records_are_errors_naming_the_record_offset(void **state)
 {
-    struct buf b = small_trace(0);
+    struct trace_buf b = small_trace(0);
     uint8_t *t = malloc(b.n + 32);
     assert_non_null(t);
     struct hvt_reader r;
@@ -828,7 +816,7 @@ static void test_malformed_records_are_errors_naming_the_record_offset(void **st
 
 static void test_end_record_that_fails_its_checks_does_not_make_the_trace_clean(void **state)
 {
-    struct buf b = small_trace(0);
+    struct trace_buf b = small_trace(0);
     struct hvt_reader r;
     size_t got;
     hvt_put64(b.p + 220 + 16, 7); /* END counts 7 records; there are 3 */
@@ -862,7 +850,7 @@ static void test_mem_record_with_inconsistent_length_is_an_error(void **state)
     hvt_put32(p + 12, 8);
     hvt_writer_record(&w, HVT_MEM, p, 24);
     hvt_writer_close(&w);
-    struct buf b = slurp(path);
+    struct trace_buf b = trace_file(path);
     unlink(path);
     hvt_put32(b.p + 96 + 16 + 12, 9); /* len 9 in a 24-byte payload */
     fix_chunk_crc(b.p, 80);
@@ -876,7 +864,7 @@ static void test_mem_record_with_inconsistent_length_is_an_error(void **state)
 static void test_address_space_types_are_errors_in_a_1_1_trace(void **state)
 {
     (void)state;
-    struct buf b = small_trace(1);
+    struct trace_buf b = small_trace(1);
     hvt_put16(b.p + 116, HVT_SPACE_MEMORY); /* SET_REG becomes a type of minor 2 */
     fix_chunk_crc(b.p, 80);
     assert_trace_error_at(b.p, b.n, 116,
@@ -895,7 +883,7 @@ static void test_gic_types_are_minor_2_and_errors_in_a_1_1_trace(void **state)
     };
     for (uint16_t t = HVT_GIC_CREATE; t <= HVT_GIC_SET_STATE; t++) {
         assert_int_equal(hvt_type_minor(t), 2);
-        struct buf b = small_trace(1);
+        struct trace_buf b = small_trace(1);
         hvt_put16(b.p + 116, t); /* SET_REG becomes a GIC record */
         fix_chunk_crc(b.p, 80);
         assert_trace_error_at(b.p, b.n, 116, want[t - HVT_GIC_CREATE]);
@@ -925,7 +913,7 @@ static void test_gic_state_record_with_inconsistent_length_is_an_error(void **st
     hvt_put32(p, 8);
     hvt_writer_record(&w, HVT_GIC_SET_STATE, p, 12);
     hvt_writer_close(&w);
-    struct buf b = slurp(path);
+    struct trace_buf b = trace_file(path);
     unlink(path);
     hvt_put32(b.p + 96 + 16, 9); /* len 9 in a 12-byte payload */
     fix_chunk_crc(b.p, 80);
@@ -939,7 +927,7 @@ static void test_gic_state_record_with_inconsistent_length_is_an_error(void **st
 
 static void test_newer_minor_passes_unknown_types_up_and_replay_refuses_them(void **state)
 {
-    struct buf b = small_trace(HVT_MINOR + 1);
+    struct trace_buf b = small_trace(HVT_MINOR + 1);
     assert_true(HVT_TYPE_COUNT < 128); /* one varint byte, as SET_REG's 8 */
     b.p[107] = HVT_TYPE_COUNT;         /* SET_REG becomes a type of a newer minor */
     fix_chunk_crc(b.p, 80);
@@ -999,7 +987,7 @@ static void test_reencoding_a_recording_through_the_writer_gives_the_same_bytes(
     char out[256];
     tmp_path(out, sizeof(out), "same.hvt");
     reencode(scenario_trace(), out, NULL, NULL);
-    struct buf a = slurp(scenario_trace()), b = slurp(out);
+    struct trace_buf a = trace_file(scenario_trace()), b = trace_file(out);
     assert_int_equal(a.n, b.n);
     assert_memory_equal(a.p, b.p, a.n);
     free(a.p);

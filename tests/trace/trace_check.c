@@ -31,6 +31,13 @@ uint8_t *trace_slurp(const char *path, size_t *n)
     return p;
 }
 
+struct trace_buf trace_file(const char *path)
+{
+    struct trace_buf b;
+    b.p = trace_slurp(path, &b.n);
+    return b;
+}
+
 bool trace_names_offset(const char *msg, uint64_t off)
 {
     for (const char *s = msg; (s = strstr(s, "offset ")) != NULL;) {

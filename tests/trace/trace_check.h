@@ -14,6 +14,12 @@
 
 /* The whole file, malloc'ed; its size in *n. */
 uint8_t *trace_slurp(const char *path, size_t *n);
+/* The same as a buffer (free p). */
+struct trace_buf {
+    uint8_t *p;
+    size_t n;
+};
+struct trace_buf trace_file(const char *path);
 /* A scratch file name: $TMPDIR (or /tmp)/hvmodel-<test>-<pid>-<name>. */
 void trace_tmp_path(char *out, size_t n, const char *test, const char *name);
 /* Does msg name "offset <off>"? */
