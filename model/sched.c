@@ -168,6 +168,15 @@ static struct hvm_vcpu *pick(struct hvm_vm *vm, bool skip_out)
     return best;
 }
 
+/* Writes the trace records v kept back (caller holds vm->sched_lock). */
+static void write_deferred(struct hvm_vcpu *v)
+{
+    if (v->defer_len) {
+        rec_replay_deferred(v->defer, v->defer_len);
+        v->defer_len = 0;
+    }
+}
+
 /* Gives the token to p, a waiting vCPU (caller holds vm->sched_lock; nobody
  * holds the token). The choice is made here, by whichever thread found the
  * token free, so nothing between the choice and p's thread waking up can
@@ -181,10 +190,7 @@ static void grant(struct hvm_vm *vm, struct hvm_vcpu *p)
                                                         : 0;
     p->sstate = SCHED_RUN;
     vm->holder = p;
-    if (p->defer_len) {
-        rec_replay_deferred(p->defer, p->defer_len);
-        p->defer_len = 0;
-    }
+    write_deferred(p);
     pthread_cond_broadcast(&vm->sched_cv);
 }
 
@@ -297,10 +303,7 @@ void sched_flush_deferred(struct hvm_vcpu *v)
 {
     struct hvm_vm *vm = v->vm;
     pthread_mutex_lock(&vm->sched_lock);
-    if (v->defer_len) {
-        rec_replay_deferred(v->defer, v->defer_len);
-        v->defer_len = 0;
-    }
+    write_deferred(v);
     pthread_mutex_unlock(&vm->sched_lock);
 }
 
